@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# ukstack's one set-up script, for a fresh Debian 12 machine, as root.
+#   ./setup.sh demo    install what is missing, build, run ukstack on the demo servers
+#   ./setup.sh test    install what is missing, build, run the whole test suite
+#   ./setup.sh build   install what is missing and build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  build-essential cmake pkg-config ca-certificates
+  libdw-dev libelf-dev libunwind-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  golang-go               # the Go demo server and Go fixtures
+  libc6-dbg               # separate debug info for libc, found via .build-id
+  gdb elfutils            # test oracles and benchmark peers (ukstack never calls them)
+  python3 python3-jsonschema   # validates every JSON output against the schema in tests
+  procps iproute2 util-linux   # ps, ss, setpriv in tests
+)
+PRESET="${UKSTACK_PRESET:-ci}"
+
+install_missing() {
+  local missing=()
+  for package in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  cmake --preset "$PRESET" >/dev/null
+  cmake --build --preset "$PRESET" -j "$(nproc)"
+}
+
+# Starts a demo server, waits for its "ready" line, prints its PID.
+start_server() {
+  local log="$1"; shift
+  "$@" >"$log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 200); do
+    grep -q '^ready' "$log" 2>/dev/null && { echo "$pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "setup: $* did not start: $(cat "$log")" >&2
+  kill "$pid" 2>/dev/null || true
+  return 1
+}
+
+demo() {
+  local dir; dir="$(mktemp -d)"
+  local pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+  local c_pid go_pid
+  c_pid="$(start_server "$dir/c.log" build/fixtures/accept_server 1337 ||
+           start_server "$dir/c.log" build/fixtures/accept_server 0)"
+  pids+=("$c_pid")
+  echo "== ukstack $c_pid   (the C accept server: $(cat "$dir/c.log"))"
+  build/src/ukstack "$c_pid" || true
+  if [[ -x build/fixtures/accept_server_go ]]; then
+    go_pid="$(start_server "$dir/go.log" build/fixtures/accept_server_go 1338 ||
+              start_server "$dir/go.log" build/fixtures/accept_server_go 0)"
+    pids+=("$go_pid")
+    echo
+    echo "== ukstack $go_pid   (the Go accept server: $(cat "$dir/go.log"))"
+    build/src/ukstack "$go_pid" || true
+  fi
+}
+
+run_tests() {
+  ctest --preset "$PRESET" -j 2 --timeout 600
+}
+
+case "${1:-}" in
+  demo) install_missing; build; demo ;;
+  test) install_missing; build; run_tests ;;
+  build) install_missing; build ;;
+  *) echo "usage: $0 demo|test|build" >&2; exit 64 ;;
+esac

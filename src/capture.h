@@ -1,0 +1,29 @@
+// The capture protocol for a live process (DESIGN.md): per thread, the kernel half
+// is read before the thread is stopped; the stop lasts only for the registers and
+// one copy of the live stack; unwinding and symbolization run after the detach.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "procfs/result.h"
+#include "src/snapshot.h"
+#include "unwind/unwinder.h"
+
+namespace ukstack {
+
+struct CaptureOptions {
+  std::vector<int> tids;                    // only these threads; empty = all
+  std::chrono::milliseconds timeout{200};   // per-thread stop deadline
+  std::chrono::milliseconds run_deadline{30'000};  // the whole capture
+  std::size_t stack_copy_bytes = 32 * 1024;
+  unwind::UnwindOptions unwind;
+};
+
+// An Error only when nothing could be captured (no such process, not permitted,
+// already traced, ukstack itself); problems with single threads are in the snapshot.
+Result<Snapshot> capture_live(int pid, const CaptureOptions& options);
+
+}  // namespace ukstack

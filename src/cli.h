@@ -1,0 +1,32 @@
+// The command line (CLI11): what the user asked for, or the exit status to leave with.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "src/capture.h"
+
+namespace ukstack {
+
+inline constexpr int kExitComplete = 0;    // every thread's both halves captured
+inline constexpr int kExitPartial = 1;     // captured, but some half missing or cut short
+inline constexpr int kExitNothing = 2;     // nothing could be captured
+inline constexpr int kExitUsage = 64;      // bad usage (EX_USAGE)
+
+struct CliOptions {
+  int pid = 0;
+  std::string format = "text";  // text | json
+  std::string color = "auto";   // auto | always | never
+  std::string output_file;      // -o: the snapshot as JSON, besides what is printed
+  CaptureOptions capture;
+};
+
+struct ParsedCommandLine {
+  std::optional<CliOptions> options;  // empty: exit with exit_code (help, version, usage error)
+  int exit_code = kExitComplete;
+};
+
+// Prints help, version and usage errors itself (errors as one line on stderr).
+ParsedCommandLine parse_command_line(int argc, char** argv);
+
+}  // namespace ukstack

@@ -1,0 +1,56 @@
+// ukstack: parse the command line, capture, render, leave with DESIGN.md's status.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "src/capture.h"
+#include "src/cli.h"
+#include "src/escape.h"
+#include "src/render_json.h"
+#include "src/render_text.h"
+
+namespace {
+
+bool use_color(const std::string& choice) {
+  if (choice == "never") return false;
+  if (std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0') return false;
+  if (choice == "always") return true;
+  return isatty(STDOUT_FILENO) == 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ukstack;
+  ParsedCommandLine parsed = parse_command_line(argc, argv);
+  if (!parsed.options) return parsed.exit_code;
+  const CliOptions& options = *parsed.options;
+
+  Result<Snapshot> snapshot = capture_live(options.pid, options.capture);
+  if (!snapshot) {
+    std::cerr << "ukstack: " << escape_for_terminal(snapshot.error().message) << "\n";
+    return kExitNothing;
+  }
+
+  if (options.format == "json") {
+    std::cout << render_json(*snapshot);
+  } else {
+    std::cout << render_text(*snapshot, TextOptions{.color = use_color(options.color)});
+  }
+  std::cout.flush();
+
+  if (!options.output_file.empty()) {
+    std::ofstream out(options.output_file, std::ios::trunc);
+    out << render_json(*snapshot);
+    out.close();
+    if (!out) {
+      std::cerr << "ukstack: cannot write the snapshot to "
+                << escape_for_terminal(options.output_file) << "\n";
+      return kExitNothing;
+    }
+  }
+  return snapshot_complete(*snapshot) ? kExitComplete : kExitPartial;
+}

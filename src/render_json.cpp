@@ -1,0 +1,324 @@
+#include "src/render_json.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#ifndef UKSTACK_VERSION
+#define UKSTACK_VERSION "0.1.0"
+#endif
+
+namespace ukstack {
+namespace {
+
+// ---- Snapshot -> JSON -------------------------------------------------------------
+// Built as a template so render_json can keep the DESIGN's field order
+// (nlohmann::ordered_json) while snapshot_to_json returns a plain nlohmann::json.
+
+std::string hex(std::uint64_t value) { return fmt::format("{:#x}", value); }
+
+template <class Json>
+Json hex_or_null(const std::optional<std::uint64_t>& value) {
+  return value ? Json(hex(*value)) : Json(nullptr);
+}
+
+template <class Json>
+Json string_or_null(const std::optional<std::string>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+// The model uses "" for "unknown"; JSON says null.
+template <class Json>
+Json nonempty_or_null(const std::string& value) {
+  return value.empty() ? Json(nullptr) : Json(value);
+}
+
+template <class Json>
+Json kernel_frame_to_json(const Frame& frame) {
+  Json out = Json::object();
+  if (frame.pc) out["pc"] = hex(*frame.pc);
+  out["function"] = nonempty_or_null<Json>(frame.function);
+  out["offset"] = frame.function.empty() ? Json(nullptr) : Json(hex(frame.offset));
+  out["size"] = hex_or_null<Json>(frame.size);
+  out["module"] = string_or_null<Json>(frame.module);
+  return out;
+}
+
+template <class Json>
+Json user_frame_to_json(const Frame& frame) {
+  Json out = Json::object();
+  out["pc"] = hex_or_null<Json>(frame.pc);
+  out["function"] = nonempty_or_null<Json>(frame.function);
+  out["offset"] = frame.function.empty() ? Json(nullptr) : Json(hex(frame.offset));
+  out["module"] = string_or_null<Json>(frame.module);
+  out["file"] = string_or_null<Json>(frame.file);
+  out["line"] = frame.line ? Json(*frame.line) : Json(nullptr);
+  out["inlined"] = frame.inlined;
+  return out;
+}
+
+template <class Json>
+Json stack_to_json(const Stack& stack, bool kernel) {
+  Json frames = Json::array();
+  for (const Frame& frame : stack.frames) {
+    frames.push_back(kernel ? kernel_frame_to_json<Json>(frame) : user_frame_to_json<Json>(frame));
+  }
+  Json out = Json::object();
+  out["method"] = stack.method.empty() ? std::string("none") : stack.method;
+  out["error"] = string_or_null<Json>(stack.error);
+  out["frames"] = std::move(frames);
+  return out;
+}
+
+template <class Json>
+Json syscall_to_json(const std::optional<SyscallInfo>& syscall) {
+  if (!syscall || syscall->nr < 0) return nullptr;  // nr -1: not in a system call
+  Json args = Json::array();
+  for (std::uint64_t arg : syscall->args) args.push_back(hex(arg));
+  Json fds = Json::array();
+  for (const FdDescription& fd : syscall->fds) {
+    Json entry = Json::object();
+    entry["arg"] = fd.arg;
+    entry["fd"] = fd.fd;
+    entry["target"] = fd.target;
+    entry["description"] = fd.description;
+    fds.push_back(std::move(entry));
+  }
+  Json out = Json::object();
+  out["nr"] = syscall->nr;
+  out["name"] = nonempty_or_null<Json>(syscall->name);
+  out["args"] = std::move(args);
+  out["fds"] = std::move(fds);
+  return out;
+}
+
+template <class Json>
+Json thread_to_json(const Thread& thread) {
+  Json out = Json::object();
+  out["tid"] = thread.tid;
+  out["name"] = thread.name;
+  out["state"] = thread.state;
+  out["wchan"] = thread.wchan;
+  out["syscall"] = syscall_to_json<Json>(thread.syscall);
+  out["kernel"] = stack_to_json<Json>(thread.kernel, /*kernel=*/true);
+  out["user"] = stack_to_json<Json>(thread.user, /*kernel=*/false);
+  out["notes"] = thread.notes;
+  return out;
+}
+
+template <class Json>
+Json to_json(const Snapshot& snapshot) {
+  Json out = Json::object();
+  out["schema"] = kSnapshotSchema;
+  out["tool"] = Json::object();
+  out["tool"]["name"] = "ukstack";
+  out["tool"]["version"] = UKSTACK_VERSION;
+  out["source"] = snapshot.source;
+  out["captured_at"] = snapshot.captured_at;
+  out["kernel"] = snapshot.kernel;
+  out["arch"] = snapshot.arch;
+  Json process = Json::object();
+  process["pid"] = snapshot.process.pid;
+  process["exe"] = snapshot.process.exe;
+  process["cmdline"] = snapshot.process.cmdline;
+  process["name"] = snapshot.process.name;
+  out["process"] = std::move(process);
+  Json threads = Json::array();
+  for (const Thread& thread : snapshot.threads) threads.push_back(thread_to_json<Json>(thread));
+  out["threads"] = std::move(threads);
+  out["goroutines"] = Json::array();
+  return out;
+}
+
+// ---- JSON -> Snapshot -------------------------------------------------------------
+// A Reader is a JSON value with its path ("threads[0].kernel"); a mismatch throws a
+// FormatError naming the path, which snapshot_from_json turns into an Error.
+
+using nlohmann::json;
+
+struct FormatError {
+  std::string message;
+};
+
+class Reader {
+ public:
+  Reader(const json& value, std::string path) : value_(value), path_(std::move(path)) {}
+
+  bool is_null() const { return value_.is_null(); }
+
+  Reader field(std::string_view key) const {
+    if (!value_.is_object()) fail("expected an object");
+    auto it = value_.find(key);
+    if (it == value_.end()) fail(fmt::format("missing field \"{}\"", key));
+    return Reader(*it, path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key));
+  }
+
+  bool has(std::string_view key) const {
+    return value_.is_object() && value_.contains(key) && !value_.at(key).is_null();
+  }
+
+  // Calls fn(Reader) for each item of an array.
+  template <class Fn>
+  void each(Fn&& fn) const {
+    if (!value_.is_array()) fail("expected an array");
+    for (std::size_t i = 0; i < value_.size(); ++i) {
+      fn(Reader(value_[i], fmt::format("{}[{}]", path_, i)));
+    }
+  }
+
+  std::string str() const {
+    if (!value_.is_string()) fail("expected a string");
+    return value_.get<std::string>();
+  }
+  std::optional<std::string> optional_str() const {
+    return is_null() ? std::nullopt : std::optional(str());
+  }
+  std::string str_or_empty() const { return is_null() ? std::string() : str(); }
+
+  std::vector<std::string> strings() const {
+    std::vector<std::string> out;
+    each([&](const Reader& item) { out.push_back(item.str()); });
+    return out;
+  }
+
+  bool boolean() const {
+    if (!value_.is_boolean()) fail("expected true or false");
+    return value_.get<bool>();
+  }
+
+  template <class Int>
+  Int integer() const {
+    if (!value_.is_number_integer()) fail("expected an integer");
+    const bool fits = value_.is_number_unsigned() ? std::in_range<Int>(value_.get<std::uint64_t>())
+                                                  : std::in_range<Int>(value_.get<std::int64_t>());
+    if (!fits) fail("integer out of range");
+    return value_.is_number_unsigned() ? static_cast<Int>(value_.get<std::uint64_t>())
+                                       : static_cast<Int>(value_.get<std::int64_t>());
+  }
+
+  std::uint64_t hex() const {
+    constexpr std::string_view kExpected = "expected a hex string such as \"0x1f\"";
+    if (!value_.is_string()) fail(kExpected);
+    const auto& text = value_.get_ref<const std::string&>();
+    if (text.size() < 3 || text.size() > 18 || text[0] != '0' || text[1] != 'x') fail(kExpected);
+    std::uint64_t out = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data() + 2, end, out, 16);
+    if (ec != std::errc() || ptr != end) fail(kExpected);
+    return out;
+  }
+  std::optional<std::uint64_t> optional_hex() const {
+    return is_null() ? std::nullopt : std::optional(hex());
+  }
+
+  [[noreturn]] void fail(std::string_view what) const {
+    throw FormatError{path_.empty() ? std::string(what) : fmt::format("{}: {}", path_, what)};
+  }
+
+ private:
+  const json& value_;
+  std::string path_;
+};
+
+Frame frame_from_json(const Reader& r, bool kernel) {
+  Frame frame;
+  if (kernel) {
+    if (r.has("pc")) frame.pc = r.field("pc").hex();
+    frame.size = r.field("size").optional_hex();
+  } else {
+    frame.pc = r.field("pc").optional_hex();
+    frame.file = r.field("file").optional_str();
+    if (!r.field("line").is_null()) frame.line = r.field("line").integer<int>();
+    frame.inlined = r.field("inlined").boolean();
+  }
+  frame.function = r.field("function").str_or_empty();
+  frame.offset = r.field("offset").optional_hex().value_or(0);
+  frame.module = r.field("module").optional_str();
+  return frame;
+}
+
+Stack stack_from_json(const Reader& r, bool kernel) {
+  Stack stack;
+  stack.method = r.field("method").str();
+  stack.error = r.field("error").optional_str();
+  r.field("frames").each(
+      [&](const Reader& item) { stack.frames.push_back(frame_from_json(item, kernel)); });
+  return stack;
+}
+
+SyscallInfo syscall_from_json(const Reader& r) {
+  SyscallInfo syscall;
+  syscall.nr = r.field("nr").integer<long>();
+  syscall.name = r.field("name").str_or_empty();
+  r.field("args").each([&](const Reader& item) { syscall.args.push_back(item.hex()); });
+  r.field("fds").each([&](const Reader& item) {
+    syscall.fds.push_back(FdDescription{.arg = item.field("arg").integer<int>(),
+                                        .fd = item.field("fd").integer<int>(),
+                                        .target = item.field("target").str(),
+                                        .description = item.field("description").str()});
+  });
+  return syscall;
+}
+
+Thread thread_from_json(const Reader& r) {
+  Thread thread;
+  thread.tid = r.field("tid").integer<int>();
+  thread.name = r.field("name").str();
+  thread.state = r.field("state").str();
+  thread.wchan = r.field("wchan").str();
+  if (!r.field("syscall").is_null()) thread.syscall = syscall_from_json(r.field("syscall"));
+  thread.kernel = stack_from_json(r.field("kernel"), /*kernel=*/true);
+  thread.user = stack_from_json(r.field("user"), /*kernel=*/false);
+  thread.notes = r.field("notes").strings();
+  return thread;
+}
+
+Snapshot snapshot_from_reader(const Reader& r) {
+  const std::string schema = r.field("schema").str();
+  if (schema != kSnapshotSchema) {
+    r.fail(fmt::format("unsupported schema \"{}\" (this ukstack reads \"{}\")", schema,
+                       kSnapshotSchema));
+  }
+  Snapshot snapshot;
+  snapshot.source = r.field("source").str();
+  snapshot.captured_at = r.field("captured_at").str();
+  snapshot.kernel = r.field("kernel").str();
+  snapshot.arch = r.field("arch").str();
+  const Reader process = r.field("process");
+  snapshot.process.pid = process.field("pid").integer<int>();
+  snapshot.process.exe = process.field("exe").str();
+  snapshot.process.cmdline = process.field("cmdline").strings();
+  snapshot.process.name = process.field("name").str();
+  r.field("threads").each(
+      [&](const Reader& item) { snapshot.threads.push_back(thread_from_json(item)); });
+  return snapshot;
+}
+
+}  // namespace
+
+nlohmann::json snapshot_to_json(const Snapshot& snapshot) {
+  return to_json<nlohmann::json>(snapshot);
+}
+
+Result<Snapshot> snapshot_from_json(const nlohmann::json& document) {
+  try {
+    return snapshot_from_reader(Reader(document, ""));
+  } catch (const FormatError& e) {
+    return Error{0, "not a ukstack snapshot: " + e.message};
+  } catch (const nlohmann::json::exception& e) {  // not expected: Reader checks types first
+    return Error{0, std::string("not a ukstack snapshot: ") + e.what()};
+  }
+}
+
+std::string render_json(const Snapshot& snapshot) {
+  return to_json<nlohmann::ordered_json>(snapshot).dump(
+             2, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace) +
+         "\n";
+}
+
+}  // namespace ukstack

@@ -1,0 +1,74 @@
+// The snapshot model: what one capture saw. Renderers take a Snapshot and nothing
+// else, so a saved snapshot re-renders exactly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ukstack {
+
+struct Frame {
+  std::optional<std::uint64_t> pc;    // user frames; kernel frames only when the kernel shows it
+  std::string function;               // demangled; empty when unknown
+  std::uint64_t offset = 0;           // from the start of `function`
+  std::optional<std::uint64_t> size;  // kernel frames: the function's size
+  std::optional<std::string> module;  // path of the ELF for user frames; kernel module name or null
+  std::optional<std::string> file;
+  std::optional<int> line;
+  bool inlined = false;
+};
+
+struct Stack {
+  std::vector<Frame> frames;
+  std::optional<std::string> error;  // why the half is missing or cut short
+  std::string method;                // "procfs", "libdw", "libunwind", "nostop", "none"
+};
+
+struct FdDescription {
+  int arg = 0;  // index of the argument
+  int fd = -1;
+  std::string target;       // readlink text: "socket:[81234]"
+  std::string description;  // "tcp 127.0.0.1:1337 LISTEN"
+};
+
+struct SyscallInfo {
+  long nr = -1;
+  std::string name;                // "accept"; empty when unknown
+  std::vector<std::uint64_t> args;  // six on x86-64
+  std::vector<FdDescription> fds;
+};
+
+struct Thread {
+  int tid = 0;
+  std::string name;
+  std::string state;  // one letter as in /proc ("S", "D", ...), "X" when it exited
+  std::string wchan;
+  std::optional<SyscallInfo> syscall;
+  Stack kernel;
+  Stack user;
+  std::vector<std::string> notes;
+};
+
+struct ProcessInfo {
+  int pid = 0;
+  std::string exe;
+  std::vector<std::string> cmdline;
+  std::string name;
+};
+
+struct Snapshot {
+  std::string source = "live";  // live | core
+  std::string captured_at;      // RFC 3339, UTC
+  std::string kernel;           // uname -r
+  std::string arch;             // uname -m
+  ProcessInfo process;
+  std::vector<Thread> threads;
+  // goroutines: later issue; rendered as [] until then.
+};
+
+// Both halves of every thread present and complete (exit status 0 vs 1).
+bool snapshot_complete(const Snapshot& snapshot);
+
+}  // namespace ukstack

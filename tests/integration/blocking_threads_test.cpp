@@ -1,0 +1,146 @@
+// A multi-threaded C++ program (-O2, no frame pointers: only DWARF CFI unwinds it)
+// whose threads block in pthread_cond_wait, read on a pipe, nanosleep and
+// epoll_wait, each through a chain of named functions.
+#include <gtest/gtest.h>
+
+#include "tests/integration/capture_helpers.h"
+
+namespace ukstack::test {
+namespace {
+
+constexpr long kRead = 0;
+constexpr long kFutex = 202;
+constexpr long kNanosleep = 35;
+constexpr long kClockNanosleep = 230;
+constexpr long kEpollWait = 232;
+constexpr long kEpollPwait = 281;
+
+struct Role {
+  const char* key;          // on the fixture's ready line
+  const char* thread_name;  // set by the fixture with pthread_setname_np
+  std::vector<long> syscalls;
+  std::vector<std::string> syscall_names;
+  std::vector<std::string> kernel_functions;  // one of these is on the path (names vary by version)
+  std::vector<std::string> chain;  // user frames, innermost first
+};
+
+const std::vector<Role>& roles() {
+  static const std::vector<Role> kRoles = {
+      {"cond", "cond-waiter", {kFutex}, {"futex"}, {"futex_wait"},
+       {"cond_wait_inner", "cond_wait_middle", "cond_wait_outer"}},
+      {"pipe", "pipe-reader", {kRead}, {"read"}, {"pipe_read", "anon_pipe_read"},
+       {"pipe_read_inner", "pipe_read_middle", "pipe_read_outer"}},
+      {"sleep", "sleeper", {kNanosleep, kClockNanosleep}, {"nanosleep", "clock_nanosleep"},
+       {"hrtimer_nanosleep", "do_nanosleep"}, {"sleep_inner", "sleep_middle", "sleep_outer"}},
+      {"epoll", "epoll-waiter", {kEpollWait, kEpollPwait}, {"epoll_wait", "epoll_pwait"}, {"ep_poll", "do_epoll_wait"},
+       {"epoll_wait_inner", "epoll_wait_middle", "epoll_wait_outer"}},
+  };
+  return kRoles;
+}
+
+bool kernel_has(const std::vector<std::string>& names, const std::vector<std::string>& wanted) {
+  for (const auto& name : names) {
+    if (std::find(wanted.begin(), wanted.end(), name) != wanted.end()) return true;
+  }
+  return false;
+}
+
+class BlockingThreads : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fixture_ = std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("blocking_threads")}));
+    for (const auto& role : roles()) {
+      ASSERT_TRUE(wait_for_syscall(fixture_->id(role.key), role.syscalls, std::chrono::seconds(10)))
+          << role.key << " thread never blocked";
+    }
+    ASSERT_TRUE(wait_for_syscall(fixture_->pid(), kFutex, std::chrono::seconds(10)));
+  }
+  std::unique_ptr<FixtureProcess> fixture_;
+};
+
+TEST_F(BlockingThreads, EveryThreadHasBothHalves) {
+  auto snapshot = capture_json({std::to_string(fixture_->pid())});
+  EXPECT_EQ(snapshot["threads"].size(), 5u);
+  for (const auto& role : roles()) {
+    SCOPED_TRACE(role.key);
+    const auto* found = find_thread(snapshot, fixture_->id(role.key));
+    ASSERT_NE(found, nullptr);
+    const auto& thread = *found;
+    EXPECT_EQ(thread["name"], role.thread_name);
+    EXPECT_EQ(thread["state"], "S");
+    ASSERT_TRUE(thread["syscall"].is_object());
+    EXPECT_NE(std::find(role.syscall_names.begin(), role.syscall_names.end(),
+                        thread["syscall"]["name"].get<std::string>()),
+              role.syscall_names.end())
+        << thread["syscall"]["name"];
+
+    auto kernel = functions(thread, "kernel");
+    EXPECT_TRUE(kernel_has(kernel, role.kernel_functions)) << ::testing::PrintToString(kernel);
+    EXPECT_FALSE(contains_name(kernel, "ptrace_stop")) << "kernel half read after the stop";
+    EXPECT_FALSE(contains_name(kernel, "get_signal"));
+    EXPECT_TRUE(kernel_has(kernel, {"entry_SYSCALL_64_after_hwframe", "entry_SYSCALL_64"}));
+
+    auto user = functions(thread, "user");
+    EXPECT_TRUE(in_order(user, role.chain)) << ::testing::PrintToString(user);
+    EXPECT_TRUE(thread["user"]["error"].is_null()) << thread["user"]["error"];
+  }
+  const auto* main_thread = find_thread(snapshot, fixture_->pid());
+  ASSERT_NE(main_thread, nullptr);
+  EXPECT_TRUE(in_order(functions(*main_thread, "user"), {"main_wait_inner", "main_wait_outer", "main"}))
+      << ::testing::PrintToString(functions(*main_thread, "user"));
+  expect_not_disturbed(fixture_->pid());
+}
+
+TEST_F(BlockingThreads, FileDescriptorsAreDescribed) {
+  auto snapshot = capture_json({std::to_string(fixture_->pid())});
+  const auto* pipe_thread = find_thread(snapshot, fixture_->id("pipe"));
+  ASSERT_NE(pipe_thread, nullptr);
+  ASSERT_FALSE((*pipe_thread)["syscall"]["fds"].empty());
+  EXPECT_EQ((*pipe_thread)["syscall"]["fds"][0]["description"].get<std::string>().rfind("pipe:[", 0), 0u);
+
+  const auto* epoll_thread = find_thread(snapshot, fixture_->id("epoll"));
+  ASSERT_NE(epoll_thread, nullptr);
+  ASSERT_FALSE((*epoll_thread)["syscall"]["fds"].empty());
+  EXPECT_EQ((*epoll_thread)["syscall"]["fds"][0]["description"], "epoll");
+}
+
+TEST_F(BlockingThreads, DemangledCxxNamesWithSourceLines) {
+  auto snapshot = capture_json({std::to_string(fixture_->pid())});
+  const auto* thread = find_thread(snapshot, fixture_->id("cond"));
+  ASSERT_NE(thread, nullptr);
+  bool found = false;
+  for (const auto& frame : (*thread)["user"]["frames"]) {
+    if (frame["function"].is_string() &&
+        frame["function"].get<std::string>().rfind("fixture::cond_wait_inner", 0) == 0) {
+      found = true;
+      ASSERT_TRUE(frame["file"].is_string());
+      EXPECT_NE(frame["file"].get<std::string>().find("blocking_threads.cpp"), std::string::npos);
+      EXPECT_GT(frame["line"].get<int>(), 0);
+    }
+  }
+  EXPECT_TRUE(found) << ::testing::PrintToString(functions(*thread, "user"));
+}
+
+TEST_F(BlockingThreads, TidOptionSelectsThreads) {
+  int sleeper = fixture_->id("sleep");
+  auto snapshot = capture_json({"--tid", std::to_string(sleeper), std::to_string(fixture_->pid())});
+  ASSERT_EQ(snapshot["threads"].size(), 1u);
+  EXPECT_EQ(snapshot["threads"][0]["tid"], sleeper);
+}
+
+TEST_F(BlockingThreads, UserFramesAgreeWithGdb) {
+  auto snapshot = capture_json({std::to_string(fixture_->pid())});
+  Backtraces gdb = gdb_backtraces(fixture_->pid());
+  EXPECT_EQ(gdb.size(), snapshot["threads"].size());
+  for (const auto& thread : snapshot["threads"]) {
+    int tid = thread["tid"].get<int>();
+    SCOPED_TRACE("thread " + std::to_string(tid));
+    ASSERT_TRUE(gdb.count(tid));
+    auto ours = functions(thread, "user");
+    expect_agrees_with_gdb(ours, gdb[tid]);
+    SCOPED_TRACE("ukstack: " + ::testing::PrintToString(ours) + "\ngdb: " + ::testing::PrintToString(gdb[tid]));
+  }
+}
+
+}  // namespace
+}  // namespace ukstack::test

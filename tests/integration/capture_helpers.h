@@ -1,0 +1,42 @@
+// Running the ukstack binary in integration tests and reading its JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/fixture_process.h"
+
+namespace ukstack::test {
+
+std::string fixture_path(const std::string& name);
+
+// Runs ukstack with args (30 s timeout: ukstack must never hang).
+CommandResult run_ukstack(std::vector<std::string> args);
+
+// Runs `ukstack --format json ARGS...`, checks the exit status is one of the
+// allowed ones and that the output validates against the schema; returns the JSON.
+nlohmann::json capture_json(std::vector<std::string> args, std::vector<int> allowed_exit = {0});
+
+const nlohmann::json* find_thread(const nlohmann::json& snapshot, int tid);
+
+// Function names of a half ("kernel" or "user"), innermost first.
+std::vector<std::string> functions(const nlohmann::json& thread, const char* half);
+
+// True when `wanted` appear in `names` in this order (not necessarily adjacent).
+// A name matches when equal, or when the frame is a C++ function whose name
+// without namespace and parameters equals it ("fixture::cond_wait_inner()").
+bool in_order(const std::vector<std::string>& names, const std::vector<std::string>& wanted);
+bool contains_name(const std::vector<std::string>& names, const std::string& wanted);
+
+// glibc's aliases of one function reduced to one spelling ("__GI___libc_read" -> "read").
+std::string alias_name(const std::string& name);
+
+// ukstack's user frames agree with gdb's `bt` of the same thread (see the .cpp).
+void expect_agrees_with_gdb(const std::vector<std::string>& ours, const std::vector<std::string>& gdb);
+
+// Asserts the target was left as found: no thread stopped (t/T), no tracer.
+void expect_not_disturbed(int pid);
+
+}  // namespace ukstack::test

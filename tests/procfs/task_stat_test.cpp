@@ -1,0 +1,104 @@
+#include "procfs/task_stat.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/procfs/samples.h"
+
+namespace ukstack::procfs {
+namespace {
+
+using testing::sample;
+
+TEST(Stat, NameWithParensAndSpacesEndsAtTheLastParen) {
+  auto stat = parse_stat(sample("stat-name-with-parens.txt"));
+  ASSERT_TRUE(stat.ok()) << stat.error().message;
+  EXPECT_EQ(stat->tid, 7689);
+  EXPECT_EQ(stat->name, "a) S (b");
+  EXPECT_EQ(stat->state, 'S');
+  EXPECT_EQ(stat->ppid, 7581);
+  EXPECT_EQ(stat->flags, 4194368u);
+  EXPECT_FALSE(stat->is_kernel_thread());
+}
+
+TEST(Stat, SleepingProcess) {
+  auto stat = parse_stat(sample("stat-sleep.txt"));
+  ASSERT_TRUE(stat.ok()) << stat.error().message;
+  EXPECT_EQ(stat->name, "sleep");
+  EXPECT_EQ(stat->state, 'S');
+  EXPECT_EQ(describe_state(stat->state), "sleeping");
+}
+
+TEST(Stat, StoppedProcess) {
+  auto stat = parse_stat(sample("stat-stopped.txt"));
+  ASSERT_TRUE(stat.ok()) << stat.error().message;
+  EXPECT_EQ(stat->name, "python3");
+  EXPECT_EQ(stat->state, 'T');
+  EXPECT_EQ(describe_state(stat->state), "stopped");
+}
+
+TEST(Stat, KernelThreadIsFlagged) {
+  auto stat = parse_stat(sample("stat-kthreadd.txt"));
+  ASSERT_TRUE(stat.ok()) << stat.error().message;
+  EXPECT_EQ(stat->name, "kthreadd");
+  EXPECT_EQ(stat->ppid, 0);
+  EXPECT_TRUE(stat->is_kernel_thread());
+}
+
+TEST(Stat, MalformedTextIsAnError) {
+  for (const char* bad :
+       {"", "123", "123 (x", "x (y) S 1 2 3 4 5 6", "123 (x) S 1 2 3", "123 (x) S one 2 3 4 5 6",
+        "123 (x) SS 1 2 3 4 5 6", "123 (x) S 1 2 3 4 5 flags", "123 )x( S 1 2 3 4 5 6"}) {
+    auto stat = parse_stat(bad);
+    EXPECT_FALSE(stat.ok()) << "'" << bad << "'";
+  }
+}
+
+TEST(Status, TracedProcessShowsItsTracer) {
+  auto status = parse_status(sample("status-traced.txt"));
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->tracer_pid, 7757);
+  EXPECT_EQ(status->uid_real, 0);
+  EXPECT_EQ(status->uid_effective, 0);
+  EXPECT_EQ(status->voluntary_ctxt_switches, 10u);
+  EXPECT_EQ(status->nonvoluntary_ctxt_switches, 1u);
+}
+
+TEST(Status, UntracedProcess) {
+  auto status = parse_status(sample("status-sleep.txt"));
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->tracer_pid, 0);
+  EXPECT_EQ(status->voluntary_ctxt_switches, 7u);
+}
+
+TEST(Status, RealAndEffectiveUidDiffer) {
+  auto status = parse_status("Name:\tsu\nUid:\t1000\t0\t0\t0\nTracerPid:\t0\n");
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->uid_real, 1000);
+  EXPECT_EQ(status->uid_effective, 0);
+}
+
+TEST(Status, MalformedFieldsAreErrors) {
+  for (const char* bad : {"", "Name:\tx\n", "TracerPid:\tx\n", "TracerPid:\n", "Uid:\t1000\n",
+                          "voluntary_ctxt_switches:\t-1\n"}) {
+    auto status = parse_status(bad);
+    EXPECT_FALSE(status.ok()) << "'" << bad << "'";
+  }
+}
+
+TEST(Wchan, SymbolOrNothing) {
+  EXPECT_EQ(parse_wchan(sample("wchan-accept.txt")), "inet_csk_accept");
+  EXPECT_EQ(parse_wchan(sample("wchan-not-sleeping.txt")), "");
+  EXPECT_EQ(parse_wchan(""), "");
+}
+
+TEST(DescribeState, Letters) {
+  EXPECT_EQ(describe_state('R'), "running");
+  EXPECT_EQ(describe_state('D'), "disk sleep");
+  EXPECT_EQ(describe_state('t'), "tracing stop");
+  EXPECT_EQ(describe_state('Z'), "zombie");
+  EXPECT_EQ(describe_state('I'), "idle");
+  EXPECT_EQ(describe_state('?'), "unknown");
+}
+
+}  // namespace
+}  // namespace ukstack::procfs

@@ -1,0 +1,178 @@
+#include "src/render_json.h"
+
+#include <gtest/gtest.h>
+
+#include "src/render_text.h"
+#include "tests/src/sample_snapshot.h"
+#include "tests/src/schema_check.h"
+
+namespace ukstack {
+namespace {
+
+using nlohmann::json;
+using testing::sample_snapshot;
+using testing::validate_against_schema;
+
+TEST(RenderJson, TopLevelFields) {
+  const json j = snapshot_to_json(sample_snapshot());
+  EXPECT_EQ(j["schema"], "ukstack.snapshot/1");
+  EXPECT_EQ(j["tool"]["name"], "ukstack");
+  ASSERT_TRUE(j["tool"]["version"].is_string());
+  EXPECT_FALSE(j["tool"]["version"].get<std::string>().empty());
+  EXPECT_EQ(j["source"], "live");
+  EXPECT_EQ(j["captured_at"], "2026-11-27T23:40:00Z");
+  EXPECT_EQ(j["process"]["pid"], 4242);
+  EXPECT_EQ(j["process"]["cmdline"], json({"/usr/bin/accept_server", "--port", "1337"}));
+  EXPECT_EQ(j["goroutines"], json::array());
+}
+
+TEST(RenderJson, AddressesAreHexStrings) {
+  const json t = snapshot_to_json(sample_snapshot())["threads"][0];
+  EXPECT_EQ(t["syscall"]["nr"], 43);
+  EXPECT_EQ(t["syscall"]["args"][0], "0x3");
+  EXPECT_EQ(t["syscall"]["fds"][0], json({{"arg", 0},
+                                          {"fd", 3},
+                                          {"target", "socket:[81234]"},
+                                          {"description", "tcp 127.0.0.1:1337 LISTEN"}}));
+  EXPECT_EQ(t["kernel"]["frames"][0], json({{"function", "inet_csk_accept"},
+                                            {"offset", "0x1f2"},
+                                            {"size", "0x3b0"},
+                                            {"module", nullptr}}));
+  EXPECT_EQ(t["user"]["frames"][0], json({{"pc", "0x7f3a12345b1b"},
+                                          {"function", "accept"},
+                                          {"offset", "0x1b"},
+                                          {"module", "/usr/lib/x86_64-linux-gnu/libc.so.6"},
+                                          {"file", nullptr},
+                                          {"line", nullptr},
+                                          {"inlined", false}}));
+  EXPECT_EQ(t["user"]["frames"][1]["inlined"], true);
+  EXPECT_EQ(t["user"]["frames"][1]["line"], 24);
+}
+
+TEST(RenderJson, AbsentValuesAreNull) {
+  const json j = snapshot_to_json(sample_snapshot());
+  const json& running = j["threads"][1];
+  EXPECT_TRUE(running["syscall"].is_null());
+  EXPECT_TRUE(running["kernel"]["error"].is_null());
+  EXPECT_EQ(running["user"]["error"], "unwinding stopped: no CFI for 0x7f3a00001000");
+  const json& unknown_frame = running["user"]["frames"][1];
+  EXPECT_TRUE(unknown_frame["function"].is_null());
+  EXPECT_TRUE(unknown_frame["offset"].is_null());
+  EXPECT_TRUE(j["threads"][3]["syscall"]["name"].is_null());  // nr 999
+}
+
+TEST(RenderJson, KernelPcOnlyWhenKnown) {
+  const json j = snapshot_to_json(sample_snapshot());
+  EXPECT_FALSE(j["threads"][0]["kernel"]["frames"][0].contains("pc"));
+  const json& module_frame = j["threads"][3]["kernel"]["frames"][0];
+  EXPECT_EQ(module_frame["pc"], "0xffffffffc0a01234");
+  EXPECT_EQ(module_frame["module"], "nfs");
+}
+
+TEST(RenderJson, PrettyWithTrailingNewlineInDesignOrder) {
+  const std::string text = render_json(sample_snapshot());
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(text.rfind("{\n  \"schema\": \"ukstack.snapshot/1\",\n  \"tool\": {", 0), 0u) << text;
+}
+
+TEST(RenderJson, InvalidUtf8DoesNotThrow) {
+  Snapshot s = sample_snapshot();
+  s.threads[0].name = "bad\xff";
+  std::string text;
+  EXPECT_NO_THROW(text = render_json(s));
+  EXPECT_NE(text.find("\"bad\xef\xbf\xbd\""), std::string::npos);  // U+FFFD
+}
+
+TEST(RenderJson, RoundTripRendersTheSame) {
+  const Snapshot original = sample_snapshot();
+  const std::string saved = render_json(original);
+  const Result<Snapshot> loaded = snapshot_from_json(json::parse(saved));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(render_json(*loaded), saved);
+  EXPECT_EQ(snapshot_to_json(*loaded), snapshot_to_json(original));
+  EXPECT_EQ(render_text(*loaded, {}), render_text(original, {}));
+  EXPECT_EQ(render_text(*loaded, {.color = true}), render_text(original, {.color = true}));
+}
+
+TEST(SnapshotFromJson, RejectsOtherSchemas) {
+  json j = snapshot_to_json(sample_snapshot());
+  j["schema"] = "ukstack.snapshot/2";
+  const Result<Snapshot> r = snapshot_from_json(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("unsupported schema \"ukstack.snapshot/2\""), std::string::npos)
+      << r.error().message;
+}
+
+TEST(SnapshotFromJson, ErrorsNameTheField) {
+  json j = snapshot_to_json(sample_snapshot());
+  j["threads"][0]["kernel"]["frames"][2]["offset"] = 194;
+  Result<Snapshot> r = snapshot_from_json(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "not a ukstack snapshot: threads[0].kernel.frames[2].offset: expected a hex string "
+            "such as \"0x1f\"");
+
+  j = snapshot_to_json(sample_snapshot());
+  j["threads"][1].erase("tid");
+  r = snapshot_from_json(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "not a ukstack snapshot: threads[1]: missing field \"tid\"");
+}
+
+TEST(SnapshotFromJson, NeverThrows) {
+  for (const json& j : {json(nullptr), json(42), json::array(), json::object(),
+                        json({{"schema", "ukstack.snapshot/1"}}),
+                        json::parse(R"({"schema": "ukstack.snapshot/1", "threads": "x"})")}) {
+    Result<Snapshot> r = Snapshot{};
+    EXPECT_NO_THROW(r = snapshot_from_json(j)) << j;
+    EXPECT_FALSE(r.ok()) << j;
+  }
+  json j = snapshot_to_json(sample_snapshot());
+  j["threads"][0]["tid"] = 1LL << 40;
+  EXPECT_FALSE(snapshot_from_json(j).ok());
+  j = snapshot_to_json(sample_snapshot());
+  j["threads"][0]["user"]["frames"][0]["pc"] = "0x1ffffffffffffffff";
+  EXPECT_FALSE(snapshot_from_json(j).ok());
+}
+
+TEST(Schema, SampleSnapshotValidates) {
+  EXPECT_EQ(validate_against_schema(render_json(sample_snapshot())), "");
+}
+
+TEST(Schema, EmptyProcessValidates) {
+  Snapshot s;
+  s.captured_at = "2026-11-27T23:40:00Z";
+  EXPECT_EQ(validate_against_schema(render_json(s)), "");
+}
+
+TEST(Schema, BrokenDocumentsAreRejected) {
+  const json good = snapshot_to_json(sample_snapshot());
+  struct Case {
+    const char* what;
+    json::json_pointer pointer;
+    json value;
+  };
+  const Case cases[] = {
+      {"address as a number", json::json_pointer("/threads/0/user/frames/0/pc"), 139887},
+      {"upper-case hex", json::json_pointer("/threads/0/kernel/frames/0/offset"), "0x1F2"},
+      {"unknown method", json::json_pointer("/threads/0/user/method"), "gdb"},
+      {"unknown source", json::json_pointer("/source"), "remote"},
+      {"extra field", json::json_pointer("/threads/0/colour"), "red"},
+      {"wrong schema", json::json_pointer("/schema"), "ukstack.snapshot/2"},
+  };
+  for (const Case& c : cases) {
+    json broken = good;
+    broken[c.pointer] = c.value;
+    EXPECT_NE(validate_against_schema(broken.dump()), "") << c.what;
+  }
+  json missing = good;
+  missing["threads"][0]["kernel"].erase("error");
+  const std::string error = validate_against_schema(missing.dump());
+  EXPECT_NE(error.find("/threads/0/kernel"), std::string::npos) << error;
+  EXPECT_NE(error.find("'error' is a required property"), std::string::npos) << error;
+  EXPECT_NE(validate_against_schema("{not json"), "");
+}
+
+}  // namespace
+}  // namespace ukstack

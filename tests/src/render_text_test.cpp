@@ -1,0 +1,128 @@
+#include "src/render_text.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/src/sample_snapshot.h"
+
+namespace ukstack {
+namespace {
+
+using testing::sample_snapshot;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(RenderText, ProcessHeader) {
+  const std::string text = render_text(sample_snapshot(), {});
+  EXPECT_EQ(text.rfind("PID 4242 (accept_server) /usr/bin/accept_server — live, "
+                       "2026-11-27T23:40:00Z, kernel 6.1.0-18-amd64 x86_64\n"
+                       "cmdline: /usr/bin/accept_server --port 1337\n\n",
+                       0),
+            0u)
+      << text;
+}
+
+TEST(RenderText, ThreadBlockedInAccept) {
+  const std::string text = render_text(sample_snapshot(), {});
+  const std::string expected =
+      "Thread 4242 \"accept_server\" state S (sleeping) wchan inet_csk_accept\n"
+      "  accept(3 → tcp 127.0.0.1:1337 LISTEN, 0x0, 0x0)\n"
+      "  kernel (procfs):\n"
+      "    inet_csk_accept+0x1f2\n"
+      "    inet_accept+0x4e\n"
+      "    do_accept+0xc2\n"
+      "    entry_SYSCALL_64_after_hwframe+0x76\n"
+      "  ── system call accept ──\n"
+      "  user (libdw):\n"
+      "    #0  accept+0x1b (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+      "    #1  accept_one+0x2d (/build/fixtures/accept_server) accept_server.c:24 (inlined)\n"
+      "    #2  server_accept_and_close+0x2d (/build/fixtures/accept_server) accept_server.c:31\n"
+      "    #3  main+0x1e (/build/fixtures/accept_server) accept_server.c:45\n"
+      "\n";
+  EXPECT_TRUE(contains(text, expected)) << text;
+}
+
+TEST(RenderText, ArgumentsShownUpToTheLastFdOrThree) {
+  Snapshot s = sample_snapshot();
+  const std::string text = render_text(s, {});
+  EXPECT_TRUE(contains(text, "  epoll_wait(5 → epoll, 0x7ffd1000, 0x10)\n")) << text;
+
+  SyscallInfo& splice = *s.threads[0].syscall;
+  splice = {.nr = 275,
+            .name = "splice",
+            .args = {3, 0, 4, 0, 65536, 0},
+            .fds = {{.arg = 0, .fd = 3, .target = "pipe:[9]", .description = ""},
+                    {.arg = 2, .fd = 4, .target = "", .description = ""}}};
+  EXPECT_TRUE(contains(render_text(s, {}), "  splice(3 → pipe:[9], 0x0, 4)\n"));
+  splice.fds[1].arg = 4;
+  EXPECT_TRUE(contains(render_text(s, {}), "  splice(3 → pipe:[9], 0x0, 0x4, 0x0, 4)\n"));
+}
+
+TEST(RenderText, UnknownSyscallAndKernelModule) {
+  const std::string text = render_text(sample_snapshot(), {});
+  EXPECT_TRUE(contains(text,
+                       "Thread 4245 \"reader\" state D (uninterruptible sleep)\n"
+                       "  syscall 999(0x7, 0x1, 0x2)\n"
+                       "  kernel (procfs):\n"
+                       "    nfs_wait_bit_killable+0x21 [nfs]\n"
+                       "  ── system call 999 ──\n"))
+      << text;
+}
+
+TEST(RenderText, RunningThread) {
+  const std::string text = render_text(sample_snapshot(), {});
+  EXPECT_TRUE(contains(text,
+                       "Thread 4243 \"worker\" state R (running)\n"
+                       "  running (not in a system call)\n"
+                       "  kernel (procfs):\n"
+                       "    (no frames)\n"
+                       "  ── user/kernel boundary ──\n"
+                       "  user (libdw):\n"
+                       "    #0  spin+0x8 (/build/fixtures/accept_server)\n"
+                       "    #1  ?? 0x7f3a00001000\n"
+                       "    (unwinding stopped: no CFI for 0x7f3a00001000)\n"))
+      << text;
+}
+
+TEST(RenderText, ErrorHalvesShowTheirError) {
+  const std::string text = render_text(sample_snapshot(), {});
+  EXPECT_TRUE(contains(text,
+                       "  kernel (none):\n"
+                       "    (kernel stack needs root (CAP_SYS_ADMIN))\n"
+                       "  ── system call epoll_wait ──\n"
+                       "  user (nostop):\n"
+                       "    #0  epoll_wait+0x4a (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+                       "  note: unwound without stopping the thread\n"))
+      << text;
+  EXPECT_TRUE(contains(text,
+                       "Thread 4246 \"gone\" state X (exited)\n"
+                       "  kernel (none):\n"
+                       "    (thread exited during capture)\n"))
+      << text;
+}
+
+TEST(RenderText, ColourOnlyWhenAsked) {
+  const Snapshot s = sample_snapshot();
+  EXPECT_FALSE(contains(render_text(s, {}), "\x1b"));
+  const std::string text = render_text(s, {.color = true});
+  EXPECT_TRUE(contains(
+      text,
+      "\x1b[1mThread 4242 \"accept_server\" state S (sleeping) wchan inet_csk_accept\x1b[0m\n"))
+      << text;
+  EXPECT_TRUE(contains(text, "\x1b[2m  ── system call accept ──\x1b[0m\n")) << text;
+  EXPECT_TRUE(contains(text, "    inet_csk_accept+0x1f2\n")) << text;
+}
+
+TEST(RenderText, EmptySnapshot) {
+  Snapshot s;
+  s.process.pid = 7;
+  const std::string text = render_text(s, {});
+  EXPECT_EQ(text.rfind("PID 7 ", 0), 0u) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+}
+
+}  // namespace
+}  // namespace ukstack

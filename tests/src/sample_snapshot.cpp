@@ -1,0 +1,125 @@
+#include "tests/src/sample_snapshot.h"
+
+namespace ukstack::testing {
+namespace {
+
+Frame kernel_frame(std::string function, std::uint64_t offset, std::uint64_t size) {
+  Frame frame;
+  frame.function = std::move(function);
+  frame.offset = offset;
+  frame.size = size;
+  return frame;
+}
+
+Frame user_frame(std::uint64_t pc, std::string function, std::uint64_t offset, std::string module) {
+  Frame frame;
+  frame.pc = pc;
+  frame.function = std::move(function);
+  frame.offset = offset;
+  frame.module = std::move(module);
+  return frame;
+}
+
+}  // namespace
+
+Snapshot sample_snapshot() {
+  Snapshot s;
+  s.source = "live";
+  s.captured_at = "2026-11-27T23:40:00Z";
+  s.kernel = "6.1.0-18-amd64";
+  s.arch = "x86_64";
+  s.process = {.pid = 4242,
+               .exe = "/usr/bin/accept_server",
+               .cmdline = {"/usr/bin/accept_server", "--port", "1337"},
+               .name = "accept_server"};
+
+  Thread accept;
+  accept.tid = 4242;
+  accept.name = "accept_server";
+  accept.state = "S";
+  accept.wchan = "inet_csk_accept";
+  accept.syscall = SyscallInfo{.nr = 43,
+                               .name = "accept",
+                               .args = {3, 0, 0, 0, 0, 0},
+                               .fds = {{.arg = 0,
+                                        .fd = 3,
+                                        .target = "socket:[81234]",
+                                        .description = "tcp 127.0.0.1:1337 LISTEN"}}};
+  accept.kernel.method = "procfs";
+  accept.kernel.frames = {kernel_frame("inet_csk_accept", 0x1f2, 0x3b0),
+                          kernel_frame("inet_accept", 0x4e, 0x130),
+                          kernel_frame("do_accept", 0xc2, 0x1a0),
+                          kernel_frame("entry_SYSCALL_64_after_hwframe", 0x76, 0xe0)};
+  accept.user.method = "libdw";
+  Frame server =
+      user_frame(0x55d0c0de1189, "server_accept_and_close", 0x2d, "/build/fixtures/accept_server");
+  server.file = "accept_server.c";
+  server.line = 31;
+  Frame inlined = server;
+  inlined.function = "accept_one";
+  inlined.offset = 0x2d;
+  inlined.line = 24;
+  inlined.inlined = true;
+  Frame main_frame = user_frame(0x55d0c0de11c0, "main", 0x1e, "/build/fixtures/accept_server");
+  main_frame.file = "accept_server.c";
+  main_frame.line = 45;
+  accept.user.frames = {
+      user_frame(0x7f3a12345b1b, "accept", 0x1b, "/usr/lib/x86_64-linux-gnu/libc.so.6"), inlined,
+      server, main_frame};
+
+  Thread running;
+  running.tid = 4243;
+  running.name = "worker";
+  running.state = "R";
+  running.kernel.method = "procfs";
+  running.user.method = "libdw";
+  Frame unknown;
+  unknown.pc = 0x7f3a00001000;
+  running.user.frames = {user_frame(0x55d0c0de1300, "spin", 0x8, "/build/fixtures/accept_server"),
+                         unknown};
+  running.user.error = "unwinding stopped: no CFI for 0x7f3a00001000";
+
+  Thread no_root;
+  no_root.tid = 4244;
+  no_root.name = "poller";
+  no_root.state = "S";
+  no_root.wchan = "do_epoll_wait";
+  no_root.syscall = SyscallInfo{
+      .nr = 232,
+      .name = "epoll_wait",
+      .args = {5, 0x7ffd1000, 16, 0xffffffffffffffff, 0, 0},
+      .fds = {{.arg = 0, .fd = 5, .target = "anon_inode:[eventpoll]", .description = "epoll"}}};
+  no_root.kernel.method = "none";
+  no_root.kernel.error = "kernel stack needs root (CAP_SYS_ADMIN)";
+  no_root.user.method = "nostop";
+  no_root.user.frames = {
+      user_frame(0x7f3a12346000, "epoll_wait", 0x4a, "/usr/lib/x86_64-linux-gnu/libc.so.6")};
+  no_root.notes = {"unwound without stopping the thread"};
+
+  Thread nfs;
+  nfs.tid = 4245;
+  nfs.name = "reader";
+  nfs.state = "D";
+  nfs.syscall = SyscallInfo{.nr = 999, .name = "", .args = {7, 1, 2, 3, 4, 5}, .fds = {}};
+  nfs.kernel.method = "procfs";
+  Frame module_frame = kernel_frame("nfs_wait_bit_killable", 0x21, 0x90);
+  module_frame.module = "nfs";
+  module_frame.pc = 0xffffffffc0a01234;
+  nfs.kernel.frames = {module_frame};
+  nfs.user.method = "nostop";
+  nfs.user.frames = {user_frame(0x7f3a12347000, "syscall", 0x1d, "/usr/lib/libc.so.6")};
+
+  Thread exited;
+  exited.tid = 4246;
+  exited.name = "gone";
+  exited.state = "X";
+  exited.kernel.method = "none";
+  exited.kernel.error = "thread exited during capture";
+  exited.user.method = "none";
+  exited.user.error = "thread exited during capture";
+
+  s.threads = {accept, running, no_root, nfs, exited};
+  return s;
+}
+
+}  // namespace ukstack::testing

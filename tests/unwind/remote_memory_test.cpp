@@ -1,0 +1,96 @@
+#include "unwind/remote_memory.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <numeric>
+
+namespace ukstack::unwind {
+namespace {
+
+// process_vm_readv on our own process needs no privilege, so the real reader is
+// tested against memory whose layout the test controls.
+class Mapping {
+ public:
+  explicit Mapping(std::size_t pages) : size_(pages * 4096) {
+    base_ = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  }
+  ~Mapping() {
+    if (base_ != MAP_FAILED) munmap(base_, size_);
+  }
+  std::byte* data() { return static_cast<std::byte*>(base_); }
+  RemoteAddr addr() const { return RemoteAddr(reinterpret_cast<std::uint64_t>(base_)); }
+  void unmap_last_page() {
+    munmap(data() + size_ - 4096, 4096);
+    size_ -= 4096;
+  }
+
+ private:
+  std::size_t size_;
+  void* base_;
+};
+
+TEST(RemoteMemory, ReadsWhatIsThere) {
+  Mapping mapping(2);
+  for (std::size_t i = 0; i < 8192; ++i) mapping.data()[i] = static_cast<std::byte>(i * 7);
+  RemoteMemory memory(getpid());
+  std::vector<std::byte> out(8192);
+  auto got = memory.read(mapping.addr(), out);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(*got, 8192u);
+  EXPECT_EQ(std::memcmp(out.data(), mapping.data(), 8192), 0);
+}
+
+TEST(RemoteMemory, StopsAtTheFirstUnmappedPage) {
+  Mapping mapping(3);
+  mapping.unmap_last_page();
+  std::memset(mapping.data(), 0x5a, 8192);
+  RemoteMemory memory(getpid());
+  std::vector<std::byte> out(3 * 4096);
+  auto got = memory.read(mapping.addr() + 100, out);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, 8192u - 100u);
+  EXPECT_EQ(out[0], std::byte{0x5a});
+}
+
+TEST(RemoteMemory, UnmappedAddressIsAnError) {
+  Mapping mapping(2);
+  mapping.unmap_last_page();
+  RemoteMemory memory(getpid());
+  std::vector<std::byte> out(16);
+  auto got = memory.read(mapping.addr() + 4096, out);
+  EXPECT_FALSE(got.ok());
+  EXPECT_EQ(got.error().errnum, EFAULT);
+}
+
+TEST(RemoteMemory, GoneProcessIsAnError) {
+  RemoteMemory memory(0x3ffffff0);  // above any pid_max
+  std::vector<std::byte> out(16);
+  auto got = memory.read(RemoteAddr(0x1000), out);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().errnum, ESRCH);
+}
+
+TEST(StackCopy, CopyIsBoundedAndReadableByWord) {
+  Mapping mapping(2);
+  mapping.unmap_last_page();
+  auto* words = reinterpret_cast<std::uint64_t*>(mapping.data());
+  std::iota(words, words + 512, std::uint64_t{1000});
+  RemoteMemory memory(getpid());
+  RemoteAddr sp = mapping.addr() + 4096 - 64;  // 8 words before the unmapped page
+  auto copy = copy_stack(memory, sp, 32 * 1024);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->bytes.size(), 64u);
+  std::uint64_t word = 0;
+  ASSERT_TRUE(copy->read_word(sp, word));
+  EXPECT_EQ(word, 1000u + 504u);
+  ASSERT_TRUE(copy->read_word(sp + 56, word));
+  EXPECT_EQ(word, 1000u + 511u);
+  EXPECT_FALSE(copy->read_word(sp + 60, word));  // straddles the end
+  EXPECT_FALSE(copy->read_word(sp - 8, word));   // below SP: not copied
+}
+
+}  // namespace
+}  // namespace ukstack::unwind

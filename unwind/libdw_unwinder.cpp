@@ -1,0 +1,194 @@
+// The libdw backend. dwfl_attach_state with our own callbacks: the thread's initial
+// registers come from the sample, memory from the stack copy first and the live
+// process (process_vm_readv) beyond it. Nothing here stops or touches a thread.
+#include <elfutils/libdwfl.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "unwind/dwfl_session.h"
+#include "unwind/symbolizer.h"
+#include "unwind/unwinder.h"
+
+namespace ukstack::unwind {
+
+namespace {
+
+constexpr std::uint64_t kPageSize = 4096;
+
+class LibdwUnwinder final : public Unwinder {
+ public:
+  LibdwUnwinder(std::unique_ptr<DwflSession> session, int pid, UnwindOptions options)
+      : session_(std::move(session)),
+        symbolizer_(session_->get()),
+        memory_(pid),
+        options_(std::move(options)) {}
+
+  Status attach(int pid);
+  std::string_view method() const override { return "libdw"; }
+  UnwoundStack unwind(const ThreadSample& sample) override;
+
+  // libdw's C callbacks. They never throw: errors are returned as false / -1.
+  static pid_t next_thread(Dwfl*, void* self, void** thread_arg);
+  static bool get_thread(Dwfl*, pid_t tid, void* self, void** thread_arg);
+  static bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* self);
+  static bool set_initial_registers(Dwfl_Thread* thread, void* self);
+  static int on_frame(Dwfl_Frame* state, void* collector);
+
+ private:
+  struct Collector {
+    std::vector<std::pair<Dwarf_Addr, bool>> pcs;
+    std::size_t max_frames = 0;
+    bool truncated = false;
+  };
+
+  bool read_word(std::uint64_t addr, std::uint64_t& word);
+
+  std::unique_ptr<DwflSession> session_;
+  Symbolizer symbolizer_;
+  RemoteMemory memory_;
+  UnwindOptions options_;
+  const ThreadSample* current_ = nullptr;
+  bool next_thread_given_ = false;
+  // Pages read live beyond the stack copy, for the thread being unwound.
+  std::unordered_map<std::uint64_t, std::array<std::byte, kPageSize>> live_pages_;
+};
+
+const Dwfl_Thread_Callbacks kThreadCallbacks = {
+    .next_thread = &LibdwUnwinder::next_thread,
+    .get_thread = &LibdwUnwinder::get_thread,
+    .memory_read = &LibdwUnwinder::memory_read,
+    .set_initial_registers = &LibdwUnwinder::set_initial_registers,
+    .detach = nullptr,
+    .thread_detach = nullptr,
+};
+
+}  // namespace
+
+Status LibdwUnwinder::attach(int pid) {
+  // No Elf given: libdw takes the architecture from the reported modules.
+  if (!dwfl_attach_state(session_->get(), nullptr, pid, &kThreadCallbacks, this)) {
+    return Error{0, std::string("libdw cannot unwind this process: ") + dwfl_errmsg(-1)};
+  }
+  return {};
+}
+
+pid_t LibdwUnwinder::next_thread(Dwfl*, void* self, void** thread_arg) {
+  auto* unwinder = static_cast<LibdwUnwinder*>(self);
+  if (unwinder->current_ == nullptr || unwinder->next_thread_given_) return 0;
+  unwinder->next_thread_given_ = true;
+  *thread_arg = self;
+  return unwinder->current_->tid;
+}
+
+bool LibdwUnwinder::get_thread(Dwfl*, pid_t tid, void* self, void** thread_arg) {
+  auto* unwinder = static_cast<LibdwUnwinder*>(self);
+  if (unwinder->current_ == nullptr || unwinder->current_->tid != tid) return false;
+  *thread_arg = self;
+  return true;
+}
+
+bool LibdwUnwinder::memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* self) {
+  std::uint64_t word = 0;
+  if (!static_cast<LibdwUnwinder*>(self)->read_word(addr, word)) return false;
+  *result = word;
+  return true;
+}
+
+bool LibdwUnwinder::read_word(std::uint64_t addr, std::uint64_t& word) {
+  if (current_->stack.read_word(RemoteAddr(addr), word)) return true;
+  // A word may straddle two pages; read it byte range by byte range through the cache.
+  std::byte bytes[sizeof word];
+  for (std::size_t done = 0; done < sizeof word;) {
+    std::uint64_t at = addr + done;
+    std::uint64_t page = at & ~(kPageSize - 1);
+    auto it = live_pages_.find(page);
+    if (it == live_pages_.end()) {
+      std::array<std::byte, kPageSize> buffer;
+      auto got = memory_.read(RemoteAddr(page), buffer);
+      if (!got || *got != kPageSize) return false;
+      it = live_pages_.emplace(page, buffer).first;
+    }
+    std::size_t in_page = std::min<std::size_t>(sizeof word - done, page + kPageSize - at);
+    std::memcpy(bytes + done, it->second.data() + (at - page), in_page);
+    done += in_page;
+  }
+  std::memcpy(&word, bytes, sizeof word);
+  return true;
+}
+
+bool LibdwUnwinder::set_initial_registers(Dwfl_Thread* thread, void* self) {
+  const RegisterSet& registers = static_cast<LibdwUnwinder*>(self)->current_->registers;
+  if (registers.complete()) {
+    return dwfl_thread_state_registers(thread, 0, kDwarfRegisterCount, registers.values.data());
+  }
+  // Only some registers known (no-stop sampling): the others stay undefined, and a
+  // frame whose CFA needs one ends the unwind.
+  for (int regno = 0; regno < kDwarfRip; ++regno) {
+    if (!registers.known.test(static_cast<std::size_t>(regno))) continue;
+    if (!dwfl_thread_state_registers(thread, regno, 1, &registers.values[static_cast<std::size_t>(regno)])) {
+      return false;
+    }
+  }
+  dwfl_thread_state_register_pc(thread, registers.values[kDwarfRip]);
+  return true;
+}
+
+int LibdwUnwinder::on_frame(Dwfl_Frame* state, void* arg) {
+  auto* collector = static_cast<Collector*>(arg);
+  Dwarf_Addr pc = 0;
+  bool is_activation = false;
+  if (!dwfl_frame_pc(state, &pc, &is_activation)) return -1;
+  collector->pcs.emplace_back(pc, is_activation);
+  if (collector->pcs.size() >= collector->max_frames) {
+    collector->truncated = true;
+    return DWARF_CB_ABORT;
+  }
+  return DWARF_CB_OK;
+}
+
+UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
+  current_ = &sample;
+  next_thread_given_ = false;
+  live_pages_.clear();
+
+  Collector collector;
+  collector.max_frames = options_.max_frames;
+  int result = dwfl_getthread_frames(session_->get(), sample.tid, &on_frame, &collector);
+  // Kept before symbolizing: later libdw calls overwrite the error state.
+  std::string unwind_error = result == -1 ? dwfl_errmsg(-1) : "";
+  current_ = nullptr;
+
+  UnwoundStack stack;
+  for (const auto& [pc, is_activation] : collector.pcs) {
+    const Symbol& symbol = symbolizer_.lookup(pc, is_activation);
+    UnwoundFrame frame;
+    frame.pc = RemoteAddr(pc);
+    frame.is_activation = is_activation;
+    frame.function = symbol.function;
+    frame.offset = symbol.function.empty() ? 0 : pc - symbol.start;
+    frame.module = symbol.module;
+    frame.file = symbol.file;
+    frame.line = symbol.line;
+    stack.frames.push_back(std::move(frame));
+  }
+  if (collector.truncated) {
+    stack.error = "stack deeper than " + std::to_string(options_.max_frames) + " frames; cut there";
+  } else if (result == -1) {
+    // A short stack, not a failure: the frames found so far are kept.
+    stack.error = "unwind stopped: " + unwind_error;
+  }
+  return stack;
+}
+
+Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options) {
+  auto session = DwflSession::open_process(pid, options.debug_dirs);
+  if (!session) return session.error();
+  auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), pid, options);
+  if (auto attached = unwinder->attach(pid); !attached) return attached.error();
+  return std::unique_ptr<Unwinder>(std::move(unwinder));
+}
+
+}  // namespace ukstack::unwind

@@ -1,0 +1,44 @@
+// Reading the target's memory with process_vm_readv (one system call for a whole
+// range; PTRACE_PEEKDATA costs a system call per word), and the copy of a stopped
+// thread's stack that the unwind later reads from.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "procfs/remote_addr.h"
+#include "procfs/result.h"
+
+namespace ukstack::unwind {
+
+class RemoteMemory {
+ public:
+  explicit RemoteMemory(int pid) : pid_(pid) {}
+  int pid() const { return pid_; }
+
+  // Reads up to out.size() bytes at addr. Returns how many were read: fewer when the
+  // range runs into unmapped memory (the read stops at the first page it cannot
+  // read). An error only when nothing could be read.
+  Result<std::size_t> read(RemoteAddr addr, std::span<std::byte> out) const;
+
+ private:
+  int pid_;
+};
+
+// The live part of a thread's stack, copied while it was stopped.
+struct StackCopy {
+  RemoteAddr base;               // the SP it was copied from
+  std::vector<std::byte> bytes;  // [base, base + bytes.size())
+
+  bool contains(RemoteAddr addr, std::size_t len) const {
+    return addr >= base && addr.value() + len <= base.value() + bytes.size();
+  }
+  bool read_word(RemoteAddr addr, std::uint64_t& word) const;
+};
+
+// Copies [sp, sp + max_bytes), or less where the stack's mapping ends first.
+Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes);
+
+}  // namespace ukstack::unwind

@@ -1,0 +1,68 @@
+#include "unwind/symbolizer.h"
+
+#include <cxxabi.h>
+#include <elfutils/libdwfl.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace ukstack::unwind {
+
+std::string demangle(const char* name) {
+  if (name == nullptr) return {};
+  if (name[0] != '_' || name[1] != 'Z') return name;
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> demangled(
+      abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+  return status == 0 && demangled ? std::string(demangled.get()) : std::string(name);
+}
+
+std::string without_symbol_version(const char* name) {
+  // "pthread_cond_wait@@GLIBC_2.3.2" -> "pthread_cond_wait": the version is ELF
+  // plumbing, not part of the function's name.
+  std::string text(name);
+  if (auto at = text.find('@'); at != std::string::npos && at > 0) text.resize(at);
+  return text;
+}
+
+const Symbol& Symbolizer::lookup(std::uint64_t pc, bool is_activation) {
+  std::uint64_t address = is_activation || pc == 0 ? pc : pc - 1;
+  auto it = cache_.find(address);
+  if (it == cache_.end()) it = cache_.emplace(address, resolve(address)).first;
+  return it->second;
+}
+
+Symbol Symbolizer::resolve(std::uint64_t address) {
+  Symbol symbol;
+  Dwfl_Module* module = dwfl_addrmodule(dwfl_, address);
+  if (module == nullptr) return symbol;
+
+  const char* module_name =
+      dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  if (module_name != nullptr) symbol.module = module_name;
+
+  GElf_Off offset = 0;
+  GElf_Sym elf_symbol;
+  const char* name =
+      dwfl_module_addrinfo(module, address, &offset, &elf_symbol, nullptr, nullptr, nullptr);
+  if (name != nullptr) {
+    symbol.function = demangle(without_symbol_version(name).c_str());
+    symbol.start = address - offset;
+  }
+
+  if (Dwfl_Line* line = dwfl_module_getsrc(module, address)) {
+    int line_number = 0;
+    Dwarf_Addr line_address = 0;
+    const char* file = dwfl_lineinfo(line, &line_address, &line_number, nullptr, nullptr, nullptr);
+    // A line record that starts before the function does belongs to another one:
+    // code without line info (crt1's _start) would otherwise borrow a neighbour's.
+    bool same_function = name == nullptr || line_address >= symbol.start;
+    if (file != nullptr && same_function) {
+      symbol.file = file;
+      symbol.line = line_number;
+    }
+  }
+  return symbol;
+}
+
+}  // namespace ukstack::unwind

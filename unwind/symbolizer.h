@@ -1,0 +1,47 @@
+// Names for addresses, cached: a process with 1,000 threads has only a few dozen
+// distinct return addresses, and looking each one up again is where eu-stack spends
+// most of its time. One Symbolizer per Dwfl (so per process): an address
+// identifies its module, and the cache key is the looked-up address.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+typedef struct Dwfl Dwfl;
+
+namespace ukstack::unwind {
+
+struct Symbol {
+  std::string function;     // demangled, "" when no symbol covers the address
+  std::uint64_t start = 0;  // address of the function's first byte
+  std::string module;       // "" for anonymous memory
+  std::string file;
+  int line = 0;
+};
+
+class Symbolizer {
+ public:
+  explicit Symbolizer(Dwfl* dwfl) : dwfl_(dwfl) {}
+
+  // For a caller frame the return address points after the call, possibly into the
+  // next function or line: look up pc - 1. The innermost frame and signal frames
+  // are looked up at pc itself.
+  const Symbol& lookup(std::uint64_t pc, bool is_activation);
+
+  std::size_t cache_size() const { return cache_.size(); }
+
+ private:
+  Symbol resolve(std::uint64_t address);
+
+  Dwfl* dwfl_;
+  std::unordered_map<std::uint64_t, Symbol> cache_;
+};
+
+// "pthread_cond_wait@@GLIBC_2.3.2" -> "pthread_cond_wait".
+std::string without_symbol_version(const char* name);
+
+// "_ZN7fixture15cond_wait_innerEv" -> "fixture::cond_wait_inner()"; others unchanged.
+std::string demangle(const char* name);
+
+}  // namespace ukstack::unwind

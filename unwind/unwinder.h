@@ -1,0 +1,60 @@
+// The interface every user-stack backend implements (libdw now; libunwind and the
+// no-stop backend behind the same shape). A backend is opened once per process and
+// then unwinds one thread at a time from what was sampled while it was stopped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "procfs/remote_addr.h"
+#include "procfs/result.h"
+#include "unwind/registers.h"
+#include "unwind/remote_memory.h"
+
+namespace ukstack::unwind {
+
+struct UnwoundFrame {
+  RemoteAddr pc;
+  bool is_activation = false;  // innermost or signal frame: pc itself is the instruction
+  std::string function;        // demangled; empty when no symbol covers pc
+  std::uint64_t offset = 0;    // pc - start of function
+  std::string module;          // path of the ELF (as mapped), or "" for anonymous memory
+  std::string file;            // source file, when debug info has it
+  int line = 0;
+  bool inlined = false;
+};
+
+struct UnwoundStack {
+  std::vector<UnwoundFrame> frames;
+  std::optional<std::string> error;  // why the unwind ended before the outermost frame
+};
+
+// What was taken from one thread: its registers and the copy of its stack. The copy
+// may be empty (no-stop unwinding reads the live stack).
+struct ThreadSample {
+  int tid = 0;
+  RegisterSet registers;
+  StackCopy stack;
+};
+
+struct UnwindOptions {
+  std::size_t max_frames = 256;
+  std::vector<std::string> debug_dirs;  // searched before the standard ones
+};
+
+class Unwinder {
+ public:
+  virtual ~Unwinder() = default;
+  virtual std::string_view method() const = 0;
+  virtual UnwoundStack unwind(const ThreadSample& sample) = 0;
+};
+
+// libdw: modules reported once from /proc/<pid>/maps, then DWARF CFI unwinding.
+Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options);
+
+}  // namespace ukstack::unwind
