@@ -39,7 +39,7 @@ struct RawThread {
   std::optional<procfs::SyscallState> syscall;
   std::string wchan;
   std::optional<unwind::ThreadSample> sample;
-  std::string user_method = "none";
+  bool unwound_without_stop = false;
   std::optional<std::string> user_error;
   std::vector<std::string> notes;
 };
@@ -123,7 +123,7 @@ Result<Snapshot> LiveCapture::run() {
   // Modules are reported (and the main ELF opened) before any thread is stopped:
   // no file access or symbol lookup happens during a stop.
   if (!kernel_process_) {
-    auto unwinder = unwind::open_libdw_unwinder(pid_, options_.unwind);
+    auto unwinder = unwind::open_unwinder(pid_, options_.unwind);
     if (unwinder) {
       unwinder_ = std::move(*unwinder);
     } else {
@@ -272,7 +272,6 @@ void LiveCapture::stop_and_copy(RawThread& raw) {
       seized->detach();  // at once: the unwind runs on the copy
       if (copy) sample.stack = std::move(*copy);
       raw.sample = std::move(sample);
-      raw.user_method = "libdw";
     } else {
       seized->detach();
       raw.user_error = regs.error().message;
@@ -289,7 +288,7 @@ void LiveCapture::stop_and_copy(RawThread& raw) {
     sample.tid = raw.tid;
     sample.registers = unwind::registers_from_syscall(*raw.syscall);
     raw.sample = std::move(sample);
-    raw.user_method = "nostop";
+    raw.unwound_without_stop = true;
     raw.notes.push_back(why + "; unwound without stopping");
   } else {
     raw.user_error = why;
@@ -347,7 +346,7 @@ Thread LiveCapture::build_thread(RawThread& raw) {
     thread.kernel.error = frames.error().message;
   }
 
-  thread.user.method = raw.user_method;
+  thread.user.method = "none";
   if (raw.exited) {
     thread.notes.push_back("thread exited during capture");
     thread.user.method = "none";
@@ -367,6 +366,7 @@ Thread LiveCapture::build_thread(RawThread& raw) {
     return thread;
   }
   if (raw.sample) {
+    thread.user.method = raw.unwound_without_stop ? "nostop" : std::string(unwinder_->method());
     unwind::UnwoundStack stack = unwinder_->unwind(*raw.sample);
     for (auto& uf : stack.frames) {
       Frame frame;

@@ -42,8 +42,12 @@ struct ThreadSample {
   StackCopy stack;
 };
 
+enum class Backend { Libdw, Libunwind };
+
 struct UnwindOptions {
+  Backend backend = Backend::Libdw;
   std::size_t max_frames = 256;
+  bool inlines = true;                  // inlined calls as frames of their own
   std::vector<std::string> debug_dirs;  // searched before the standard ones
 };
 
@@ -54,7 +58,14 @@ class Unwinder {
   virtual UnwoundStack unwind(const ThreadSample& sample) = 0;
 };
 
+// The backend options.backend names, opened for one process.
+Result<std::unique_ptr<Unwinder>> open_unwinder(int pid, const UnwindOptions& options);
+
 // libdw: modules reported once from /proc/<pid>/maps, then DWARF CFI unwinding.
 Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options);
+
+// libunwind, with our own accessors (registers from the sample, memory from the
+// stack copy and process_vm_readv). Only when built with UKSTACK_WITH_LIBUNWIND.
+Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const UnwindOptions& options);
 
 }  // namespace ukstack::unwind
