@@ -26,10 +26,13 @@ SeizedThread::SeizedThread(SeizedThread&& other) noexcept
 
 SeizedThread::~SeizedThread() { detach(); }
 
-SeizedThread::Stop SeizedThread::interrupt_and_wait(std::chrono::steady_clock::time_point deadline) {
-  if (ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr) != 0) {
-    return errno == ESRCH ? Stop::Exited : Stop::TimedOut;
-  }
+bool SeizedThread::interrupt() {
+  return ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr) == 0;
+}
+
+SeizedThread::Stop SeizedThread::wait_for_stop(std::chrono::steady_clock::time_point deadline) {
+  if (tid_ < 0) return Stop::Exited;
+  if (stopped_) return Stop::Stopped;
   sigset_t child_signal;
   sigemptyset(&child_signal);
   sigaddset(&child_signal, SIGCHLD);

@@ -32,8 +32,13 @@ class SeizedThread {
 
   int tid() const { return tid_; }
 
-  // Asks the thread to stop and waits until it does or the deadline passes.
-  Stop interrupt_and_wait(std::chrono::steady_clock::time_point deadline);
+  // Asks the thread to stop (PTRACE_INTERRUPT). False when it is gone.
+  bool interrupt();
+  // Waits until the interrupted thread stops or the deadline passes.
+  Stop wait_for_stop(std::chrono::steady_clock::time_point deadline);
+  Stop interrupt_and_wait(std::chrono::steady_clock::time_point deadline) {
+    return interrupt() ? wait_for_stop(deadline) : Stop::Exited;
+  }
 
   // Only after Stop::Stopped.
   Result<user_regs_struct> registers() const;

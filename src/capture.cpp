@@ -19,6 +19,10 @@ namespace ukstack {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using SyscallKind = procfs::SyscallState::Kind;
+
+constexpr long kRestartSyscall = 219;  // x86-64 __NR_restart_syscall
+constexpr int kMaxRescans = 16;        // for a process that never stops making threads
 
 bool thread_gone(const Error& error) { return error.errnum == ENOENT || error.errnum == ESRCH; }
 
@@ -29,19 +33,25 @@ std::string kernel_stack_error(const Error& error) {
   return error.message;
 }
 
-// What was read and sampled for one thread, before any unwinding.
+// What was read and sampled for one thread. Unwinding happens after every stop
+// has ended, except for verified no-stop unwinds, which need no stop at all.
 struct RawThread {
   int tid = 0;
   bool exited = false;
   bool kernel_thread = false;
   procfs::TaskStat stat;
+  std::optional<procfs::TaskStatus> status;
   Result<std::string> kernel_before = Error{};
   std::optional<procfs::SyscallState> syscall;
   std::string wchan;
-  std::optional<unwind::ThreadSample> sample;
+  std::optional<unwind::ThreadSample> sample;     // to be unwound
+  std::optional<unwind::UnwoundStack> unwound;    // already unwound (auto's no-stop path)
   bool unwound_without_stop = false;
+  bool stopped = false;                           // a ptrace stop was used
   std::optional<std::string> user_error;
   std::vector<std::string> notes;
+
+  bool blocked() const { return syscall && syscall->kind != SyscallKind::Running; }
 };
 
 std::string now_rfc3339() {
@@ -62,8 +72,17 @@ class LiveCapture {
 
  private:
   Status check_target();
-  RawThread sample_thread(int tid);
-  void stop_and_copy(RawThread& raw);
+  bool wanted(int tid) const;
+  Result<std::vector<int>> new_threads(std::set<int>& seen);
+
+  bool read_before_stop(RawThread& raw);
+  void capture_one(RawThread& raw);
+  void capture_all_stopped(std::vector<RawThread>& raws, std::set<int>& seen);
+  void sample_stopped(RawThread& raw, SeizedThread& seized);
+  void use_no_stop(RawThread& raw, const std::string& why);
+  bool try_verified_no_stop(RawThread& raw);
+  void stop_one(RawThread& raw);
+
   Thread build_thread(RawThread& raw);
   void recheck_kernel_half(const RawThread& raw, Thread& thread);
   SyscallInfo decode_syscall(const procfs::SyscallState& state);
@@ -76,8 +95,10 @@ class LiveCapture {
   std::unique_ptr<unwind::Unwinder> unwinder_;
   std::string unwinder_error_;
   bool kernel_process_ = false;
+  std::string foreign_tracer_;  // "PID (name)" when another debugger traces the target
   int seize_refusals_ = 0;
   Error last_seize_error_;
+  Clock::time_point run_deadline_;
 };
 
 Status LiveCapture::check_target() {
@@ -97,11 +118,30 @@ Status LiveCapture::check_target() {
   if (status && status->tracer_pid != 0 && status->tracer_pid != getpid()) {
     std::string tracer_name = "?";
     if (auto tracer = reader_.stat(status->tracer_pid)) tracer_name = tracer->name;
-    return Error{EBUSY, "process " + std::to_string(pid_) + " is already traced by PID " +
-                            std::to_string(status->tracer_pid) + " (" + tracer_name +
-                            "); detach that debugger first"};
+    foreign_tracer_ = std::to_string(status->tracer_pid) + " (" + tracer_name + ")";
+    if (options_.stop != StopMode::None) {
+      return Error{EBUSY, "process " + std::to_string(pid_) + " is already traced by PID " +
+                              foreign_tracer_ +
+                              "; detach that debugger, or use --stop none to capture without stopping"};
+    }
   }
   return {};
+}
+
+bool LiveCapture::wanted(int tid) const {
+  return options_.tids.empty() ||
+         std::find(options_.tids.begin(), options_.tids.end(), tid) != options_.tids.end();
+}
+
+// Threads of the task list not seen before (and asked for). Marks them seen.
+Result<std::vector<int>> LiveCapture::new_threads(std::set<int>& seen) {
+  auto tasks = reader_.tasks();
+  if (!tasks) return tasks.error();
+  std::vector<int> fresh;
+  for (int tid : *tasks) {
+    if (wanted(tid) && seen.insert(tid).second) fresh.push_back(tid);
+  }
+  return fresh;
 }
 
 Result<Snapshot> LiveCapture::run() {
@@ -133,48 +173,43 @@ Result<Snapshot> LiveCapture::run() {
 
   FatalSignalGuard signal_guard;
   ChildSignalBlock child_signal_block;
-  const auto run_deadline = Clock::now() + options_.run_deadline;
+  run_deadline_ = Clock::now() + options_.run_deadline;
 
-  // Threads that appear during the capture are captured too: rescan until a pass
-  // finds no new thread (bounded, for a process that never stops creating them).
   std::set<int> seen;
   std::vector<RawThread> raws;
-  constexpr int kMaxRescans = 16;
-  for (int pass = 0; pass < kMaxRescans && Clock::now() < run_deadline; ++pass) {
-    auto tasks = reader_.tasks();
-    if (!tasks) {
-      if (raws.empty()) {
-        return thread_gone(tasks.error())
-                   ? Error{ESRCH, "no such process: " + std::to_string(pid_)}
-                   : tasks.error();
+  if (options_.stop == StopMode::All) {
+    capture_all_stopped(raws, seen);
+  } else {
+    // Threads that appear during the capture are captured too: rescan until a
+    // pass finds no new thread.
+    for (int pass = 0; pass < kMaxRescans; ++pass) {
+      auto fresh = new_threads(seen);
+      if (!fresh || fresh->empty()) break;  // none new, or the process is gone
+      for (int tid : *fresh) {
+        RawThread& raw = raws.emplace_back();
+        raw.tid = tid;
+        if (Clock::now() >= run_deadline_) {
+          raw.user_error = "not captured: the whole run's deadline passed";
+          continue;
+        }
+        capture_one(raw);
       }
-      break;  // the process exited mid-capture: keep what we have
     }
-    bool found_new = false;
-    for (int tid : *tasks) {
-      if (!options_.tids.empty() &&
-          std::find(options_.tids.begin(), options_.tids.end(), tid) == options_.tids.end()) {
-        continue;
-      }
-      if (!seen.insert(tid).second) continue;
-      found_new = true;
-      if (Clock::now() >= run_deadline) {
-        RawThread skipped;
-        skipped.tid = tid;
-        skipped.user_error = "not captured: the whole run's deadline passed";
-        raws.push_back(std::move(skipped));
-        continue;
-      }
-      raws.push_back(sample_thread(tid));
-    }
-    if (!found_new) break;
   }
   SeizeRegistry::detach_lingering();
 
-  for (int tid : options_.tids) {
-    if (!seen.count(tid)) return Error{ESRCH, "no thread " + std::to_string(tid) + " in process " + std::to_string(pid_)};
+  if (raws.empty()) {
+    if (!options_.tids.empty()) {
+      return Error{ESRCH, "none of the given threads is in process " + std::to_string(pid_)};
+    }
+    return Error{ESRCH, "no such process: " + std::to_string(pid_)};
   }
-  if (!raws.empty() && seize_refusals_ == static_cast<int>(raws.size()) &&
+  for (int tid : options_.tids) {
+    if (!seen.count(tid)) {
+      return Error{ESRCH, "no thread " + std::to_string(tid) + " in process " + std::to_string(pid_)};
+    }
+  }
+  if (seize_refusals_ == static_cast<int>(raws.size()) &&
       (last_seize_error_.errnum == EPERM || last_seize_error_.errnum == EACCES)) {
     return Error{EPERM, "not permitted to trace process " + std::to_string(pid_) +
                             ": run ukstack as root or with CAP_SYS_PTRACE (kernel stacks also "
@@ -183,59 +218,99 @@ Result<Snapshot> LiveCapture::run() {
 
   for (auto& raw : raws) snapshot.threads.push_back(build_thread(raw));
   for (std::size_t i = 0; i < raws.size(); ++i) recheck_kernel_half(raws[i], snapshot.threads[i]);
+  if (!foreign_tracer_.empty()) {
+    for (auto& thread : snapshot.threads) {
+      thread.notes.push_back("process is traced by PID " + foreign_tracer_ + "; nothing was stopped");
+    }
+  }
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
   return snapshot;
 }
 
-RawThread LiveCapture::sample_thread(int tid) {
-  RawThread raw;
-  raw.tid = tid;
-  // 1. Everything /proc says about the thread, before it is stopped: a stopped
-  //    thread's kernel stack shows ptrace_stop, not the call it was blocked in.
-  auto stat = reader_.stat(tid);
+// Step 1: everything /proc says about the thread, before it is stopped: a stopped
+// thread's kernel stack shows ptrace_stop, not the call it was blocked in.
+// False when there is no user half to get (exited, kernel thread, zombie).
+bool LiveCapture::read_before_stop(RawThread& raw) {
+  auto stat = reader_.stat(raw.tid);
   if (!stat) {
     raw.exited = true;
-    return raw;
+    return false;
   }
   raw.stat = *stat;
   raw.kernel_thread = stat->is_kernel_thread();
-  raw.kernel_before = reader_.kernel_stack_text(tid);
-  if (auto syscall = reader_.syscall(tid)) raw.syscall = *syscall;
-  if (auto wchan = reader_.wchan(tid)) raw.wchan = *wchan;
+  raw.kernel_before = reader_.kernel_stack_text(raw.tid);
+  if (auto syscall = reader_.syscall(raw.tid)) raw.syscall = *syscall;
+  if (auto wchan = reader_.wchan(raw.tid)) raw.wchan = *wchan;
+  if (auto status = reader_.status(raw.tid)) raw.status = *status;
 
-  if (raw.kernel_thread) return raw;  // no user half, and ptrace would refuse
+  if (raw.kernel_thread) return false;  // no user half, and ptrace would refuse
   if (stat->state == 'Z' || stat->state == 'X') {
-    raw.user_error = "thread is a zombie: it has no user stack left";
-    return raw;
+    raw.notes.push_back("zombie: the thread has exited and has no user stack left");
+    return false;
   }
-  // 2.-4. Stop, sample, detach at once.
-  stop_and_copy(raw);
-  return raw;
+  return true;
 }
 
-// Step 4's re-read, done once every thread has been sampled and unwound (right
-// after the detach the thread is still restarting its call). The kernel restarts
-// an interrupted wait, sometimes through restart_syscall, so the question asked is
-// whether the thread is still blocked at the same place in user space.
-void LiveCapture::recheck_kernel_half(const RawThread& raw, Thread& thread) {
-  if (raw.exited || raw.kernel_thread || !raw.syscall || !raw.kernel_before) return;
-  if (raw.syscall->kind == procfs::SyscallState::Kind::Running) return;
+void LiveCapture::capture_one(RawThread& raw) {
+  if (!read_before_stop(raw)) return;
+  switch (options_.stop) {
+    case StopMode::None:
+      if (raw.blocked()) {
+        use_no_stop(raw, "");
+      } else {
+        raw.user_error = "thread was running; --stop none does not stop it to read its registers";
+        raw.notes.push_back("running: user half not captured without stopping");
+      }
+      return;
+    case StopMode::Auto:
+      if (raw.blocked() && try_verified_no_stop(raw)) return;
+      stop_one(raw);
+      return;
+    case StopMode::Each:
+    case StopMode::All:
+      stop_one(raw);
+      return;
+  }
+}
+
+// The thread's user half from /proc/<tid>/syscall (sp, pc, argument registers) and
+// live memory, to be unwound later. `why` becomes a note when not empty.
+void LiveCapture::use_no_stop(RawThread& raw, const std::string& why) {
+  unwind::ThreadSample sample;
+  sample.tid = raw.tid;
+  sample.registers = unwind::registers_from_syscall(*raw.syscall);
+  raw.sample = std::move(sample);
+  raw.unwound_without_stop = true;
+  if (!why.empty()) raw.notes.push_back(why);
+}
+
+// --stop auto: unwind a blocked thread without stopping it, and keep the result
+// only if it is complete (reached the outermost frame) and verified (the thread
+// was at the same place, and did not sleep again, for the whole unwind).
+bool LiveCapture::try_verified_no_stop(RawThread& raw) {
+  if (!unwinder_ || !raw.status) return false;
+  unwind::ThreadSample sample;
+  sample.tid = raw.tid;
+  sample.registers = unwind::registers_from_syscall(*raw.syscall);
+  unwind::UnwoundStack stack = unwinder_->unwind(sample);
+  if (stack.error || stack.frames.empty()) return false;  // cut short: stop it instead
+
   auto after = reader_.syscall(raw.tid);
-  if (!after) return;  // exited since: reported by the next capture, not this one
-  constexpr long kRestartSyscall = 219;
-  bool same_place = after->kind == raw.syscall->kind && after->sp == raw.syscall->sp &&
-                    after->pc == raw.syscall->pc &&
-                    (after->nr == raw.syscall->nr || after->nr == kRestartSyscall);
-  if (!same_place) {
-    auto kernel_after = reader_.kernel_stack_text(raw.tid);
-    if (kernel_after && *kernel_after != *raw.kernel_before) {
-      thread.notes.push_back("kernel stack changed during capture: the thread has moved on since");
-    }
-  }
+  auto status_after = reader_.status(raw.tid);
+  if (!after || !status_after) return false;
+  bool same_place = after->kind == raw.syscall->kind && after->nr == raw.syscall->nr &&
+                    after->sp == raw.syscall->sp && after->pc == raw.syscall->pc;
+  bool slept_once = status_after->voluntary_ctxt_switches == raw.status->voluntary_ctxt_switches;
+  if (!same_place || !slept_once) return false;
+
+  raw.unwound = std::move(stack);
+  raw.unwound_without_stop = true;
+  return true;
 }
 
-void LiveCapture::stop_and_copy(RawThread& raw) {
+// Steps 2-5 for one thread: seize, interrupt, wait with a deadline, sample, detach.
+void LiveCapture::stop_one(RawThread& raw) {
   auto seized = SeizedThread::seize(raw.tid);
   if (!seized) {
     if (thread_gone(seized.error())) {
@@ -252,46 +327,125 @@ void LiveCapture::stop_and_copy(RawThread& raw) {
   auto stop = seized->interrupt_and_wait(Clock::now() + options_.timeout);
   if (stop == SeizedThread::Stop::Exited) {
     raw.exited = true;
-    return;
+  } else if (stop == SeizedThread::Stop::Stopped) {
+    sample_stopped(raw, *seized);
   }
-  if (stop == SeizedThread::Stop::Stopped) {
-    auto regs = seized->registers();
-    if (regs) {
-      // Same user sp and pc as /proc/<tid>/syscall showed before the stop: the
-      // thread did not move between the kernel read and the stop.
-      if (raw.syscall && raw.syscall->kind != procfs::SyscallState::Kind::Running &&
-          (RemoteAddr(regs->rip) != raw.syscall->pc || RemoteAddr(regs->rsp) != raw.syscall->sp)) {
-        raw.notes.push_back(
-            "thread moved between reading its kernel stack and stopping it: the halves are "
-            "from different moments");
-      }
-      unwind::ThreadSample sample;
-      sample.tid = raw.tid;
-      sample.registers = unwind::registers_from_ptrace(*regs);
-      auto copy = unwind::copy_stack(memory_, sample.registers.sp(), options_.stack_copy_bytes);
-      seized->detach();  // at once: the unwind runs on the copy
-      if (copy) sample.stack = std::move(*copy);
-      raw.sample = std::move(sample);
+  seized->detach();  // at once: the unwind runs on the copy
+  if (stop == SeizedThread::Stop::TimedOut) {
+    std::string why = "did not stop within " + std::to_string(options_.timeout.count()) +
+                      " ms (state " + std::string(1, raw.stat.state) + ")";
+    if (raw.blocked()) {
+      use_no_stop(raw, why + "; unwound without stopping");
     } else {
-      seized->detach();
-      raw.user_error = regs.error().message;
+      raw.user_error = why;
     }
+  }
+}
+
+// While the thread is stopped: its registers and one copy of its live stack. Nothing
+// else (no file access, no symbol lookup) happens during a stop.
+void LiveCapture::sample_stopped(RawThread& raw, SeizedThread& seized) {
+  auto regs = seized.registers();
+  if (!regs) {
+    raw.user_error = regs.error().message;
     return;
   }
-  // Timed out. Not waited for: unwound without stopping, from what
-  // /proc/<tid>/syscall shows (sp, pc and the argument registers).
-  seized->detach();
-  std::string why = "thread did not stop within " + std::to_string(options_.timeout.count()) +
-                    " ms (state " + std::string(1, raw.stat.state) + ")";
-  if (raw.syscall && raw.syscall->kind != procfs::SyscallState::Kind::Running) {
-    unwind::ThreadSample sample;
-    sample.tid = raw.tid;
-    sample.registers = unwind::registers_from_syscall(*raw.syscall);
-    raw.sample = std::move(sample);
-    raw.unwound_without_stop = true;
-    raw.notes.push_back(why + "; unwound without stopping");
-  } else {
-    raw.user_error = why;
+  unwind::ThreadSample sample;
+  sample.tid = raw.tid;
+  sample.registers = unwind::registers_from_ptrace(*regs);
+  if (auto copy = unwind::copy_stack(memory_, sample.registers.sp(), options_.stack_copy_bytes)) {
+    sample.stack = std::move(*copy);
+  }
+  raw.sample = std::move(sample);
+  raw.stopped = true;
+  // Same user sp and pc as /proc/<tid>/syscall showed before the stop: the thread
+  // did not move between the kernel read and the stop.
+  if (raw.blocked() && (RemoteAddr(regs->rip) != raw.syscall->pc ||
+                        RemoteAddr(regs->rsp) != raw.syscall->sp)) {
+    raw.notes.push_back(
+        "thread moved between reading its kernel stack and stopping it: the halves are from "
+        "different moments");
+  }
+}
+
+// --stop all: kernel halves first, then every thread stopped (rescanning the task
+// list until no new thread appears), then sampled, then all detached.
+void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int>& seen) {
+  std::vector<std::optional<SeizedThread>> seized;
+  for (int pass = 0; pass < kMaxRescans && Clock::now() < run_deadline_; ++pass) {
+    auto fresh = new_threads(seen);
+    if (!fresh || fresh->empty()) break;
+    std::size_t first = raws.size();
+    for (int tid : *fresh) {
+      RawThread& raw = raws.emplace_back();
+      raw.tid = tid;
+      seized.emplace_back();
+      if (!read_before_stop(raw)) continue;
+      auto seize = SeizedThread::seize(tid);
+      if (!seize) {
+        if (thread_gone(seize.error())) {
+          raw.exited = true;
+        } else {
+          ++seize_refusals_;
+          last_seize_error_ = seize.error();
+          raw.user_error = seize.error().errnum == EPERM
+                               ? "not permitted to stop the thread (needs root or CAP_SYS_PTRACE)"
+                               : seize.error().message;
+        }
+        continue;
+      }
+      if (!seize->interrupt()) {
+        raw.exited = true;
+        continue;
+      }
+      seized.back().emplace(std::move(*seize));
+    }
+    // One deadline for the pass: the threads stop in parallel.
+    auto deadline = Clock::now() + options_.timeout;
+    for (std::size_t i = first; i < raws.size(); ++i) {
+      if (!seized[i]) continue;
+      auto stop = seized[i]->wait_for_stop(deadline);
+      if (stop == SeizedThread::Stop::Exited) {
+        raws[i].exited = true;
+        seized[i].reset();
+      } else if (stop == SeizedThread::Stop::TimedOut) {
+        seized[i]->detach();  // lingers until it stops; see SeizedThread::detach
+        seized[i].reset();
+        std::string why = "did not stop within " + std::to_string(options_.timeout.count()) +
+                          " ms (state " + std::string(1, raws[i].stat.state) + ")";
+        if (raws[i].blocked()) {
+          use_no_stop(raws[i], why + "; unwound without stopping");
+        } else {
+          raws[i].user_error = why;
+        }
+      }
+    }
+  }
+  // Every thread that could be is stopped now: sample them, then let all go.
+  for (std::size_t i = 0; i < raws.size(); ++i) {
+    if (seized[i]) sample_stopped(raws[i], *seized[i]);
+  }
+  for (auto& thread : seized) {
+    if (thread) thread->detach();
+  }
+}
+
+// Step 4's re-read, done once every thread has been sampled and unwound (right
+// after the detach the thread is still restarting its call). The kernel restarts
+// an interrupted wait, sometimes through restart_syscall, so the question asked is
+// whether the thread is still blocked at the same place in user space.
+void LiveCapture::recheck_kernel_half(const RawThread& raw, Thread& thread) {
+  if (raw.exited || raw.kernel_thread || !raw.blocked() || !raw.kernel_before) return;
+  auto after = reader_.syscall(raw.tid);
+  if (!after) return;  // exited since: the snapshot shows it as it was
+  bool same_place = after->kind == raw.syscall->kind && after->sp == raw.syscall->sp &&
+                    after->pc == raw.syscall->pc &&
+                    (after->nr == raw.syscall->nr || after->nr == kRestartSyscall);
+  if (!same_place) {
+    auto kernel_after = reader_.kernel_stack_text(raw.tid);
+    if (kernel_after && *kernel_after != *raw.kernel_before) {
+      thread.notes.push_back("kernel stack changed during capture: the thread has moved on since");
+    }
   }
 }
 
@@ -311,25 +465,36 @@ SyscallInfo LiveCapture::decode_syscall(const procfs::SyscallState& state) {
   return info;
 }
 
+Frame to_frame(unwind::UnwoundFrame&& uf) {
+  Frame frame;
+  frame.pc = uf.pc.value();
+  frame.function = std::move(uf.function);
+  frame.offset = uf.offset;
+  if (!uf.module.empty()) frame.module = std::move(uf.module);
+  if (!uf.file.empty()) frame.file = std::move(uf.file);
+  if (uf.line > 0) frame.line = uf.line;
+  frame.inlined = uf.inlined;
+  return frame;
+}
+
 Thread LiveCapture::build_thread(RawThread& raw) {
   Thread thread;
   thread.tid = raw.tid;
   thread.notes = std::move(raw.notes);
+  thread.kernel.method = "procfs";
+  thread.user.method = "none";
   if (raw.exited && raw.stat.tid == 0) {
     thread.state = "X";
-    thread.kernel.method = "procfs";
-    thread.user.method = "none";
     thread.notes.push_back("thread exited during capture");
     return thread;
   }
   thread.name = raw.stat.name;
   thread.state = raw.exited ? "X" : std::string(1, raw.stat.state);
   thread.wchan = raw.wchan;
-  if (raw.syscall && raw.syscall->kind == procfs::SyscallState::Kind::InSyscall) {
+  if (raw.syscall && raw.syscall->kind == SyscallKind::InSyscall) {
     thread.syscall = decode_syscall(*raw.syscall);
   }
 
-  thread.kernel.method = "procfs";
   if (!raw.kernel_before) {
     thread.kernel.error = kernel_stack_error(raw.kernel_before.error());
   } else if (auto frames = procfs::parse_kernel_stack(*raw.kernel_before)) {
@@ -346,14 +511,11 @@ Thread LiveCapture::build_thread(RawThread& raw) {
     thread.kernel.error = frames.error().message;
   }
 
-  thread.user.method = "none";
   if (raw.exited) {
     thread.notes.push_back("thread exited during capture");
-    thread.user.method = "none";
     return thread;
   }
   if (raw.kernel_thread) {
-    thread.user.method = "none";
     thread.notes.push_back("kernel thread: it has no user stack");
     return thread;
   }
@@ -361,25 +523,17 @@ Thread LiveCapture::build_thread(RawThread& raw) {
     thread.user.error = raw.user_error;
     return thread;
   }
-  if (!unwinder_) {
-    thread.user.error = unwinder_error_;
-    return thread;
-  }
-  if (raw.sample) {
-    thread.user.method = raw.unwound_without_stop ? "nostop" : std::string(unwinder_->method());
-    unwind::UnwoundStack stack = unwinder_->unwind(*raw.sample);
-    for (auto& uf : stack.frames) {
-      Frame frame;
-      frame.pc = uf.pc.value();
-      frame.function = std::move(uf.function);
-      frame.offset = uf.offset;
-      if (!uf.module.empty()) frame.module = std::move(uf.module);
-      if (!uf.file.empty()) frame.file = std::move(uf.file);
-      if (uf.line > 0) frame.line = uf.line;
-      frame.inlined = uf.inlined;
-      thread.user.frames.push_back(std::move(frame));
+  if (!raw.unwound && raw.sample) {
+    if (!unwinder_) {
+      thread.user.error = unwinder_error_;
+      return thread;
     }
-    thread.user.error = stack.error;
+    raw.unwound = unwinder_->unwind(*raw.sample);
+  }
+  if (raw.unwound) {
+    thread.user.method = raw.unwound_without_stop ? "nostop" : std::string(unwinder_->method());
+    for (auto& uf : raw.unwound->frames) thread.user.frames.push_back(to_frame(std::move(uf)));
+    thread.user.error = raw.unwound->error;
   }
   return thread;
 }

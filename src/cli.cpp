@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 namespace ukstack {
 
@@ -14,6 +15,8 @@ constexpr const char* kExamples = R"(Examples:
   ukstack --tid 4250 4242          only thread 4250
   ukstack --format json 4242       the snapshot as JSON (schema ukstack.snapshot/1)
   ukstack -o hang.json 4242        print the text and keep the snapshot for later
+  ukstack --stop none 4242         never stop a thread (kernel halves, no-stop user halves)
+  ukstack --stop all 4242          stop every thread at once for one consistent moment
 
 Exit status: 0 all stacks captured; 1 some half of some thread missing or cut short;
 2 nothing captured (no such process, not permitted, already traced); 64 bad usage.
@@ -29,6 +32,19 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.footer(kExamples);
   app.set_version_flag("--version", "ukstack " UKSTACK_VERSION);
   app.add_option("PID", options.pid, "process to capture")->required()->check(CLI::PositiveNumber);
+  std::string stop_mode = "auto";
+  app.add_option("--stop", stop_mode,
+                 "auto: unwind blocked threads without stopping them where that is complete and "
+                 "verified, stop the rest; each: stop one thread at a time; all: stop every thread "
+                 "first (one consistent moment); none: never stop anything")
+      ->check(CLI::IsMember({"auto", "each", "all", "none"}))
+      ->capture_default_str();
+  std::string backend = "libdw";
+  app.add_option("--unwinder", backend, "user-stack backend")
+      ->check(CLI::IsMember({"libdw", "libunwind"}))
+      ->capture_default_str();
+  app.add_flag("--inlines,!--no-inlines", options.capture.unwind.inlines,
+               "show inlined calls as frames of their own (default on)");
   app.add_option("--format", options.format, "output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -60,6 +76,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     return {std::nullopt, kExitUsage};
   }
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);
+  static const std::map<std::string, StopMode> kStopModes{
+      {"auto", StopMode::Auto}, {"each", StopMode::Each}, {"all", StopMode::All}, {"none", StopMode::None}};
+  options.capture.stop = kStopModes.at(stop_mode);
+  options.capture.unwind.backend = backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
   return {std::move(options), kExitComplete};
 }
 

@@ -54,7 +54,8 @@ TEST_F(AcceptServer, JsonShowsBothHalvesJoinedAtAccept) {
 
   auto user = functions(thread, "user");
   EXPECT_TRUE(in_order(user, {"server_accept_and_close", "main"})) << ::testing::PrintToString(user);
-  EXPECT_EQ(thread["user"]["method"], "libdw");
+  // The default (--stop auto) unwinds a thread blocked in accept without stopping it.
+  EXPECT_EQ(thread["user"]["method"], "nostop");
   // The innermost frame is libc's accept wrapper, in libc.
   ASSERT_FALSE(thread["user"]["frames"].empty());
   EXPECT_NE(thread["user"]["frames"][0]["module"].get<std::string>().find("libc.so"), std::string::npos);
@@ -65,6 +66,24 @@ TEST_F(AcceptServer, JsonShowsBothHalvesJoinedAtAccept) {
       EXPECT_NE(frame["file"].get<std::string>().find("accept_server.c"), std::string::npos);
       EXPECT_GT(frame["line"].get<int>(), 0);
     }
+  }
+  expect_not_disturbed(server_->pid());
+}
+
+TEST_F(AcceptServer, EveryModeGivesTheSameFrames) {
+  auto reference = capture_json({"--stop", "each", std::to_string(server_->pid())});
+  const auto* stopped = find_thread(reference, server_->pid());
+  ASSERT_NE(stopped, nullptr);
+  EXPECT_EQ((*stopped)["user"]["method"], "libdw");
+  EXPECT_TRUE(in_order(functions(*stopped, "user"), {"server_accept_and_close", "main"}));
+  for (const char* mode : {"auto", "all", "none"}) {
+    SCOPED_TRACE(mode);
+    auto snapshot = capture_json({"--stop", mode, std::to_string(server_->pid())});
+    const auto* thread = find_thread(snapshot, server_->pid());
+    ASSERT_NE(thread, nullptr);
+    EXPECT_EQ(functions(*thread, "user"), functions(*stopped, "user"));
+    EXPECT_EQ(functions(*thread, "kernel"), functions(*stopped, "kernel"));
+    EXPECT_EQ((*thread)["user"]["method"], std::string(mode) == "all" ? "libdw" : "nostop");
   }
   expect_not_disturbed(server_->pid());
 }
