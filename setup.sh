@@ -12,9 +12,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go               # the Go demo server and Go fixtures
   libc6-dbg               # separate debug info for libc, found via .build-id
+  debuginfod libdebuginfod-dev  # debuginfod client (bounded requests) and a local server in tests
   gdb elfutils            # test oracles and benchmark peers (ukstack never calls them)
   python3 python3-jsonschema   # validates every JSON output against the schema in tests
   procps iproute2 util-linux   # ps, ss, setpriv in tests
+  clang libclang-rt-14-dev     # libFuzzer targets (tests/fuzz/run_fuzzers.sh)
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 
@@ -32,9 +34,10 @@ install_missing() {
   fi
 }
 
+# Builds everything, or only the targets named.
 build() {
   cmake --preset "$PRESET" >/dev/null
-  cmake --build --preset "$PRESET" -j "$(nproc)"
+  cmake --build --preset "$PRESET" -j "$(nproc)" ${1:+--target "$@"}
 }
 
 # Starts a demo server, waits for its "ready" line, prints its PID.
@@ -52,32 +55,49 @@ start_server() {
   return 1
 }
 
+DEMO_DIR=""
+DEMO_PIDS=()
+end_demo() {
+  ((${#DEMO_PIDS[@]})) && kill "${DEMO_PIDS[@]}" 2>/dev/null
+  [[ -n "$DEMO_DIR" ]] && rm -rf "$DEMO_DIR"
+  return 0
+}
+
 demo() {
-  local dir; dir="$(mktemp -d)"
-  local pids=()
-  trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+  DEMO_DIR="$(mktemp -d)"
+  local dir="$DEMO_DIR"
+  trap end_demo EXIT
   local c_pid go_pid
   c_pid="$(start_server "$dir/c.log" build/fixtures/accept_server 1337 ||
            start_server "$dir/c.log" build/fixtures/accept_server 0)"
-  pids+=("$c_pid")
+  DEMO_PIDS+=("$c_pid")
   echo "== ukstack $c_pid   (the C accept server: $(cat "$dir/c.log"))"
   build/src/ukstack "$c_pid" || true
   if [[ -x build/fixtures/accept_server_go ]]; then
     go_pid="$(start_server "$dir/go.log" build/fixtures/accept_server_go 1338 ||
               start_server "$dir/go.log" build/fixtures/accept_server_go 0)"
-    pids+=("$go_pid")
+    DEMO_PIDS+=("$go_pid")
     echo
     echo "== ukstack $go_pid   (the Go accept server: $(cat "$dir/go.log"))"
     build/src/ukstack "$go_pid" || true
   fi
 }
 
+# The whole suite: the ci build (warnings are errors), the same suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and a short run of every fuzzer.
 run_tests() {
-  ctest --preset "$PRESET" -j 2 --timeout 600
+  ctest --preset "$PRESET" -j 2 --timeout 900
+  echo "setup: the test suite again under ASan + UBSan"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$(nproc)"
+  # The 1,000-captures-per-mode stress tests run 100 per mode under the sanitizers.
+  UKSTACK_STRESS_CAPTURES=100 ctest --preset asan -j 2 --timeout 900
+  echo "setup: fuzzing every parser and the snapshot loader, ${UKSTACK_FUZZ_SECONDS:-60} s each"
+  tests/fuzz/run_fuzzers.sh "${UKSTACK_FUZZ_SECONDS:-60}"
 }
 
 case "${1:-}" in
-  demo) install_missing; build; demo ;;
+  demo) install_missing; build ukstack accept_server accept_server_go; demo ;;
   test) install_missing; build; run_tests ;;
   build) install_missing; build ;;
   *) echo "usage: $0 demo|test|build" >&2; exit 64 ;;

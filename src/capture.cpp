@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -99,6 +100,7 @@ class LiveCapture {
   int seize_refusals_ = 0;
   Error last_seize_error_;
   Clock::time_point run_deadline_;
+  std::map<int, FdDescription> fd_cache_;
 };
 
 Status LiveCapture::check_target() {
@@ -241,8 +243,17 @@ bool LiveCapture::read_before_stop(RawThread& raw) {
   raw.kernel_thread = stat->is_kernel_thread();
   raw.kernel_before = reader_.kernel_stack_text(raw.tid);
   if (auto syscall = reader_.syscall(raw.tid)) raw.syscall = *syscall;
-  if (auto wchan = reader_.wchan(raw.tid)) raw.wchan = *wchan;
-  if (auto status = reader_.status(raw.tid)) raw.status = *status;
+  // wchan is the kernel stack's first frame; read the file only when the stack
+  // itself cannot be read (wchan needs less privilege).
+  if (!raw.kernel_before) {
+    if (auto wchan = reader_.wchan(raw.tid)) raw.wchan = *wchan;
+  } else if (auto first = procfs::parse_kernel_stack(*raw.kernel_before); first && !first->empty()) {
+    raw.wchan = first->front().function;
+  }
+  // Only auto's verification needs the context-switch count.
+  if (options_.stop == StopMode::Auto) {
+    if (auto status = reader_.status(raw.tid)) raw.status = *status;
+  }
 
   if (raw.kernel_thread) return false;  // no user half, and ptrace would refuse
   if (stat->state == 'Z' || stat->state == 'X') {
@@ -331,6 +342,12 @@ void LiveCapture::stop_one(RawThread& raw) {
     sample_stopped(raw, *seized);
   }
   seized->detach();  // at once: the unwind runs on the copy
+  // Nothing is stopped now: unwind at once and let the copy go, so memory does
+  // not grow with the number of threads.
+  if (raw.sample && unwinder_) {
+    raw.unwound = unwinder_->unwind(*raw.sample);
+    raw.sample.reset();
+  }
   if (stop == SeizedThread::Stop::TimedOut) {
     std::string why = "did not stop within " + std::to_string(options_.timeout.count()) +
                       " ms (state " + std::string(1, raw.stat.state) + ")";
@@ -455,11 +472,18 @@ SyscallInfo LiveCapture::decode_syscall(const procfs::SyscallState& state) {
   info.name = std::string(procfs::syscall_name(state.nr));
   info.args.assign(state.args.begin(), state.args.end());
   for (int arg : procfs::syscall_fd_args(state.nr)) {
-    FdDescription fd;
+    int number = static_cast<int>(state.args[static_cast<std::size_t>(arg)]);
+    // Threads share their file descriptors: describe each one once per capture.
+    auto known = fd_cache_.find(number);
+    if (known == fd_cache_.end()) {
+      FdDescription fd;
+      fd.fd = number;
+      if (auto link = reader_.fd(number)) fd.target = link->target;
+      fd.description = reader_.describe_fd(number);
+      known = fd_cache_.emplace(number, std::move(fd)).first;
+    }
+    FdDescription fd = known->second;
     fd.arg = arg;
-    fd.fd = static_cast<int>(state.args[static_cast<std::size_t>(arg)]);
-    if (auto link = reader_.fd(fd.fd)) fd.target = link->target;
-    fd.description = reader_.describe_fd(fd.fd);
     info.fds.push_back(std::move(fd));
   }
   return info;

@@ -27,7 +27,7 @@ struct CaptureOptions {
   std::vector<int> tids;                    // only these threads; empty = all
   std::chrono::milliseconds timeout{200};   // per-thread stop deadline
   std::chrono::milliseconds run_deadline{30'000};  // the whole capture
-  std::size_t stack_copy_bytes = 32 * 1024;
+  std::size_t stack_copy_bytes = 16 * 1024;  // beyond it, memory is read live
   unwind::UnwindOptions unwind;
 };
 
