@@ -2,29 +2,85 @@
 
 #include <elfutils/libdwfl.h>
 
+#ifdef UKSTACK_HAVE_DEBUGINFOD
+#include <elfutils/debuginfod.h>
+#endif
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace ukstack::unwind {
 
-Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
-    int pid, const std::vector<std::string>& debug_dirs) {
-  std::unique_ptr<DwflSession> session(new DwflSession());
+Status DwflSession::begin(const std::vector<std::string>& debug_dirs, Dwfl_Callbacks callbacks) {
   // libdw's syntax: "+" = also look beside the file and in .debug, then each
   // directory, separated by ':'. /usr/lib/debug covers .build-id and debuglink.
-  session->debuginfo_path_ = "+:.debug";
-  for (const auto& dir : debug_dirs) session->debuginfo_path_ += ":" + dir;
-  session->debuginfo_path_ += ":/usr/lib/debug";
-  session->debuginfo_path_ptr_ = session->debuginfo_path_.data();
+  debuginfo_path_ = "+:.debug";
+  for (const auto& dir : debug_dirs) debuginfo_path_ += ":" + dir;
+  debuginfo_path_ += ":/usr/lib/debug";
+  debuginfo_path_ptr_ = debuginfo_path_.data();
 
-  session->callbacks_.find_elf = dwfl_linux_proc_find_elf;
-  session->callbacks_.find_debuginfo = dwfl_standard_find_debuginfo;
-  session->callbacks_.debuginfo_path = &session->debuginfo_path_ptr_;
+  callbacks_ = callbacks;
+  callbacks_.debuginfo_path = &debuginfo_path_ptr_;
+  dwfl_ = dwfl_begin(&callbacks_);
+  if (dwfl_ == nullptr) return Error{0, std::string("libdw: cannot start: ") + dwfl_errmsg(-1)};
+  return {};
+}
 
-  session->dwfl_ = dwfl_begin(&session->callbacks_);
-  if (session->dwfl_ == nullptr) {
-    return Error{0, std::string("libdw: cannot start: ") + dwfl_errmsg(-1)};
+Result<std::unique_ptr<DwflSession>> DwflSession::open_file(const std::string& path,
+                                                            const std::vector<std::string>& debug_dirs) {
+  std::unique_ptr<DwflSession> session(new DwflSession());
+  Dwfl_Callbacks callbacks{};
+  callbacks.find_elf = dwfl_build_id_find_elf;
+  callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  callbacks.section_address = dwfl_offline_section_address;
+  if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  dwfl_report_begin(session->dwfl_);
+  if (dwfl_report_offline(session->dwfl_, path.c_str(), path.c_str(), -1) == nullptr) {
+    return Error{0, "cannot read " + path + ": " + dwfl_errmsg(-1)};
   }
+  if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+  }
+  return session;
+}
+
+void DwflSession::bound_debuginfod([[maybe_unused]] std::chrono::milliseconds budget) {
+#ifdef UKSTACK_HAVE_DEBUGINFOD
+  const char* urls = std::getenv("DEBUGINFOD_URLS");
+  if (urls == nullptr || *urls == '\0') return;
+  // Creates libdw's client for this Dwfl (no request is made here).
+  debuginfod_client* client = dwfl_get_debuginfod_client(dwfl_);
+  if (client == nullptr) return;
+  debuginfod_budget_ = budget;
+  debuginfod_set_user_data(client, this);
+  debuginfod_set_progressfn(client, &DwflSession::debuginfod_progress);
+#endif
+}
+
+int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client, long, long) {
+#ifdef UKSTACK_HAVE_DEBUGINFOD
+  auto* session = static_cast<DwflSession*>(debuginfod_get_user_data(client));
+  if (session == nullptr) return 0;
+  auto now = std::chrono::steady_clock::now();
+  if (!session->debuginfod_started_) {
+    session->debuginfod_started_ = true;
+    session->debuginfod_deadline_ = now + session->debuginfod_budget_;
+  }
+  return now > session->debuginfod_deadline_ ? 1 : 0;  // non-zero abandons the transfer
+#else
+  return 0;
+#endif
+}
+
+Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
+    int pid, const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget) {
+  std::unique_ptr<DwflSession> session(new DwflSession());
+  Dwfl_Callbacks callbacks{};
+  callbacks.find_elf = dwfl_linux_proc_find_elf;
+  callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  session->bound_debuginfod(debuginfod_budget);
   dwfl_report_begin(session->dwfl_);
   int result = dwfl_linux_proc_report(session->dwfl_, pid);
   // libdw's convention: < 0 is a libdw error, > 0 an errno.

@@ -3,6 +3,7 @@
 // the debuginfo path string.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,8 +16,17 @@ namespace ukstack::unwind {
 
 class DwflSession {
  public:
-  static Result<std::unique_ptr<DwflSession>> open_process(int pid,
-                                                           const std::vector<std::string>& debug_dirs);
+  // When DEBUGINFOD_URLS is set, libdw asks those servers for debug info it cannot
+  // find locally, lazily (at the first symbol or CFI lookup in a module: after the
+  // threads are detached). All those requests together get `debuginfod_budget`,
+  // counted from the first; past it every transfer is abandoned.
+  static Result<std::unique_ptr<DwflSession>> open_process(
+      int pid, const std::vector<std::string>& debug_dirs,
+      std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10));
+  // One ELF file on disk (an executable or a shared object), at its link-time
+  // addresses: symbolization without a process (core files, tests).
+  static Result<std::unique_ptr<DwflSession>> open_file(const std::string& path,
+                                                        const std::vector<std::string>& debug_dirs);
   ~DwflSession();
   DwflSession(const DwflSession&) = delete;
   DwflSession& operator=(const DwflSession&) = delete;
@@ -25,6 +35,15 @@ class DwflSession {
 
  private:
   DwflSession() = default;
+  // Sets the debug-info search path and starts the Dwfl with these callbacks.
+  Status begin(const std::vector<std::string>& debug_dirs, Dwfl_Callbacks callbacks);
+
+  void bound_debuginfod(std::chrono::milliseconds budget);
+  static int debuginfod_progress(debuginfod_client* client, long done, long total);
+
+  std::chrono::milliseconds debuginfod_budget_{0};
+  std::chrono::steady_clock::time_point debuginfod_deadline_{};
+  bool debuginfod_started_ = false;
 
   // libdw keeps a char** to this and reads it on every debug-info search.
   std::string debuginfo_path_;

@@ -3,12 +3,10 @@
 // process (process_vm_readv) beyond it. Nothing here stops or touches a thread.
 #include <elfutils/libdwfl.h>
 
-#include <array>
-#include <cstring>
 #include <string>
-#include <unordered_map>
 
 #include "unwind/dwfl_session.h"
+#include "unwind/sample_memory.h"
 #include "unwind/symbolizer.h"
 #include "unwind/unwinder.h"
 
@@ -16,13 +14,11 @@ namespace ukstack::unwind {
 
 namespace {
 
-constexpr std::uint64_t kPageSize = 4096;
-
 class LibdwUnwinder final : public Unwinder {
  public:
   LibdwUnwinder(std::unique_ptr<DwflSession> session, int pid, UnwindOptions options)
       : session_(std::move(session)),
-        symbolizer_(session_->get()),
+        symbolizer_(session_->get(), options.inlines),
         memory_(pid),
         options_(std::move(options)) {}
 
@@ -44,16 +40,12 @@ class LibdwUnwinder final : public Unwinder {
     bool truncated = false;
   };
 
-  bool read_word(std::uint64_t addr, std::uint64_t& word);
-
   std::unique_ptr<DwflSession> session_;
   Symbolizer symbolizer_;
-  RemoteMemory memory_;
+  SampleMemory memory_;
   UnwindOptions options_;
   const ThreadSample* current_ = nullptr;
   bool next_thread_given_ = false;
-  // Pages read live beyond the stack copy, for the thread being unwound.
-  std::unordered_map<std::uint64_t, std::array<std::byte, kPageSize>> live_pages_;
 };
 
 const Dwfl_Thread_Callbacks kThreadCallbacks = {
@@ -92,30 +84,8 @@ bool LibdwUnwinder::get_thread(Dwfl*, pid_t tid, void* self, void** thread_arg) 
 
 bool LibdwUnwinder::memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* self) {
   std::uint64_t word = 0;
-  if (!static_cast<LibdwUnwinder*>(self)->read_word(addr, word)) return false;
+  if (!static_cast<LibdwUnwinder*>(self)->memory_.read_word(addr, word)) return false;
   *result = word;
-  return true;
-}
-
-bool LibdwUnwinder::read_word(std::uint64_t addr, std::uint64_t& word) {
-  if (current_->stack.read_word(RemoteAddr(addr), word)) return true;
-  // A word may straddle two pages; read it byte range by byte range through the cache.
-  std::byte bytes[sizeof word];
-  for (std::size_t done = 0; done < sizeof word;) {
-    std::uint64_t at = addr + done;
-    std::uint64_t page = at & ~(kPageSize - 1);
-    auto it = live_pages_.find(page);
-    if (it == live_pages_.end()) {
-      std::array<std::byte, kPageSize> buffer;
-      auto got = memory_.read(RemoteAddr(page), buffer);
-      if (!got || *got != kPageSize) return false;
-      it = live_pages_.emplace(page, buffer).first;
-    }
-    std::size_t in_page = std::min<std::size_t>(sizeof word - done, page + kPageSize - at);
-    std::memcpy(bytes + done, it->second.data() + (at - page), in_page);
-    done += in_page;
-  }
-  std::memcpy(&word, bytes, sizeof word);
   return true;
 }
 
@@ -152,7 +122,7 @@ int LibdwUnwinder::on_frame(Dwfl_Frame* state, void* arg) {
 UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
   current_ = &sample;
   next_thread_given_ = false;
-  live_pages_.clear();
+  memory_.begin(&sample.stack);
 
   Collector collector;
   collector.max_frames = options_.max_frames;
@@ -160,19 +130,11 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
   // Kept before symbolizing: later libdw calls overwrite the error state.
   std::string unwind_error = result == -1 ? dwfl_errmsg(-1) : "";
   current_ = nullptr;
+  memory_.end();
 
   UnwoundStack stack;
   for (const auto& [pc, is_activation] : collector.pcs) {
-    const Symbol& symbol = symbolizer_.lookup(pc, is_activation);
-    UnwoundFrame frame;
-    frame.pc = RemoteAddr(pc);
-    frame.is_activation = is_activation;
-    frame.function = symbol.function;
-    frame.offset = symbol.function.empty() ? 0 : pc - symbol.start;
-    frame.module = symbol.module;
-    frame.file = symbol.file;
-    frame.line = symbol.line;
-    stack.frames.push_back(std::move(frame));
+    append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames);
   }
   if (collector.truncated) {
     stack.error = "stack deeper than " + std::to_string(options_.max_frames) + " frames; cut there";
@@ -184,7 +146,7 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
 }
 
 Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options) {
-  auto session = DwflSession::open_process(pid, options.debug_dirs);
+  auto session = DwflSession::open_process(pid, options.debug_dirs, options.debuginfod_budget);
   if (!session) return session.error();
   auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), pid, options);
   if (auto attached = unwinder->attach(pid); !attached) return attached.error();

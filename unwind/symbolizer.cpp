@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "unwind/inline_frames.h"
+
 namespace ukstack::unwind {
 
 std::string demangle(const char* name) {
@@ -62,7 +64,44 @@ Symbol Symbolizer::resolve(std::uint64_t address) {
       symbol.line = line_number;
     }
   }
+
+  if (inlines_) {
+    // The address's own line belongs to the innermost inlined function; each
+    // outer one (and finally the physical function) is at the call site of the
+    // call it holds.
+    std::vector<InlinedCall> calls = inlined_calls(module, address);
+    std::string file = std::move(symbol.file);
+    int line = symbol.line;
+    for (auto& call : calls) {
+      symbol.inlined.push_back({std::move(call.function), std::move(file), line});
+      file = std::move(call.call_file);
+      line = call.call_line;
+    }
+    symbol.file = std::move(file);
+    symbol.line = line;
+  }
   return symbol;
+}
+
+void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
+                   std::vector<UnwoundFrame>& frames) {
+  UnwoundFrame frame;
+  frame.pc = RemoteAddr(pc);
+  frame.is_activation = is_activation;
+  frame.module = symbol.module;
+  for (const InlineFrame& inlined : symbol.inlined) {
+    UnwoundFrame inner = frame;
+    inner.function = inlined.function;
+    inner.file = inlined.file;
+    inner.line = inlined.line;
+    inner.inlined = true;
+    frames.push_back(std::move(inner));
+  }
+  frame.function = symbol.function;
+  frame.offset = symbol.function.empty() ? 0 : pc - symbol.start;
+  frame.file = symbol.file;
+  frame.line = symbol.line;
+  frames.push_back(std::move(frame));
 }
 
 }  // namespace ukstack::unwind

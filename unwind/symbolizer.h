@@ -7,22 +7,34 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "unwind/unwinder.h"
 
 typedef struct Dwfl Dwfl;
 
 namespace ukstack::unwind {
 
+// A function inlined at the looked-up address: a frame of its own sharing the pc.
+struct InlineFrame {
+  std::string function;  // demangled
+  std::string file;      // for the innermost, the address's own line; else the call
+  int line = 0;          // site of the next inner inlined call
+};
+
 struct Symbol {
   std::string function;     // demangled, "" when no symbol covers the address
   std::uint64_t start = 0;  // address of the function's first byte
   std::string module;       // "" for anonymous memory
-  std::string file;
+  std::string file;         // with inlined calls: the call site of the outermost one
   int line = 0;
+  std::vector<InlineFrame> inlined;  // innermost first; empty without inline expansion
 };
 
 class Symbolizer {
  public:
-  explicit Symbolizer(Dwfl* dwfl) : dwfl_(dwfl) {}
+  // With `inlines`, each lookup also expands the inlined calls at the address.
+  explicit Symbolizer(Dwfl* dwfl, bool inlines = true) : dwfl_(dwfl), inlines_(inlines) {}
 
   // For a caller frame the return address points after the call, possibly into the
   // next function or line: look up pc - 1. The innermost frame and signal frames
@@ -35,8 +47,15 @@ class Symbolizer {
   Symbol resolve(std::uint64_t address);
 
   Dwfl* dwfl_;
+  bool inlines_;
   std::unordered_map<std::uint64_t, Symbol> cache_;
 };
+
+// The frames one physical frame at pc shows, innermost first: its inlined calls
+// (inlined = true, offset 0: they have no entry of their own at this pc) then the
+// physical function. Appended to `frames`.
+void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
+                   std::vector<UnwoundFrame>& frames);
 
 // "pthread_cond_wait@@GLIBC_2.3.2" -> "pthread_cond_wait".
 std::string without_symbol_version(const char* name);

@@ -3,6 +3,7 @@
 // then unwinds one thread at a time from what was sampled while it was stopped.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -49,6 +50,8 @@ struct UnwindOptions {
   std::size_t max_frames = 256;
   bool inlines = true;                  // inlined calls as frames of their own
   std::vector<std::string> debug_dirs;  // searched before the standard ones
+  // Total time for debuginfod requests (DEBUGINFOD_URLS), counted from the first.
+  std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10);
 };
 
 class Unwinder {

@@ -1,0 +1,391 @@
+#!/usr/bin/env bash
+# ukstack vs eu-stack vs gdb vs the floor, on one many-threaded target, interleaved.
+#
+#   tests/bench/run_bench.sh [--quick] [--reps R] [--ns "1 10 100"] [--build-dir DIR]
+#                            [--no-gdb] [--no-pauses]
+#
+# From a fresh clone, after ./setup.sh build. Needs root (ptrace, /proc/<tid>/stack).
+# For N = 1, 10, 100, 1000, 10000 threads (--quick: up to 1000, fewer repetitions) it
+# starts tests/bench/many_threads blocked forever and times, in one interleaved loop,
+# every tool on that same target: wall time (median, min-max), peak RSS, and - through
+# an LD_PRELOAD shim around ptrace() - how long each tool held one thread and the
+# whole process. A second pass restarts the target in ticking mode (threads wake
+# every tick and record how late they woke) and runs each tool again: the pause as
+# the target itself saw it. Prints Markdown tables, the ratios issue 5 asks for and
+# which goals hold. Exit status 0 whatever the figures are (a measurement, not a test);
+# 2 if it could not run at all.
+#
+# Environment: UKSTACK=path overrides the ukstack binary (default BUILD/src/ukstack).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+BENCH_SRC="$ROOT/tests/bench"
+BUILD="$ROOT/build"
+QUICK=0
+REPS=""
+NS=""
+WITH_GDB=1
+WITH_PAUSES=1
+
+while (($#)); do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --reps) REPS="$2"; shift ;;
+    --ns) NS="$2"; shift ;;
+    --build-dir) BUILD="$2"; shift ;;
+    --no-gdb) WITH_GDB=0 ;;
+    --no-pauses) WITH_PAUSES=0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "run_bench: unknown argument $1" >&2; exit 64 ;;
+  esac
+  shift
+done
+if ((QUICK)); then
+  : "${NS:=1 10 100 1000}"; : "${REPS:=3}"
+else
+  : "${NS:=1 10 100 1000 10000}"; : "${REPS:=7}"
+fi
+
+if ((EUID != 0)); then
+  echo "run_bench: needs root (ptrace every thread, read /proc/<tid>/stack)" >&2
+  exit 2
+fi
+
+# ---- every process we start is killed on every path --------------------------
+TMP="$(mktemp -d /tmp/ukstack-bench.XXXXXX)"
+TARGET_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${TARGET_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  exec 7>&-
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+log() { echo "run_bench: $*" >&2; }
+
+# ---- packages ------------------------------------------------------------------
+need=()
+for pair in time:/usr/bin/time elfutils:/usr/bin/eu-stack gdb:/usr/bin/gdb; do
+  [[ -x "${pair#*:}" ]] || need+=("${pair%%:*}")
+done
+command -v timeout >/dev/null || need+=(coreutils)
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+    log "could not install ${need[*]}: the rows that need them will say so"
+fi
+
+# ---- build ----------------------------------------------------------------------
+BIN="$BUILD/tests/bench"
+if [[ -f "$BUILD/CMakeCache.txt" ]] &&
+   cmake --build "$BUILD" -j "$(nproc)" --target ukstack bench_many_threads bench_floor bench_ptrace_clock \
+     >"$TMP/build.log" 2>&1; then
+  :
+else
+  # No configured build, or the tree does not build right now: build the bench
+  # programs by hand (ukstack itself must then already exist).
+  log "cmake build failed or not configured (see below); building the bench programs with gcc"
+  tail -5 "$TMP/build.log" >&2 2>/dev/null
+  BIN="$TMP/bin"; mkdir -p "$BIN"
+  gcc -O1 -g -fomit-frame-pointer -pthread "$BENCH_SRC/many_threads.c" -o "$BIN/many_threads" &&
+    g++ -O2 -std=c++20 "$BENCH_SRC/floor.cpp" -o "$BIN/floor" &&
+    gcc -O2 -fPIC -shared "$BENCH_SRC/ptrace_clock.c" -o "$BIN/libptrace_clock.so" -ldl ||
+    { log "cannot build the bench programs"; exit 2; }
+fi
+UKSTACK="${UKSTACK:-$BUILD/src/ukstack}"
+TARGET="$BIN/many_threads"
+FLOOR="$BIN/floor"
+SHIM="$BIN/libptrace_clock.so"
+for f in "$UKSTACK" "$TARGET" "$FLOOR" "$SHIM"; do
+  [[ -e "$f" ]] || { log "missing $f (run ./setup.sh build first)"; exit 2; }
+done
+
+# ---- limits for 10,000 threads ----------------------------------------------------
+ulimit -u unlimited 2>/dev/null || ulimit -u 200000 2>/dev/null || true
+ulimit -n 65536 2>/dev/null || true
+max_n=0; for n in $NS; do ((n > max_n)) && max_n=$n; done
+for knob in kernel/pid_max kernel/threads-max; do
+  value=$(cat /proc/sys/$knob 2>/dev/null || echo 0)
+  ((value < max_n + 20000)) && { echo $((max_n + 20000)) >/proc/sys/$knob; } 2>/dev/null
+done
+maps=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 65530)
+((maps < 4 * max_n + 1000)) && { echo $((4 * max_n + 1000)) >/proc/sys/vm/max_map_count; } 2>/dev/null
+
+# ---- the tools ----------------------------------------------------------------------
+HAS_STOP=0
+"$UKSTACK" --help 2>/dev/null | grep -q -- '--stop' && HAS_STOP=1
+TOOLS=(launch uk_each uk_all uk_auto uk_default uk_json eu eu_si gdb floor_each floor_all)
+declare -A LABEL=(
+  [launch]='(launch overhead: /bin/true)'
+  [uk_each]='ukstack --stop each' [uk_all]='ukstack --stop all' [uk_auto]='ukstack --stop auto'
+  [uk_default]='ukstack PID (default mode)' [uk_json]='ukstack --format json'
+  [eu]='eu-stack -p' [eu_si]='eu-stack -p -s -i' [gdb]="gdb -batch -ex 'thread apply all bt'"
+  [floor_each]='floor, one thread at a time' [floor_all]='floor, all stopped at once')
+tool_cmd() {  # tool pid -> command words
+  case "$1" in
+    launch) echo "true" ;;
+    uk_each) echo "$UKSTACK --stop each $2" ;;
+    uk_all) echo "$UKSTACK --stop all $2" ;;
+    uk_auto) echo "$UKSTACK --stop auto $2" ;;
+    uk_default) echo "$UKSTACK $2" ;;
+    uk_json) echo "$UKSTACK --format json $2" ;;
+    eu) echo "eu-stack -p $2" ;;
+    eu_si) echo "eu-stack -p $2 -s -i" ;;
+    gdb) echo "gdb -nx -batch -p $2 -ex set\ pagination\ off -ex thread\ apply\ all\ bt" ;;
+    floor_each) echo "$FLOOR $2 --mode each" ;;
+    floor_all) echo "$FLOOR $2 --mode all" ;;
+  esac
+}
+tool_available() {
+  case "$1" in
+    uk_each|uk_all|uk_auto) ((HAS_STOP)) ;;
+    eu|eu_si) command -v eu-stack >/dev/null ;;
+    gdb) ((WITH_GDB)) && command -v gdb >/dev/null ;;
+    *) true ;;
+  esac
+}
+reps_for() {  # tool n -> repetitions
+  local r=$REPS
+  ((QUICK == 0 && $2 >= 10000)) && r=3
+  if [[ $1 == gdb ]]; then
+    (($2 >= 1000 && r > 3)) && r=3
+    (($2 >= 10000)) && r=1
+  fi
+  echo "$r"
+}
+
+# ---- the target ----------------------------------------------------------------------
+start_target() {  # n mode tick_ms stdin -> sets TPID
+  local n=$1 mode=$2 tick=$3 input=$4 out="$TMP/target.$1.$2.log"
+  "$TARGET" "$n" --mode "$mode" --tick-ms "$tick" <"$input" >"$out" 2>&1 &
+  TPID=$!
+  TARGET_PIDS+=("$TPID")
+  if [[ $input != /dev/null ]]; then exec 7>"$input"; fi
+  local i
+  for ((i = 0; i < 1800; ++i)); do
+    grep -q '^ready' "$out" 2>/dev/null && return 0
+    kill -0 "$TPID" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "target with $n threads did not start: $(head -c 300 "$out")"
+  return 1
+}
+stop_target() {
+  exec 7>&-
+  kill -KILL "$TPID" 2>/dev/null
+  wait "$TPID" 2>/dev/null
+}
+# A tool that was killed may leave the target stopped (gdb, eu-stack use PTRACE_ATTACH).
+ensure_running() {
+  local state
+  state=$(awk '{print $3}' "/proc/$TPID/stat" 2>/dev/null)
+  if [[ $state == T || $state == t ]]; then
+    log "target left stopped after $1; sending SIGCONT"
+    kill -CONT "$TPID"
+    NOTES+=("target was left stopped after $1 (N=$2); continued")
+  fi
+}
+
+# ---- results ------------------------------------------------------------------------------
+declare -A WALL RSS STOPS MAXSTOP HOLD RCS PAUSE EINTR
+NOTES=()
+
+run_tool() {  # tool n rep -> appends to the result arrays
+  local tool=$1 n=$2 rep=$3 cmd limit=600 start end rc
+  cmd=$(tool_cmd "$tool" "$TPID")
+  : >"$TMP/ptrace.log"
+  start=$EPOCHREALTIME
+  PTRACE_CLOCK_LOG="$TMP/ptrace.log" PTRACE_CLOCK_PID="$TPID" LD_PRELOAD="$SHIM" \
+    /usr/bin/time -f %M -o "$TMP/rss" timeout -k 10 "$limit" \
+    bash -c "exec $cmd" >"$TMP/out.$tool" 2>"$TMP/err.$tool"
+  rc=$?
+  end=$EPOCHREALTIME
+  ensure_running "$tool" "$n"
+  local key="$n|$tool" wall_ms line
+  wall_ms=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) * 1000 }')
+  WALL[$key]+="$wall_ms "
+  RSS[$key]+="$(tail -1 "$TMP/rss" 2>/dev/null | tr -dc 0-9) "
+  RCS[$key]+="$rc "
+  line=$(grep '^ptrace_clock' "$TMP/ptrace.log" | tail -1)
+  STOPS[$key]+="$(sed -n 's/.* stops=\([0-9]*\).*/\1/p' <<<"$line" | grep . || echo 0) "
+  MAXSTOP[$key]+="$(sed -n 's/.* max_stop_us=\([0-9.]*\).*/\1/p' <<<"$line" | grep . || echo 0) "
+  HOLD[$key]+="$(sed -n 's/.* whole_stop_us=\([0-9.-]*\).*/\1/p' <<<"$line" | grep . || echo 0) "
+  if ((rep == 1)) && [[ $tool != launch ]]; then  # sanity: did it see every thread?
+    local seen=""
+    case "$tool" in
+      uk_json) seen=$(grep -o '"tid":' "$TMP/out.$tool" | wc -l) ;;
+      uk_*) seen=$(grep -c '^Thread ' "$TMP/out.$tool") ;;
+      eu|eu_si) seen=$(grep -c '^TID ' "$TMP/out.$tool") ;;
+      gdb) seen=$(grep -c '^Thread ' "$TMP/out.$tool") ;;
+      floor_*) seen=$(sed -n 's/.* threads=\([0-9]*\).*/\1/p' "$TMP/out.$tool") ;;
+    esac
+    if [[ "$seen" != "$((n + 1))" ]]; then
+      NOTES+=("N=$n ${LABEL[$tool]}: saw ${seen:-?} threads of $((n + 1)) (exit $rc): $(head -c 200 "$TMP/err.$tool" | tr '\n' ' ')")
+    fi
+  fi
+  ((rc >= 124)) && NOTES+=("N=$n ${LABEL[$tool]}: timed out or killed (exit $rc)")
+}
+
+stats() {  # "values" -> "median min max" (numbers)
+  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '
+    { v[NR] = $1 } END {
+      if (NR == 0) { print "- - -"; exit }
+      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      print m, v[1], v[NR] }'
+}
+median() { stats "$1" | awk '{print $1}'; }
+fmt_ms() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else if (x >= 100) printf "%.0f", x; else if (x >= 10) printf "%.1f", x; else printf "%.2f", x }'; }
+fmt_us() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else if (x >= 10000) printf "%.0f ms", x / 1000; else if (x >= 1000) printf "%.1f ms", x / 1000; else printf "%.0f µs", x }'; }
+
+# ---- pass 1: timings, target blocked forever ----------------------------------------------
+log "ukstack: $UKSTACK ($( ((HAS_STOP)) && echo "has --stop" || echo "no --stop yet: stop-mode rows are n/a"))"
+for n in $NS; do
+  start_target "$n" blocked 10 /dev/null || { NOTES+=("N=$n: target did not start"); continue; }
+  log "N=$n: target $TPID ready; timing"
+  max_reps=0
+  for tool in "${TOOLS[@]}"; do r=$(reps_for "$tool" "$n"); ((r > max_reps)) && max_reps=$r; done
+  for ((rep = 1; rep <= max_reps; ++rep)); do
+    count=${#TOOLS[@]}
+    for ((i = 0; i < count; ++i)); do  # rotate the order each repetition
+      tool=${TOOLS[$(((i + rep - 1) % count))]}
+      tool_available "$tool" || continue
+      ((rep <= $(reps_for "$tool" "$n"))) || continue
+      run_tool "$tool" "$n" "$rep"
+    done
+  done
+  stop_target
+done
+
+# ---- pass 2: pauses seen from inside, target ticking -------------------------------------------
+report_line() {  # -> the next "report" line of the ticking target
+  local out="$TMP/target.$1.ticking.log" before after i
+  before=$(grep -c '^report' "$out")
+  echo report >&7
+  for ((i = 0; i < 200; ++i)); do
+    after=$(grep -c '^report' "$out")
+    ((after > before)) && { grep '^report' "$out" | tail -1; return; }
+    sleep 0.05
+  done
+}
+if ((WITH_PAUSES)); then
+  for n in $NS; do
+    tick=$((n / 10)); ((tick < 10)) && tick=10
+    rm -f "$TMP/ctl"; mkfifo "$TMP/ctl"
+    start_target "$n" ticking "$tick" "$TMP/ctl" || continue
+    log "N=$n: ticking target $TPID (every $tick ms); measuring pauses"
+    pause_reps=3; ((QUICK)) && pause_reps=2; ((n >= 10000)) && pause_reps=1
+    wait_s=$(awk -v t="$tick" 'BEGIN { printf "%.3f", 2 * t / 1000 + 0.05 }')
+    for ((rep = 1; rep <= pause_reps; ++rep)); do
+      for tool in none "${TOOLS[@]}"; do
+        [[ $tool == none ]] || tool_available "$tool" || continue
+        [[ $tool == gdb && $n -ge 10000 ]] && continue
+        [[ $tool == launch ]] && continue
+        echo reset >&7
+        if [[ $tool == none ]]; then
+          sleep 0.3
+        else
+          timeout -k 10 600 bash -c "exec $(tool_cmd "$tool" "$TPID")" >/dev/null 2>&1
+          ensure_running "$tool (ticking)" "$n"
+        fi
+        sleep "$wait_s"
+        line=$(report_line "$n")
+        PAUSE["$n|$tool"]+="$(sed -n 's/.*max_late_us=\([0-9]*\).*/\1/p' <<<"$line") "
+        EINTR["$n|$tool"]+="$(sed -n 's/.* eintr=\([0-9]*\).*/\1/p' <<<"$line") "
+      done
+    done
+    stop_target
+  done
+fi
+
+# ---- the tables ---------------------------------------------------------------------------------
+kernel=$(uname -r)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+echo
+echo "## ukstack benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "Machine: $(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $kernel;"
+echo "eu-stack $(eu-stack --version 2>/dev/null | head -1 | awk '{print $NF}'), gdb $(gdb --version 2>/dev/null | head -1 | awk '{print $NF}'); ukstack $UKSTACK."
+echo "Target: tests/bench/many_threads N, threads blocked in futex/pipe read/nanosleep/accept/epoll_wait, 3-5 frames, -O1 -g -fomit-frame-pointer."
+echo "Wall: median (min–max) over R runs, wall clock around \`/usr/bin/time timeout TOOL\` (includes ~2 ms of launching)."
+echo "Held: from the debugger's own ptrace calls (LD_PRELOAD shim): longest one-thread stop / first stop to last release."
+echo "Pause (inside): the ticking target's largest wake-up lateness during the run, median over runs; EINTR = epoll waits interrupted."
+echo
+echo "| N | tool | wall ms, median (min–max) | R | peak RSS MB | threads stopped | longest stop of one thread | whole hold | pause seen inside | EINTR |"
+echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"
+for n in $NS; do
+  for tool in none "${TOOLS[@]}"; do
+    key="$n|$tool"
+    if [[ $tool == none ]]; then
+      [[ -n "${PAUSE[$key]:-}" ]] || continue
+      echo "| $n | (no tool: baseline lateness) | | | | | | | $(fmt_us "$(median "${PAUSE[$key]}")") | $(median "${EINTR[$key]}") |"
+      continue
+    fi
+    if [[ $tool == uk_each || $tool == uk_all || $tool == uk_auto ]] && ((HAS_STOP == 0)); then
+      echo "| $n | ${LABEL[$tool]} | n/a (mode not yet built) | | | | | | | |"
+      continue
+    fi
+    [[ -n "${WALL[$key]:-}" ]] || continue
+    read -r med lo hi <<<"$(stats "${WALL[$key]}")"
+    reps=$(wc -w <<<"${WALL[$key]}")
+    rss=$(awk -v k="$(median "${RSS[$key]}")" 'BEGIN { printf "%.1f", k / 1024 }')
+    pause="-"; eintr="-"
+    [[ -n "${PAUSE[$key]:-}" ]] && pause=$(fmt_us "$(median "${PAUSE[$key]}")") && eintr=$(median "${EINTR[$key]}")
+    echo "| $n | ${LABEL[$tool]} | $(fmt_ms "$med") ($(fmt_ms "$lo")–$(fmt_ms "$hi")) | $reps | $rss | $(median "${STOPS[$key]}") | $(fmt_us "$(median "${MAXSTOP[$key]}")") | $(fmt_us "$(median "${HOLD[$key]}")") | $pause | $eintr |"
+  done
+done
+
+# ---- ratios and goals -------------------------------------------------------------------------------
+W() { median "${WALL[$1]:-}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+verdict() { awk -v r="$1" -v lim="$2" 'BEGIN { if (r == "-") print "not measured"; else if (r <= lim) print "HOLDS"; else print "MISSED" }'; }
+K=1000; ((QUICK)) && K=1000
+MAIN=uk_default; ((HAS_STOP)) && MAIN=uk_auto
+echo
+echo "### Ratios and goals (issue 5), main ukstack row: ${LABEL[$MAIN]}"
+echo
+echo "| goal | measured | limit | verdict |"
+echo "|---|---:|---:|---|"
+r=$(ratio "$(W "$K|$MAIN")" "$(W "$K|eu_si")"); echo "| 1,000 threads: ukstack / eu-stack -s -i (wall) | $r | ≤ 0.10 | $(verdict "$r" 0.10) |"
+for t in uk_default uk_each uk_auto; do
+  [[ -n "${WALL[$K|$t]:-}" ]] || continue
+  r=$(ratio "$(W "$K|$t")" "$(W "$K|floor_each")"); echo "| 1,000 threads: ${LABEL[$t]} / floor one-at-a-time (wall) | $r | ≤ 2 | $(verdict "$r" 2) |"
+done
+if [[ -n "${WALL[$K|uk_all]:-}" ]]; then
+  r=$(ratio "$(W "$K|uk_all")" "$(W "$K|floor_all")"); echo "| 1,000 threads: ukstack --stop all / floor all-at-once (wall) | $r | ≤ 2 | $(verdict "$r" 2) |"
+fi
+each_tool=uk_default; ((HAS_STOP)) && each_tool=uk_each
+s=$(median "${MAXSTOP[$K|$each_tool]:-}")
+echo "| 1,000 threads: longest stop of one thread, ${LABEL[$each_tool]} (µs) | $s | ≤ 100 | $(verdict "$s" 100) |"
+s=$(median "${MAXSTOP[$K|floor_each]:-}"); echo "| (reference) longest stop of one thread, floor (µs) | $s | | |"
+if ((HAS_STOP)); then
+  r=$(ratio "$(median "${HOLD[$K|uk_all]:-}")" "$(median "${HOLD[$K|floor_all]:-}")")
+  echo "| 1,000 threads: whole-process hold, --stop all / floor all | $r | ≤ 2 | $(verdict "$r" 2) |"
+  s=$(median "${STOPS[$K|uk_auto]:-}"); echo "| 1,000 threads: threads stopped by --stop auto (all blocked) | $s | 0 | $(verdict "$s" 0) |"
+else
+  echo "| whole-process hold --stop all ≤ 2× floor; zero stops in --stop auto | n/a | | not measurable: --stop not built |"
+fi
+r=$(ratio "$(median "${HOLD[$K|gdb]:-}")" "$(median "${HOLD[$K|floor_all]:-}")"); echo "| (reference) gdb whole-process hold / floor all | $r | | |"
+if [[ -n "${WALL[10000|$MAIN]:-}" ]]; then
+  r=$(ratio "$(W "10000|$MAIN")" "$(W "$K|$MAIN")"); echo "| 10,000 / 1,000 threads (wall) | $r | < 10 | $(verdict "$r" 9.999) |"
+  r=$(ratio "$(W "10000|eu_si")" "$(W "$K|eu_si")"); echo "| (reference) eu-stack -s -i 10,000 / 1,000 | $r | | |"
+else
+  echo "| 10,000 / 1,000 threads (wall) | - | < 10 | not measured (--quick) |"
+fi
+r=$(ratio "$(median "${RSS[$K|$MAIN]:-}")" "$(median "${RSS[$K|eu_si]:-}")"); echo "| 1,000 threads: peak RSS ukstack / eu-stack -s -i | $r | ≤ 1 | $(verdict "$r" 1) |"
+for n in 1 10; do
+  [[ -n "${WALL[$n|$MAIN]:-}" ]] || continue
+  r=$(ratio "$(W "$n|$MAIN")" "$(W "$n|eu")"); echo "| $n thread(s): ukstack / eu-stack -p (wall) | $r | ≤ 1 | $(verdict "$r" 1) |"
+done
+if ((${#NOTES[@]})); then
+  echo
+  echo "Notes:"
+  for note in "${NOTES[@]}"; do echo "- $note"; done
+fi
+echo
+if ((QUICK)); then echo "Reproduce: tests/bench/run_bench.sh --quick"; else echo "Reproduce: tests/bench/run_bench.sh"; fi
+exit 0

@@ -1,0 +1,184 @@
+#include "tests/fuzz/fuzz_targets.h"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "procfs/fd_target.h"
+#include "procfs/kernel_stack.h"
+#include "procfs/maps.h"
+#include "procfs/syscall.h"
+#include "procfs/task_stat.h"
+#include "src/render_json.h"
+#include "src/render_text.h"
+#include "src/snapshot.h"
+
+namespace ukstack::fuzz {
+namespace {
+
+// A broken invariant: say which, then abort so libFuzzer (or the test) sees a crash.
+void require(bool condition, std::string_view what) {
+  if (condition) return;
+  std::fprintf(stderr, "fuzz invariant broken: %.*s\n", static_cast<int>(what.size()),
+               what.data());
+  std::abort();
+}
+
+std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+constexpr std::array<std::string_view, 5> kNetProtocols = {"tcp", "tcp6", "udp", "udp6", "unix"};
+
+// ---- procfs/ -----------------------------------------------------------------------
+
+void kernel_stack(const std::uint8_t* data, std::size_t size) {
+  auto frames = procfs::parse_kernel_stack(as_text(data, size));
+  if (!frames) return;
+  for (const procfs::KernelFrame& frame : *frames) {
+    // kernel_stack.h: the name, or "0x..." when unnamed; never empty.
+    require(!frame.function.empty(), "parse_kernel_stack: a frame without a function");
+  }
+}
+
+void syscall(const std::uint8_t* data, std::size_t size) {
+  auto state = procfs::parse_syscall(as_text(data, size));
+  if (!state) return;
+  if (state->kind == procfs::SyscallState::Kind::InSyscall) {
+    require(state->nr != -1, "parse_syscall: InSyscall with nr -1 (that is NotInSyscall)");
+  }
+}
+
+void stat(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  auto stat = procfs::parse_stat(text);
+  if (!stat) return;
+  // task_stat.h: the name is what stands between the first '(' and the last ')'.
+  require(text.find("(" + stat->name + ")") != std::string_view::npos,
+          "parse_stat: the name is not \"(name)\" in the text");
+  (void)procfs::describe_state(stat->state);
+  (void)stat->is_kernel_thread();
+}
+
+void status(const std::uint8_t* data, std::size_t size) {
+  (void)procfs::parse_status(as_text(data, size));
+}
+
+void wchan(const std::uint8_t* data, std::size_t size) {
+  (void)procfs::parse_wchan(as_text(data, size));
+}
+
+void maps(const std::uint8_t* data, std::size_t size) {
+  (void)procfs::parse_maps(as_text(data, size));
+}
+
+// Every protocol's parser on the same text, then each socket found described.
+void net_table(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  for (std::string_view protocol : kNetProtocols) {
+    procfs::SocketTable table;
+    (void)procfs::parse_net_table(protocol, text, table);
+    require(!table.contains(0), "parse_net_table: an entry for inode 0");
+    for (const auto& [inode, info] : table) {
+      procfs::FdLink link = procfs::classify_fd_link("socket:[" + std::to_string(inode) + "]");
+      require(link.kind == procfs::FdLink::Kind::Socket && link.inode == inode,
+              "classify_fd_link: socket:[inode] not a socket with that inode");
+      require(procfs::describe_fd(link, &table) == info.description,
+              "describe_fd: a socket in the table not described by its entry");
+    }
+  }
+  procfs::SocketTable table;
+  require(!procfs::parse_net_table("raw", text, table).ok(), "parse_net_table: accepted net/raw");
+}
+
+// First line: a readlink text; the rest: a net table (any protocol) for describe_fd.
+void fd_link(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  const std::size_t newline = text.find('\n');
+  const std::string_view link_text = text.substr(0, newline);
+  const std::string_view rest =
+      newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+
+  procfs::FdLink link = procfs::classify_fd_link(link_text);
+  require(link.target == link_text, "classify_fd_link: target is not the link text");
+  using Kind = procfs::FdLink::Kind;
+  if (link.kind == Kind::Socket) require(link_text.starts_with("socket:["), "not a socket link");
+  if (link.kind == Kind::Pipe) require(link_text.starts_with("pipe:["), "not a pipe link");
+  if (link.kind == Kind::AnonInode) require(link_text.starts_with("anon_inode:"), "not anon");
+  if (link.kind == Kind::File) require(link_text.starts_with('/'), "not a path");
+
+  procfs::SocketTable table;
+  for (std::string_view protocol : kNetProtocols) {
+    (void)procfs::parse_net_table(protocol, rest, table);
+  }
+  const std::string without_table = procfs::describe_fd(link, nullptr);
+  const std::string with_table = procfs::describe_fd(link, &table);
+  if (link.kind != Kind::Socket) {
+    require(without_table == with_table, "describe_fd: a socket table changed a non-socket");
+  } else if (auto it = table.find(link.inode); it != table.end()) {
+    require(with_table == it->second.description, "describe_fd: socket not described by table");
+  } else {
+    require(with_table == link.target, "describe_fd: unknown socket not shown as its link");
+  }
+}
+
+// ---- src/render_json.h -------------------------------------------------------------
+
+// Load; if it loads, both renderers run, and the rendered JSON loads again and renders
+// to the same bytes (a saved snapshot re-renders exactly).
+void snapshot_json(const std::uint8_t* data, std::size_t size) {
+  using nlohmann::json;
+  const json document = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) return;
+  Result<Snapshot> loaded = snapshot_from_json(document);
+  if (!loaded) {
+    require(!loaded.error().message.empty(), "snapshot_from_json: an error without a message");
+    return;
+  }
+  (void)snapshot_complete(*loaded);
+  (void)render_text(*loaded, TextOptions{.color = false});
+  (void)render_text(*loaded, TextOptions{.color = true});
+
+  const std::string first = render_json(*loaded);
+  const json rendered = json::parse(first, nullptr, /*allow_exceptions=*/false);
+  require(!rendered.is_discarded(), "render_json: output json::parse rejects");
+  require(rendered == snapshot_to_json(*loaded), "render_json and snapshot_to_json disagree");
+  Result<Snapshot> reloaded = snapshot_from_json(rendered);
+  if (!reloaded) {
+    std::fprintf(stderr, "reload: %s\n", reloaded.error().message.c_str());
+    require(false, "snapshot_from_json: rejects what render_json wrote");
+  }
+  if (render_json(*reloaded) != first) {
+    std::fprintf(stderr, "first:\n%s\nsecond:\n%s\n", first.c_str(),
+                 render_json(*reloaded).c_str());
+    require(false, "render_json(load(render_json(s))) != render_json(s)");
+  }
+}
+
+constexpr std::array<FuzzTarget, 9> kTargets = {{
+    {"kernel_stack", "stack-", kernel_stack},
+    {"syscall", "syscall-", syscall},
+    {"stat", "stat-", stat},
+    {"status", "status-", status},
+    {"wchan", "wchan-", wchan},
+    {"maps", "maps-", maps},
+    {"net_table", "net-", net_table},
+    {"fd_link", "", fd_link},
+    {"snapshot_json", "", snapshot_json},
+}};
+
+}  // namespace
+
+std::span<const FuzzTarget> fuzz_targets() { return kTargets; }
+
+const FuzzTarget* find_fuzz_target(std::string_view name) {
+  for (const FuzzTarget& target : kTargets) {
+    if (target.name == name) return &target;
+  }
+  return nullptr;
+}
+
+}  // namespace ukstack::fuzz

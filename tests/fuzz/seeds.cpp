@@ -1,0 +1,94 @@
+#include "tests/fuzz/seeds.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "src/render_json.h"
+#include "tests/src/sample_snapshot.h"
+
+namespace ukstack::fuzz {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::vector<Seed> fd_link_seeds(const std::string& procfs_samples) {
+  std::vector<Seed> seeds;
+  int n = 0;
+  auto add = [&](std::string data) {
+    seeds.push_back(Seed{"fd-" + std::to_string(n++) + ".txt", std::move(data)});
+  };
+  for (const char* link : {"pipe:[81234]", "anon_inode:[eventfd]", "anon_inode:[eventpoll]",
+                           "anon_inode:inotify", "anon_inode:[]", "/var/log/x.log",
+                           "/tmp/a file (deleted)", "socket:[0]", "socket:[18446744073709551615]",
+                           "net:[4026531840]", "mnt:[4026531841]", "/dev/null"}) {
+    add(link);
+  }
+  // A socket link, then the table to find it in: the first inode column of each sample.
+  for (const char* table : {"net-tcp.txt", "net-tcp6.txt", "net-udp.txt", "net-udp6.txt",
+                            "net-unix.txt"}) {
+    const std::string text = read_file(procfs_samples + "/" + table);
+    std::istringstream lines(text);
+    std::string line;
+    std::getline(lines, line);  // header
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      std::vector<std::string> fields;
+      for (std::string word; words >> word;) fields.push_back(word);
+      const std::size_t inode_column = std::string(table) == "net-unix.txt" ? 6 : 9;
+      if (fields.size() > inode_column && fields[inode_column] != "0") {
+        add("socket:[" + fields[inode_column] + "]\n" + text);
+        break;
+      }
+    }
+  }
+  return seeds;
+}
+
+std::vector<Seed> snapshot_seeds() {
+  std::vector<Seed> seeds;
+  const Snapshot sample = testing::sample_snapshot();
+  seeds.push_back(Seed{"sample.json", render_json(sample)});
+
+  Snapshot empty = sample;
+  empty.threads.clear();
+  seeds.push_back(Seed{"no-threads.json", render_json(empty)});
+
+  for (std::size_t i = 0; i < sample.threads.size(); ++i) {
+    Snapshot one = sample;
+    one.threads = {sample.threads[i]};
+    seeds.push_back(Seed{"thread-" + std::to_string(i) + ".json", render_json(one)});
+  }
+
+  // What a hostile target can put in its names and paths (issue 3, part 5).
+  Snapshot hostile = sample;
+  hostile.source = "core";
+  hostile.process.exe = "/tmp/\x1b]0;owned\x07/exe";
+  hostile.process.cmdline = {"a\nb", "\x1b[2J", "\xce\xbb \xe2\x86\x92 \xf0\x9f\x90\x9b", ""};
+  if (!hostile.threads.empty()) {
+    Thread& thread = hostile.threads.front();
+    thread.name = std::string("x\0y\r\t\x7f", 6);
+    thread.notes.push_back("kernel stack changed during capture");
+    if (!thread.user.frames.empty()) {
+      thread.user.frames.front().file = "/src/\"quoted\"\\path.c";
+      thread.user.frames.front().line = 2147483647;
+      thread.user.frames.front().inlined = true;
+    }
+  }
+  seeds.push_back(Seed{"hostile.json", render_json(hostile)});
+  return seeds;
+}
+
+}  // namespace
+
+std::vector<Seed> generated_seeds(std::string_view target, const std::string& procfs_samples) {
+  if (target == "fd_link") return fd_link_seeds(procfs_samples);
+  if (target == "snapshot_json") return snapshot_seeds();
+  return {};
+}
+
+}  // namespace ukstack::fuzz

@@ -1,0 +1,84 @@
+#include "unwind/inline_frames.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "unwind/symbolizer.h"
+
+namespace ukstack::unwind {
+
+namespace {
+
+struct FreeDies {
+  void operator()(Dwarf_Die* dies) const { std::free(dies); }
+};
+using DieArray = std::unique_ptr<Dwarf_Die[], FreeDies>;
+
+// The linkage name (demangled) when there is one, as for the ELF symbol of a
+// physical frame, else DW_AT_name; both looked up through DW_AT_abstract_origin,
+// where an inlined instance keeps them.
+std::string scope_name(Dwarf_Die* scope) {
+  Dwarf_Attribute attr;
+  for (int name_attr : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (const char* name = dwarf_formstring(dwarf_attr_integrate(scope, name_attr, &attr))) {
+      return demangle(name);
+    }
+  }
+  const char* name = dwarf_formstring(dwarf_attr_integrate(scope, DW_AT_name, &attr));
+  return name != nullptr ? name : "";
+}
+
+// DW_AT_call_file / DW_AT_call_line of an inlined instance, through the CU's file table.
+void call_site(Dwarf_Die* cu, Dwarf_Die* inlined, std::string& file, int& line) {
+  Dwarf_Attribute attr;
+  Dwarf_Word value = 0;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &value) == 0) {
+    line = static_cast<int>(value);
+  }
+  Dwarf_Files* files = nullptr;
+  std::size_t nfiles = 0;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &value) == 0 &&
+      dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && value < nfiles) {
+    if (const char* name = dwarf_filesrc(files, value, nullptr, nullptr)) file = name;
+  }
+}
+
+}  // namespace
+
+std::vector<InlinedCall> inlined_calls(Dwfl_Module* module, std::uint64_t address) {
+  std::vector<InlinedCall> calls;
+  if (module == nullptr) return calls;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(module, address, &bias);
+  if (cu == nullptr) return calls;
+
+  // dwarf_getscopes finds the innermost scope at the address; its containing
+  // scopes past an inlined instance are those of the abstract definition, so the
+  // concrete nesting is taken again from that innermost DIE (as eu-stack does).
+  Dwarf_Die* raw = nullptr;
+  int count = dwarf_getscopes(cu, address - bias, &raw);
+  DieArray at_address(raw);
+  if (count <= 0) return calls;
+  raw = nullptr;
+  count = dwarf_getscopes_die(&at_address[0], &raw);
+  DieArray scopes(raw);
+  if (count <= 0) return calls;
+
+  for (int i = 0; i < count; ++i) {
+    Dwarf_Die* scope = &scopes[i];
+    int tag = dwarf_tag(scope);
+    if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) break;  // the physical function
+    if (tag != DW_TAG_inlined_subroutine) continue;                     // lexical blocks
+    InlinedCall call;
+    call.function = scope_name(scope);
+    call_site(cu, scope, call.call_file, call.call_line);
+    calls.push_back(std::move(call));
+  }
+  return calls;
+}
+
+}  // namespace ukstack::unwind
