@@ -76,6 +76,7 @@ class LiveCapture {
   bool wanted(int tid) const;
   Result<std::vector<int>> new_threads(std::set<int>& seen);
 
+  int live_thread_for_memory();
   bool read_before_stop(RawThread& raw);
   void capture_one(RawThread& raw);
   void capture_all_stopped(std::vector<RawThread>& raws, std::set<int>& seen);
@@ -119,7 +120,8 @@ Status LiveCapture::check_target() {
   auto status = reader_.status(pid_);
   if (status && status->tracer_pid != 0 && status->tracer_pid != getpid()) {
     std::string tracer_name = "?";
-    if (auto tracer = reader_.stat(status->tracer_pid)) tracer_name = tracer->name;
+    procfs::ProcessReader tracer_reader(source_, status->tracer_pid);
+    if (auto tracer = tracer_reader.stat(status->tracer_pid)) tracer_name = tracer->name;
     foreign_tracer_ = std::to_string(status->tracer_pid) + " (" + tracer_name + ")";
     if (options_.stop != StopMode::None) {
       return Error{EBUSY, "process " + std::to_string(pid_) + " is already traced by PID " +
@@ -165,7 +167,11 @@ Result<Snapshot> LiveCapture::run() {
   // Modules are reported (and the main ELF opened) before any thread is stopped:
   // no file access or symbol lookup happens during a stop.
   if (!kernel_process_) {
-    auto unwinder = unwind::open_unwinder(pid_, options_.unwind);
+    // A zombie leader has no memory map left: read maps and memory through a live
+    // thread (every thread shares them).
+    int mm_tid = live_thread_for_memory();
+    memory_ = unwind::RemoteMemory(mm_tid);
+    auto unwinder = unwind::open_unwinder(mm_tid, options_.unwind);
     if (unwinder) {
       unwinder_ = std::move(*unwinder);
     } else {
@@ -228,6 +234,18 @@ Result<Snapshot> LiveCapture::run() {
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
   return snapshot;
+}
+
+int LiveCapture::live_thread_for_memory() {
+  auto leader = reader_.stat(pid_);
+  if (leader && leader->state != 'Z') return pid_;
+  if (auto tasks = reader_.tasks()) {
+    for (int tid : *tasks) {
+      auto stat = reader_.stat(tid);
+      if (stat && stat->state != 'Z' && stat->state != 'X') return tid;
+    }
+  }
+  return pid_;
 }
 
 // Step 1: everything /proc says about the thread, before it is stopped: a stopped
@@ -305,7 +323,7 @@ bool LiveCapture::try_verified_no_stop(RawThread& raw) {
   sample.tid = raw.tid;
   sample.registers = unwind::registers_from_syscall(*raw.syscall);
   unwind::UnwoundStack stack = unwinder_->unwind(sample);
-  if (stack.error || stack.frames.empty()) return false;  // cut short: stop it instead
+  if (stack.error || !stack.complete || stack.frames.empty()) return false;  // stop it instead
 
   auto after = reader_.syscall(raw.tid);
   auto status_after = reader_.status(raw.tid);
@@ -558,6 +576,11 @@ Thread LiveCapture::build_thread(RawThread& raw) {
     thread.user.method = raw.unwound_without_stop ? "nostop" : std::string(unwinder_->method());
     for (auto& uf : raw.unwound->frames) thread.user.frames.push_back(to_frame(std::move(uf)));
     thread.user.error = raw.unwound->error;
+    if (!raw.unwound->complete && !thread.user.error) {
+      thread.user.error =
+          "unwound without stopping and cut short: a caller's frame needs a register only a "
+          "stopped thread shows (frame pointer); --stop each gives the whole stack";
+    }
   }
   return thread;
 }

@@ -59,6 +59,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.add_option("-o,--output", options.output_file, "also write the snapshot (JSON) to this file");
   app.add_option("--debug-dir", options.capture.unwind.debug_dirs,
                  "another directory to search for separate debug info (repeatable)");
+  long debuginfod_ms = options.capture.unwind.debuginfod_budget.count();
+  app.add_option("--debuginfod-timeout", debuginfod_ms,
+                 "total time allowed for debuginfod downloads (DEBUGINFOD_URLS), in milliseconds; "
+                 "they only ever happen after every thread has been let go")
+      ->check(CLI::Range(0L, 600'000L))
+      ->capture_default_str();
   app.add_option("--color", options.color, "colour in text output (never with NO_COLOR)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
@@ -76,6 +82,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     return {std::nullopt, kExitUsage};
   }
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);
+  options.capture.unwind.debuginfod_budget = std::chrono::milliseconds(debuginfod_ms);
   static const std::map<std::string, StopMode> kStopModes{
       {"auto", StopMode::Auto}, {"each", StopMode::Each}, {"all", StopMode::All}, {"none", StopMode::None}};
   options.capture.stop = kStopModes.at(stop_mode);

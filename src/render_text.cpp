@@ -93,6 +93,8 @@ std::string decode_syscall(const SyscallInfo& syscall) {
 
 std::string function_with_offset(const Frame& frame) {
   if (frame.function.empty()) return frame.pc ? fmt::format("?? {:#x}", *frame.pc) : "??";
+  // An inlined call has no offset of its own: it shares its caller's pc.
+  if (frame.inlined) return escape_for_terminal(frame.function);
   return fmt::format("{}+{:#x}", escape_for_terminal(frame.function), frame.offset);
 }
 

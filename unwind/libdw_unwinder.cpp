@@ -1,7 +1,13 @@
 // The libdw backend. dwfl_attach_state with our own callbacks: the thread's initial
 // registers come from the sample, memory from the stack copy first and the live
 // process (process_vm_readv) beyond it. Nothing here stops or touches a thread.
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
+
+#include <cstdlib>
+#include <set>
+#include <string_view>
+#include <memory>
 
 #include <string>
 
@@ -25,6 +31,7 @@ class LibdwUnwinder final : public Unwinder {
   Status attach(int pid);
   std::string_view method() const override { return "libdw"; }
   UnwoundStack unwind(const ThreadSample& sample) override;
+  bool ends_at_outermost(Dwarf_Addr address);
 
   // libdw's C callbacks. They never throw: errors are returned as false / -1.
   static pid_t next_thread(Dwfl*, void* self, void** thread_arg);
@@ -38,6 +45,8 @@ class LibdwUnwinder final : public Unwinder {
     std::vector<std::pair<Dwarf_Addr, bool>> pcs;
     std::size_t max_frames = 0;
     bool truncated = false;
+    bool reached_stack_top = false;  // a function that never has a caller (Go's)
+    Symbolizer* symbolizer = nullptr;
   };
 
   std::unique_ptr<DwflSession> session_;
@@ -106,12 +115,26 @@ bool LibdwUnwinder::set_initial_registers(Dwfl_Thread* thread, void* self) {
   return true;
 }
 
+// The Go runtime's functions that begin a stack or switch to another one: Go's own
+// traceback stops at them, and what CFI finds past them is not a caller.
+bool is_stack_top(const std::string& function) {
+  static const std::set<std::string, std::less<>> kGoStackTops = {
+      "runtime.goexit", "runtime.mstart", "runtime.rt0_go", "runtime.mcall", "runtime.morestack"};
+  std::string_view name = function;
+  if (name.ends_with(".abi0")) name.remove_suffix(5);
+  return kGoStackTops.find(name) != kGoStackTops.end();
+}
+
 int LibdwUnwinder::on_frame(Dwfl_Frame* state, void* arg) {
   auto* collector = static_cast<Collector*>(arg);
   Dwarf_Addr pc = 0;
   bool is_activation = false;
   if (!dwfl_frame_pc(state, &pc, &is_activation)) return -1;
   collector->pcs.emplace_back(pc, is_activation);
+  if (is_stack_top(collector->symbolizer->lookup(pc, is_activation).function)) {
+    collector->reached_stack_top = true;
+    return DWARF_CB_ABORT;
+  }
   if (collector->pcs.size() >= collector->max_frames) {
     collector->truncated = true;
     return DWARF_CB_ABORT;
@@ -126,6 +149,7 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
 
   Collector collector;
   collector.max_frames = options_.max_frames;
+  collector.symbolizer = &symbolizer_;
   int result = dwfl_getthread_frames(session_->get(), sample.tid, &on_frame, &collector);
   // Kept before symbolizing: later libdw calls overwrite the error state.
   std::string unwind_error = result == -1 ? dwfl_errmsg(-1) : "";
@@ -138,11 +162,48 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
   }
   if (collector.truncated) {
     stack.error = "stack deeper than " + std::to_string(options_.max_frames) + " frames; cut there";
+  } else if (collector.reached_stack_top) {
+    stack.complete = true;
   } else if (result == -1) {
     // A short stack, not a failure: the frames found so far are kept.
     stack.error = "unwind stopped: " + unwind_error;
+  } else if (!sample.registers.complete() && !collector.pcs.empty()) {
+    const auto& [pc, is_activation] = collector.pcs.back();
+    stack.complete = ends_at_outermost(is_activation ? pc : pc - 1);
   }
   return stack;
+}
+
+// libdw ends an unwind quietly when the return address is undefined, whether the
+// CFI says so (the outermost frame: _start, clone3) or a register the rule needs
+// was never known (rbp for a frame-pointer CFA, when unwinding without stopping).
+// Only the first is a complete stack. The last frame's CFI tells them apart: an
+// undefined return-address rule, or a CFA from rsp (then the return address was
+// read from the stack, and was 0), is a real end.
+bool LibdwUnwinder::ends_at_outermost(Dwarf_Addr address) {
+  Dwfl_Module* module = dwfl_addrmodule(session_->get(), address);
+  if (module == nullptr) return false;
+  Dwarf_Addr bias = 0;
+  Dwarf_Frame* frame = nullptr;
+  Dwarf_CFI* cfi = dwfl_module_eh_cfi(module, &bias);
+  if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) {
+    cfi = dwfl_module_dwarf_cfi(module, &bias);
+    if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) return false;
+  }
+  std::unique_ptr<Dwarf_Frame, decltype(&std::free)> owned(frame, &std::free);
+
+  Dwarf_Op ops_storage[3];
+  Dwarf_Op* ops = nullptr;
+  std::size_t nops = 0;
+  if (dwarf_frame_register(frame, kDwarfRip, ops_storage, &ops, &nops) == 0 && nops == 0 &&
+      ops == nullptr) {
+    return true;  // DW_CFA_undefined: this frame has no caller
+  }
+  if (dwarf_frame_cfa(frame, &ops, &nops) != 0 || nops != 1) return false;
+  unsigned cfa_register = ops[0].atom == DW_OP_bregx
+                              ? static_cast<unsigned>(ops[0].number)
+                              : static_cast<unsigned>(ops[0].atom - DW_OP_breg0);
+  return ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_bregx && cfa_register == kDwarfRsp;
 }
 
 Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options) {

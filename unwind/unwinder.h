@@ -33,6 +33,9 @@ struct UnwoundFrame {
 struct UnwoundStack {
   std::vector<UnwoundFrame> frames;
   std::optional<std::string> error;  // why the unwind ended before the outermost frame
+  // False when the unwind ended quietly but maybe early: from a partial register
+  // set (no-stop), a caller's frame needed a register the kernel does not expose.
+  bool complete = true;
 };
 
 // What was taken from one thread: its registers and the copy of its stack. The copy
