@@ -27,8 +27,97 @@ std::string display(const std::string& path) { return "/proc/" + path; }
 
 RealProcSource::RealProcSource(std::string root) : root_(std::move(root)) {}
 
+RealProcSource::~RealProcSource() {
+  for (const TaskDir& dir : task_dirs_) (void)::close(dir.fd);
+}
+
+namespace {
+
+// Position of the '/' before the file name when `path` is
+// "<digits>/task/<digits>/<file>" for one of the whole-file task entries; else npos.
+std::size_t task_file_slash(std::string_view path) {
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  const std::size_t first = path.find('/');
+  if (first == std::string_view::npos || !digits(path.substr(0, first))) return std::string_view::npos;
+  std::string_view rest = path.substr(first + 1);
+  if (!rest.starts_with("task/")) return std::string_view::npos;
+  rest.remove_prefix(5);
+  const std::size_t second = rest.find('/');
+  if (second == std::string_view::npos || !digits(rest.substr(0, second))) {
+    return std::string_view::npos;
+  }
+  const std::string_view file = rest.substr(second + 1);
+  if (file != "stat" && file != "status" && file != "stack" && file != "syscall" &&
+      file != "wchan") {
+    return std::string_view::npos;
+  }
+  return first + 1 + 5 + second;
+}
+
+}  // namespace
+
+int RealProcSource::task_dir(std::string_view dir, bool fresh) const {
+  for (std::size_t i = 0; i < task_dirs_.size(); ++i) {
+    if (task_dirs_[i].path != dir) continue;
+    if (fresh) {
+      (void)::close(task_dirs_[i].fd);
+      task_dirs_.erase(task_dirs_.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+    if (i > 0) std::rotate(task_dirs_.begin(), task_dirs_.begin() + static_cast<std::ptrdiff_t>(i),
+                           task_dirs_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    return task_dirs_.front().fd;
+  }
+  std::string full = root_;
+  full += '/';
+  full += dir;
+  const int fd = ::open(full.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (task_dirs_.size() == kTaskDirs) {
+    (void)::close(task_dirs_.back().fd);
+    task_dirs_.pop_back();
+  }
+  task_dirs_.insert(task_dirs_.begin(), TaskDir{std::string(dir), fd});
+  return fd;
+}
+
+Result<std::string> RealProcSource::read_task_file(const std::string& path, std::size_t slash) const {
+  const std::string_view dir = std::string_view(path).substr(0, slash);
+  const char* file = path.c_str() + slash + 1;
+  int fd = -1;
+  for (bool fresh : {false, true}) {
+    const int dir_fd = task_dir(dir, fresh);
+    if (dir_fd < 0) break;
+    fd = ::openat(dir_fd, file, O_RDONLY | O_CLOEXEC);
+    // A cached directory of a task that exited (its tid maybe reused since):
+    // look the path up again once.
+    if (fd >= 0 || (errno != ENOENT && errno != ESRCH)) break;
+  }
+  if (fd < 0) return Error::from_errno(errno, "cannot open " + root_ + "/" + path);
+  UniqueFd owned(fd);
+  if (buffer_.empty()) buffer_.resize(16 * 1024);
+  std::size_t size = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, buffer_.data() + size, buffer_.size() - size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::from_errno(errno, "cannot read " + root_ + "/" + path);
+    }
+    size += static_cast<std::size_t>(n);
+    // Whole-file entries: a read that did not fill the buffer reached the end.
+    if (n == 0 || size < buffer_.size()) break;
+    buffer_.resize(buffer_.size() * 2);
+  }
+  return std::string(buffer_.data(), size);
+}
+
 // /proc files report size 0 and are generated on read, so read until EOF.
 Result<std::string> RealProcSource::read_file(const std::string& path) const {
+  if (const std::size_t slash = task_file_slash(path); slash != std::string_view::npos) {
+    return read_task_file(path, slash);
+  }
   const std::string full = root_ + "/" + path;
   UniqueFd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Error::from_errno(errno, "cannot open " + full);

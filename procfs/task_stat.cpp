@@ -24,6 +24,17 @@ bool to_int(std::string_view s, T& out) {
   return true;
 }
 
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The first whitespace-separated word of `s` (a status value).
+std::string_view first_word(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && is_space(s[i])) ++i;
+  std::size_t end = i;
+  while (end < s.size() && !is_space(s[end])) ++end;
+  return s.substr(i, end - i);
+}
+
 }  // namespace
 
 // "tid (comm) state ppid pgrp session tty_nr tpgid flags ..."
@@ -39,9 +50,22 @@ Result<TaskStat> parse_stat(std::string_view stat_text) {
   }
   stat.name = std::string(stat_text.substr(open + 1, close - open - 1));
 
-  // Fields after the name, starting at field 3 (state).
-  auto fields = text::words(stat_text.substr(close + 1));
-  if (fields.size() < 7) return bad_stat(stat_text, "too few fields");
+  // Fields after the name, starting at field 3 (state); only the first seven are
+  // needed, so split just those (no vector of all ~50).
+  std::string_view fields[7];
+  std::size_t count = 0;
+  {
+    std::string_view rest = stat_text.substr(close + 1);
+    std::size_t i = 0;
+    while (count < 7) {
+      while (i < rest.size() && is_space(rest[i])) ++i;
+      if (i == rest.size()) break;
+      const std::size_t start = i;
+      while (i < rest.size() && !is_space(rest[i])) ++i;
+      fields[count++] = rest.substr(start, i - start);
+    }
+  }
+  if (count < 7) return bad_stat(stat_text, "too few fields");
   if (fields[0].size() != 1) return bad_stat(stat_text, "bad state");
   stat.state = fields[0][0];
   if (!to_int(fields[1], stat.ppid)) return bad_stat(stat_text, "bad ppid");
@@ -51,30 +75,43 @@ Result<TaskStat> parse_stat(std::string_view stat_text) {
   return stat;
 }
 
-// "Key:\tvalue" lines; only the keys TaskStatus holds are read, the rest ignored.
+// "Key:\tvalue" lines; only the keys TaskStatus holds are read, the rest skipped
+// by their first letter without being split into words. Stops after the last of
+// them (nonvoluntary_ctxt_switches ends the file on current kernels).
 Result<TaskStatus> parse_status(std::string_view status_text) {
   TaskStatus status;
   bool seen_any = false;
-  for (std::string_view line : text::lines(status_text)) {
-    auto colon = line.find(':');
+  int seen = 0;  // bit per key: TracerPid, Uid, voluntary, nonvoluntary
+  std::string_view rest = status_text;
+  while (!rest.empty() && seen != 0xf) {
+    const auto nl = rest.find('\n');
+    const std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    const char first = line.empty() ? '\0' : line[0];
+    if (first != 'T' && first != 'U' && first != 'v' && first != 'n') continue;
+    const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string_view key = line.substr(0, colon);
-    auto values = text::words(line.substr(colon + 1));
+    const std::string_view key = line.substr(0, colon);
+    const std::string_view value = line.substr(colon + 1);
     auto bad = [&] {
       return Error{0, "cannot parse status field " + std::string(key) + ": " + text::quote(line)};
     };
     if (key == "TracerPid") {
-      if (values.empty() || !to_int(values[0], status.tracer_pid)) return bad();
+      if (!to_int(first_word(value), status.tracer_pid)) return bad();
+      seen |= 1;
     } else if (key == "voluntary_ctxt_switches" || key == "nonvoluntary_ctxt_switches") {
-      auto value = values.empty() ? std::nullopt : text::parse_u64(values[0]);
-      if (!value) return bad();
-      (key[0] == 'v' ? status.voluntary_ctxt_switches : status.nonvoluntary_ctxt_switches) = *value;
+      auto parsed = text::parse_u64(first_word(value));
+      if (!parsed) return bad();
+      (key[0] == 'v' ? status.voluntary_ctxt_switches : status.nonvoluntary_ctxt_switches) = *parsed;
+      seen |= key[0] == 'v' ? 4 : 8;
     } else if (key == "Uid") {
       // real, effective, saved, filesystem
-      if (values.size() < 2 || !to_int(values[0], status.uid_real) ||
-          !to_int(values[1], status.uid_effective)) {
+      const std::string_view real = first_word(value);
+      const std::string_view after = value.substr(real.data() + real.size() - value.data());
+      if (!to_int(real, status.uid_real) || !to_int(first_word(after), status.uid_effective)) {
         return bad();
       }
+      seen |= 2;
     } else {
       continue;
     }

@@ -77,6 +77,7 @@ class LiveCapture {
   Result<std::vector<int>> new_threads(std::set<int>& seen);
 
   int live_thread_for_memory();
+  bool now_exiting(int tid);
   bool read_before_stop(RawThread& raw);
   void capture_one(RawThread& raw);
   void capture_all_stopped(std::vector<RawThread>& raws, std::set<int>& seen);
@@ -236,6 +237,13 @@ Result<Snapshot> LiveCapture::run() {
   return snapshot;
 }
 
+// PTRACE_SEIZE refuses (EPERM) a thread that is exiting: that is not a permission
+// problem, the thread is just going away.
+bool LiveCapture::now_exiting(int tid) {
+  auto stat = reader_.stat(tid);
+  return !stat || stat->state == 'Z' || stat->state == 'X';
+}
+
 int LiveCapture::live_thread_for_memory() {
   auto leader = reader_.stat(pid_);
   if (leader && leader->state != 'Z') return pid_;
@@ -275,7 +283,13 @@ bool LiveCapture::read_before_stop(RawThread& raw) {
 
   if (raw.kernel_thread) return false;  // no user half, and ptrace would refuse
   if (stat->state == 'Z' || stat->state == 'X') {
-    raw.notes.push_back("zombie: the thread has exited and has no user stack left");
+    // Only a leader stays a zombie while its other threads live; any other thread
+    // seen as Z or X is in the middle of exiting.
+    if (raw.tid == pid_) {
+      raw.notes.push_back("zombie: the thread has exited and has no user stack left");
+    } else {
+      raw.exited = true;
+    }
     return false;
   }
   return true;
@@ -342,7 +356,7 @@ bool LiveCapture::try_verified_no_stop(RawThread& raw) {
 void LiveCapture::stop_one(RawThread& raw) {
   auto seized = SeizedThread::seize(raw.tid);
   if (!seized) {
-    if (thread_gone(seized.error())) {
+    if (thread_gone(seized.error()) || now_exiting(raw.tid)) {
       raw.exited = true;
       return;
     }
@@ -418,7 +432,7 @@ void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int
       if (!read_before_stop(raw)) continue;
       auto seize = SeizedThread::seize(tid);
       if (!seize) {
-        if (thread_gone(seize.error())) {
+        if (thread_gone(seize.error()) || now_exiting(tid)) {
           raw.exited = true;
         } else {
           ++seize_refusals_;
@@ -538,7 +552,10 @@ Thread LiveCapture::build_thread(RawThread& raw) {
   }
 
   if (!raw.kernel_before) {
-    thread.kernel.error = kernel_stack_error(raw.kernel_before.error());
+    // A thread that exited has no kernel stack left to read: not an error.
+    if (!(raw.exited && thread_gone(raw.kernel_before.error()))) {
+      thread.kernel.error = kernel_stack_error(raw.kernel_before.error());
+    }
   } else if (auto frames = procfs::parse_kernel_stack(*raw.kernel_before)) {
     for (const auto& kf : *frames) {
       Frame frame;

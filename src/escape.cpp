@@ -47,9 +47,18 @@ bool is_unsafe_code_point(char32_t c) {
 }  // namespace
 
 std::string escape_for_terminal(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+  // Fast path: printable ASCII other than '\\' passes through unchanged; most
+  // names are nothing else, so copy the clean prefix in one go.
   std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte >= 0x7f || byte == '\\') break;
+    ++i;
+  }
+  if (i == text.size()) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 8);
+  out.append(text.data(), i);
   while (i < text.size()) {
     const auto byte = static_cast<unsigned char>(text[i]);
     if (byte >= 0x20 && byte < 0x7f) {

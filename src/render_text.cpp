@@ -15,30 +15,50 @@ constexpr std::string_view kBold = "\x1b[1m";
 constexpr std::string_view kDim = "\x1b[2m";
 constexpr std::string_view kReset = "\x1b[0m";
 
+// Bytes escape_for_terminal changes: anything but printable ASCII, and '\'.
+bool needs_escape(std::string_view text) {
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f || byte == '\\') return true;
+  }
+  return false;
+}
+
+// The whole report is written into one buffer: no string per line or per field.
 class Writer {
  public:
   explicit Writer(const TextOptions& options) : options_(options) {}
 
   template <class... Args>
-  void line(fmt::format_string<Args...> format, Args&&... args) {
+  void format(fmt::format_string<Args...> format, Args&&... args) {
     fmt::format_to(std::back_inserter(out_), format, std::forward<Args>(args)...);
-    out_ += '\n';
   }
-
-  // A whole line in a style (kBold, kDim) when colour is on.
-  void styled_line(std::string_view style, std::string_view text) {
-    if (options_.color) {
-      line("{}{}{}", style, text, kReset);
+  void text(std::string_view text) { out_.append(text.data(), text.data() + text.size()); }
+  void text(char c) { out_.push_back(c); }
+  // Target-controlled text, escaped; copied straight in when nothing needs it.
+  void escaped(std::string_view text) {
+    if (!needs_escape(text)) {
+      this->text(text);
     } else {
-      line("{}", text);
+      const std::string escaped = escape_for_terminal(text);
+      this->text(escaped);
     }
   }
+  void end_line() { out_.push_back('\n'); }
+  // A line in a style (kBold, kDim) when colour is on: begin_style, text, end_styled_line.
+  void begin_style(std::string_view style) {
+    if (options_.color) text(style);
+  }
+  void end_styled_line() {
+    if (options_.color) text(kReset);
+    end_line();
+  }
 
-  std::string take() { return std::move(out_); }
+  std::string take() { return fmt::to_string(out_); }
 
  private:
   const TextOptions& options_;
-  std::string out_;
+  fmt::memory_buffer out_;
 };
 
 std::string_view state_name(std::string_view state) {
@@ -55,113 +75,163 @@ std::string_view state_name(std::string_view state) {
 }
 
 // A command-line word, quoted when it would not read back as one word.
-std::string shell_word(std::string_view word) {
-  const std::string escaped = escape_for_terminal(word);
-  if (!word.empty() && word.find_first_of(" '\"") == std::string_view::npos) return escaped;
-  return fmt::format("'{}'", escaped);
+void write_shell_word(Writer& w, std::string_view word) {
+  const bool quoted = word.empty() || word.find_first_of(" '\"") != std::string_view::npos;
+  if (quoted) w.text('\'');
+  w.escaped(word);
+  if (quoted) w.text('\'');
 }
 
 // "accept" or "syscall 999" when the number has no name here.
-std::string syscall_label(const SyscallInfo& syscall) {
-  return syscall.name.empty() ? fmt::format("syscall {}", syscall.nr)
-                              : escape_for_terminal(syscall.name);
+void write_syscall_label(Writer& w, const SyscallInfo& syscall) {
+  if (syscall.name.empty()) {
+    w.format("syscall {}", syscall.nr);
+  } else {
+    w.escaped(syscall.name);
+  }
 }
 
 // accept(3 → tcp 127.0.0.1:1337 LISTEN, 0x0, 0x0). Shown: the first three
 // arguments, or up to the last file-descriptor argument when that is further.
-std::string decode_syscall(const SyscallInfo& syscall) {
+void write_syscall(Writer& w, const SyscallInfo& syscall) {
   std::size_t shown = 3;
   for (const FdDescription& fd : syscall.fds) {
     if (fd.arg >= 0) shown = std::max(shown, static_cast<std::size_t>(fd.arg) + 1);
   }
   shown = std::min(shown, syscall.args.size());
-  std::string args;
+  write_syscall_label(w, syscall);
+  w.text('(');
   for (std::size_t i = 0; i < shown; ++i) {
-    if (i > 0) args += ", ";
+    if (i > 0) w.text(", ");
     auto fd = std::ranges::find_if(
         syscall.fds, [&](const FdDescription& d) { return d.arg >= 0 && std::size_t(d.arg) == i; });
     if (fd == syscall.fds.end()) {
-      args += fmt::format("{:#x}", syscall.args[i]);
+      w.format("{:#x}", syscall.args[i]);
     } else {
       const std::string& what = fd->description.empty() ? fd->target : fd->description;
-      args += what.empty() ? fmt::format("{}", fd->fd)
-                           : fmt::format("{} → {}", fd->fd, escape_for_terminal(what));
+      w.format("{}", fd->fd);
+      if (!what.empty()) {
+        w.text(" → ");
+        w.escaped(what);
+      }
     }
   }
-  return fmt::format("{}({})", syscall_label(syscall), args);
+  w.text(')');
 }
 
-std::string function_with_offset(const Frame& frame) {
-  if (frame.function.empty()) return frame.pc ? fmt::format("?? {:#x}", *frame.pc) : "??";
+void write_function_with_offset(Writer& w, const Frame& frame) {
+  if (frame.function.empty()) {
+    if (frame.pc) {
+      w.format("?? {:#x}", *frame.pc);
+    } else {
+      w.text("??");
+    }
+    return;
+  }
+  w.escaped(frame.function);
   // An inlined call has no offset of its own: it shares its caller's pc.
-  if (frame.inlined) return escape_for_terminal(frame.function);
-  return fmt::format("{}+{:#x}", escape_for_terminal(frame.function), frame.offset);
+  if (!frame.inlined) w.format("+{:#x}", frame.offset);
 }
 
 void write_error(Writer& w, const Stack& stack) {
   if (stack.error) {
-    w.line("    ({})", escape_for_terminal(*stack.error));
+    w.text("    (");
+    w.escaped(*stack.error);
+    w.text(")\n");
   } else if (stack.frames.empty()) {
-    w.line("    (no frames)");
+    w.text("    (no frames)\n");
   }
 }
 
+void write_method_line(Writer& w, std::string_view half, const Stack& stack) {
+  w.text(half);
+  w.text(" (");
+  w.escaped(stack.method.empty() ? std::string_view("none") : std::string_view(stack.method));
+  w.text("):\n");
+}
+
 void write_kernel(Writer& w, const Stack& stack) {
-  w.line("  kernel ({}):", escape_for_terminal(stack.method.empty() ? "none" : stack.method));
+  write_method_line(w, "  kernel", stack);
   for (const Frame& frame : stack.frames) {
-    std::string text = function_with_offset(frame);
-    if (frame.module) text += fmt::format(" [{}]", escape_for_terminal(*frame.module));
-    w.line("    {}", text);
+    w.text("    ");
+    write_function_with_offset(w, frame);
+    if (frame.module) {
+      w.text(" [");
+      w.escaped(*frame.module);
+      w.text(']');
+    }
+    w.end_line();
   }
   write_error(w, stack);
 }
 
 void write_user(Writer& w, const Stack& stack) {
-  w.line("  user ({}):", escape_for_terminal(stack.method.empty() ? "none" : stack.method));
+  write_method_line(w, "  user", stack);
   for (std::size_t i = 0; i < stack.frames.size(); ++i) {
     const Frame& frame = stack.frames[i];
-    std::string text = fmt::format("#{:<2} {}", i, function_with_offset(frame));
-    if (frame.module) text += fmt::format(" ({})", escape_for_terminal(*frame.module));
-    if (frame.file) {
-      text += ' ' + escape_for_terminal(*frame.file);
-      if (frame.line) text += fmt::format(":{}", *frame.line);
+    w.format("    #{:<2} ", i);
+    write_function_with_offset(w, frame);
+    if (frame.module) {
+      w.text(" (");
+      w.escaped(*frame.module);
+      w.text(')');
     }
-    if (frame.inlined) text += " (inlined)";
-    w.line("    {}", text);
+    if (frame.file) {
+      w.text(' ');
+      w.escaped(*frame.file);
+      if (frame.line) w.format(":{}", *frame.line);
+    }
+    if (frame.inlined) w.text(" (inlined)");
+    w.end_line();
   }
   write_error(w, stack);
 }
 
 void write_thread(Writer& w, const Thread& thread) {
-  std::string header =
-      fmt::format("Thread {} \"{}\" state {}", thread.tid, escape_for_terminal(thread.name),
-                  escape_for_terminal(thread.state));
-  if (auto name = state_name(thread.state); !name.empty()) header += fmt::format(" ({})", name);
+  w.begin_style(kBold);
+  w.format("Thread {} \"", thread.tid);
+  w.escaped(thread.name);
+  w.text("\" state ");
+  w.escaped(thread.state);
+  if (auto name = state_name(thread.state); !name.empty()) w.format(" ({})", name);
   if (!thread.wchan.empty() && thread.wchan != "0") {
-    header += fmt::format(" wchan {}", escape_for_terminal(thread.wchan));
+    w.text(" wchan ");
+    w.escaped(thread.wchan);
   }
-  w.styled_line(kBold, header);
+  w.end_styled_line();
 
   const bool in_syscall = thread.syscall && thread.syscall->nr >= 0;
   if (in_syscall) {
-    w.line("  {}", decode_syscall(*thread.syscall));
+    w.text("  ");
+    write_syscall(w, *thread.syscall);
+    w.end_line();
   } else if (thread.state == "R") {
-    w.line("  running (not in a system call)");
+    w.text("  running (not in a system call)\n");
   } else if (thread.state != "X") {
-    w.line("  not in a system call");
+    w.text("  not in a system call\n");
   }
 
   write_kernel(w, thread.kernel);
+  w.begin_style(kDim);
   if (in_syscall) {
     const SyscallInfo& syscall = *thread.syscall;
-    w.styled_line(kDim, fmt::format("  ── system call {} ──",
-                                    syscall.name.empty() ? std::to_string(syscall.nr)
-                                                         : escape_for_terminal(syscall.name)));
+    w.text("  ── system call ");
+    if (syscall.name.empty()) {
+      w.format("{}", syscall.nr);
+    } else {
+      w.escaped(syscall.name);
+    }
+    w.text(" ──");
   } else {
-    w.styled_line(kDim, "  ── user/kernel boundary ──");
+    w.text("  ── user/kernel boundary ──");
   }
+  w.end_styled_line();
   write_user(w, thread.user);
-  for (const std::string& note : thread.notes) w.line("  note: {}", escape_for_terminal(note));
+  for (const std::string& note : thread.notes) {
+    w.text("  note: ");
+    w.escaped(note);
+    w.end_line();
+  }
 }
 
 }  // namespace
@@ -169,22 +239,34 @@ void write_thread(Writer& w, const Thread& thread) {
 std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
   Writer w(options);
   const ProcessInfo& process = snapshot.process;
-  std::string header = fmt::format("PID {} ({})", process.pid, escape_for_terminal(process.name));
-  if (!process.exe.empty()) header += ' ' + escape_for_terminal(process.exe);
-  header += fmt::format(" — {}, {}, kernel {} {}", escape_for_terminal(snapshot.source),
-                        escape_for_terminal(snapshot.captured_at),
-                        escape_for_terminal(snapshot.kernel), escape_for_terminal(snapshot.arch));
-  w.line("{}", header);
+  w.format("PID {} (", process.pid);
+  w.escaped(process.name);
+  w.text(')');
+  if (!process.exe.empty()) {
+    w.text(' ');
+    w.escaped(process.exe);
+  }
+  w.text(" — ");
+  w.escaped(snapshot.source);
+  w.text(", ");
+  w.escaped(snapshot.captured_at);
+  w.text(", kernel ");
+  w.escaped(snapshot.kernel);
+  w.text(' ');
+  w.escaped(snapshot.arch);
+  w.end_line();
   if (!process.cmdline.empty()) {
-    std::string words;
+    w.text("cmdline: ");
+    bool first = true;
     for (const std::string& word : process.cmdline) {
-      if (!words.empty()) words += ' ';
-      words += shell_word(word);
+      if (!first) w.text(' ');
+      first = false;
+      write_shell_word(w, word);
     }
-    w.line("cmdline: {}", words);
+    w.end_line();
   }
   for (const Thread& thread : snapshot.threads) {
-    w.line("");
+    w.end_line();
     write_thread(w, thread);
   }
   return w.take();

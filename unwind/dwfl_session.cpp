@@ -9,6 +9,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
+
+#include <dwarf.h>
+
+#include "unwind/debuginfo_cache.h"
 
 namespace ukstack::unwind {
 
@@ -32,7 +37,7 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_file(const std::string& p
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = dwfl_build_id_find_elf;
-  callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  callbacks.find_debuginfo = find_debuginfo_with_cache;  // unwind/debuginfo_cache.h
   callbacks.section_address = dwfl_offline_section_address;
   if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
   dwfl_report_begin(session->dwfl_);
@@ -77,9 +82,10 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
     int pid, const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
-  callbacks.find_elf = dwfl_linux_proc_find_elf;
-  callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  callbacks.find_elf = &DwflSession::find_process_elf;
+  callbacks.find_debuginfo = find_debuginfo_with_cache;  // unwind/debuginfo_cache.h
   if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  session->module_files_ = std::make_unique<ModuleFiles>(pid);
   session->bound_debuginfod(debuginfod_budget);
   dwfl_report_begin(session->dwfl_);
   int result = dwfl_linux_proc_report(session->dwfl_, pid);
@@ -94,7 +100,46 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
     return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
   }
+  dwfl_getmodules(session->dwfl_, &DwflSession::set_module_session, session.get(), 0);
   return session;
+}
+
+int DwflSession::set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* session) {
+  *userdata = session;
+  return DWARF_CB_OK;
+}
+
+int DwflSession::find_process_elf(Dwfl_Module* module, void** userdata, const char* name,
+                                  Dwarf_Addr base, char** file_name, Elf** elf) {
+  auto* session = static_cast<DwflSession*>(*userdata);
+  if (session == nullptr || session->module_files_ == nullptr || name == nullptr || name[0] != '/') {
+    // [vdso] and other in-memory images: libdw reads them from the process.
+    return dwfl_linux_proc_find_elf(module, userdata, name, base, file_name, elf);
+  }
+  UniqueFd fd = session->module_files_->open_module(name, base);
+  if (fd.valid()) {
+    // The name as the target sees it: distributions place separate debug info at
+    // <debug-dir>/<that path's directory>/<debuglink>. A file found beside a path
+    // that means something else on the host is rejected by the debuglink CRC and
+    // the build-id check.
+    *file_name = strdup(name);
+    return fd.release();
+  }
+  std::string_view path = name;
+  if (path.ends_with(" (deleted)")) {
+    // The file is gone: libdw reads the ELF image from the process's memory
+    // (symbols of the loaded segments only).
+    return dwfl_linux_proc_find_elf(module, userdata, name, base, file_name, elf);
+  }
+  // The path names no file we may use as this module (another mount namespace
+  // whose files we cannot reach): no ELF rather than a wrong one.
+  errno = ENOENT;
+  return -1;
+}
+
+const std::vector<procfs::Mapping>& DwflSession::mappings() const {
+  static const std::vector<procfs::Mapping> kNone;
+  return module_files_ != nullptr ? module_files_->mappings() : kNone;
 }
 
 DwflSession::~DwflSession() {

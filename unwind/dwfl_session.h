@@ -11,6 +11,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "procfs/result.h"
+#include "unwind/module_files.h"
 
 namespace ukstack::unwind {
 
@@ -32,6 +33,8 @@ class DwflSession {
   DwflSession& operator=(const DwflSession&) = delete;
 
   Dwfl* get() const { return dwfl_; }
+  // The process's mappings as read when the session was opened; empty for a file.
+  const std::vector<procfs::Mapping>& mappings() const;
 
  private:
   DwflSession() = default;
@@ -39,6 +42,14 @@ class DwflSession {
   Status begin(const std::vector<std::string>& debug_dirs, Dwfl_Callbacks callbacks);
 
   void bound_debuginfod(std::chrono::milliseconds budget);
+  // find_elf for a live process: the module's file through map_files or the
+  // process's root (see ModuleFiles), else libdw's own way. Each module's userdata
+  // points at its session.
+  static int find_process_elf(Dwfl_Module* module, void** userdata, const char* name,
+                              Dwarf_Addr base, char** file_name, Elf** elf);
+  static int set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* session);
+
+  std::unique_ptr<ModuleFiles> module_files_;
   static int debuginfod_progress(debuginfod_client* client, long done, long total);
 
   std::chrono::milliseconds debuginfod_budget_{0};

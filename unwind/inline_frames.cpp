@@ -55,6 +55,12 @@ std::vector<InlinedCall> inlined_calls(Dwfl_Module* module, std::uint64_t addres
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module, address, &bias);
   if (cu == nullptr) return calls;
+  return inlined_calls(cu, bias, address);
+}
+
+std::vector<InlinedCall> inlined_calls(Dwarf_Die* cu, std::uint64_t bias, std::uint64_t address) {
+  std::vector<InlinedCall> calls;
+  if (cu == nullptr) return calls;
 
   // dwarf_getscopes finds the innermost scope at the address; its containing
   // scopes past an inlined instance are those of the abstract definition, so the

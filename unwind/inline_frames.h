@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <elfutils/libdw.h>
+
 typedef struct Dwfl_Module Dwfl_Module;
 
 namespace ukstack::unwind {
@@ -21,5 +23,8 @@ struct InlinedCall {
 // Innermost first. Empty when the address is in no inlined call, or the module has
 // no DWARF for it. `address` is absolute (as in the process), not module-relative.
 std::vector<InlinedCall> inlined_calls(Dwfl_Module* module, std::uint64_t address);
+
+// The same, in an already found CU (`bias`: the module's, as libdw gives it).
+std::vector<InlinedCall> inlined_calls(Dwarf_Die* cu, std::uint64_t bias, std::uint64_t address);
 
 }  // namespace ukstack::unwind

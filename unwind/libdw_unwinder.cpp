@@ -26,7 +26,9 @@ class LibdwUnwinder final : public Unwinder {
       : session_(std::move(session)),
         symbolizer_(session_->get(), options.inlines),
         memory_(pid),
-        options_(std::move(options)) {}
+        options_(std::move(options)) {
+    symbolizer_.set_mappings(&session_->mappings());
+  }
 
   Status attach(int pid);
   std::string_view method() const override { return "libdw"; }

@@ -26,7 +26,9 @@ class LibunwindUnwinder final : public Unwinder {
       : session_(std::move(session)),
         symbolizer_(session_->get(), options.inlines),
         memory_(pid),
-        options_(std::move(options)) {}
+        options_(std::move(options)) {
+    symbolizer_.set_mappings(&session_->mappings());
+  }
   ~LibunwindUnwinder() override;
   LibunwindUnwinder(const LibunwindUnwinder&) = delete;
   LibunwindUnwinder& operator=(const LibunwindUnwinder&) = delete;

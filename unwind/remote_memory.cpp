@@ -52,10 +52,10 @@ bool StackCopy::read_word(RemoteAddr addr, std::uint64_t& word) const {
 Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes) {
   StackCopy copy;
   copy.base = sp;
-  copy.bytes.resize(max_bytes);
-  auto got = memory.read(sp, copy.bytes);
+  copy.bytes.resize(max_bytes);  // not zeroed (ByteBuffer): the read fills what is used
+  auto got = memory.read(sp, std::span<std::byte>(copy.bytes.data(), copy.bytes.size()));
   if (!got) return got.error();
-  copy.bytes.resize(*got);
+  copy.bytes.resize(*got);  // shrinks: no copy, no fill
   return copy;
 }
 

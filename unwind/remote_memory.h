@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "procfs/remote_addr.h"
@@ -27,10 +29,32 @@ class RemoteMemory {
   int pid_;
 };
 
+// An allocator whose value-initialisation (vector::resize) leaves trivial
+// elements uninitialised: a buffer about to be filled by a read is not zeroed first.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// Bytes that resize() does not zero.
+using ByteBuffer = std::vector<std::byte, DefaultInitAllocator<std::byte>>;
+
 // The live part of a thread's stack, copied while it was stopped.
 struct StackCopy {
-  RemoteAddr base;               // the SP it was copied from
-  std::vector<std::byte> bytes;  // [base, base + bytes.size())
+  RemoteAddr base;   // the SP it was copied from
+  ByteBuffer bytes;  // [base, base + bytes.size())
 
   bool contains(RemoteAddr addr, std::size_t len) const {
     return addr >= base && addr.value() + len <= base.value() + bytes.size();

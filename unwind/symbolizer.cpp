@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "unwind/inline_frames.h"
 
@@ -27,6 +28,27 @@ std::string without_symbol_version(const char* name) {
   return text;
 }
 
+std::string without_go_abi_suffix(std::string name) {
+  // ".abi0" (assembly, ABI0) and ".abiinternal"; only a digit or "internal" after
+  // ".abi", so a C++ or C name that merely contains ".abi" is left alone.
+  auto dot = name.rfind(".abi");
+  if (dot == std::string::npos || dot == 0) return name;
+  std::string_view tail = std::string_view(name).substr(dot + 4);
+  bool abi = tail == "internal" ||
+             (!tail.empty() && tail.find_first_not_of("0123456789") == std::string_view::npos);
+  if (abi) name.resize(dot);
+  return name;
+}
+
+std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings, std::uint64_t address) {
+  for (const auto& mapping : mappings) {
+    if (address < mapping.start.value() || address >= mapping.end.value()) continue;
+    if (mapping.path.empty()) return "[anon]";
+    return mapping.deleted ? mapping.path + " (deleted)" : mapping.path;
+  }
+  return {};
+}
+
 const Symbol& Symbolizer::lookup(std::uint64_t pc, bool is_activation) {
   std::uint64_t address = is_activation || pc == 0 ? pc : pc - 1;
   auto it = cache_.find(address);
@@ -37,7 +59,10 @@ const Symbol& Symbolizer::lookup(std::uint64_t pc, bool is_activation) {
 Symbol Symbolizer::resolve(std::uint64_t address) {
   Symbol symbol;
   Dwfl_Module* module = dwfl_addrmodule(dwfl_, address);
-  if (module == nullptr) return symbol;
+  if (module == nullptr) {
+    if (mappings_ != nullptr) symbol.module = anonymous_module_name(*mappings_, address);
+    return symbol;
+  }
 
   const char* module_name =
       dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
@@ -48,20 +73,17 @@ Symbol Symbolizer::resolve(std::uint64_t address) {
   const char* name =
       dwfl_module_addrinfo(module, address, &offset, &elf_symbol, nullptr, nullptr, nullptr);
   if (name != nullptr) {
-    symbol.function = demangle(without_symbol_version(name).c_str());
+    symbol.function = without_go_abi_suffix(demangle(without_symbol_version(name).c_str()));
     symbol.start = address - offset;
   }
 
-  if (Dwfl_Line* line = dwfl_module_getsrc(module, address)) {
-    int line_number = 0;
-    Dwarf_Addr line_address = 0;
-    const char* file = dwfl_lineinfo(line, &line_address, &line_number, nullptr, nullptr, nullptr);
+  if (SourceLine line; cus_.source_line(module, address, line)) {
     // A line record that starts before the function does belongs to another one:
     // code without line info (crt1's _start) would otherwise borrow a neighbour's.
-    bool same_function = name == nullptr || line_address >= symbol.start;
-    if (file != nullptr && same_function) {
-      symbol.file = file;
-      symbol.line = line_number;
+    bool same_function = name == nullptr || line.address >= symbol.start;
+    if (same_function) {
+      symbol.file = std::move(line.file);
+      symbol.line = line.line;
     }
   }
 
@@ -69,7 +91,10 @@ Symbol Symbolizer::resolve(std::uint64_t address) {
     // The address's own line belongs to the innermost inlined function; each
     // outer one (and finally the physical function) is at the call site of the
     // call it holds.
-    std::vector<InlinedCall> calls = inlined_calls(module, address);
+    std::vector<InlinedCall> calls;
+    Dwarf_Die cu;
+    Dwarf_Addr bias = 0;
+    if (cus_.cu_at(module, address, &cu, &bias)) calls = inlined_calls(&cu, bias, address);
     std::string file = std::move(symbol.file);
     int line = symbol.line;
     for (auto& call : calls) {

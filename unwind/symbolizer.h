@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "procfs/maps.h"
+#include "unwind/cu_index.h"
 #include "unwind/unwinder.h"
 
 typedef struct Dwfl Dwfl;
@@ -43,11 +45,17 @@ class Symbolizer {
 
   std::size_t cache_size() const { return cache_.size(); }
 
+  // The process's mappings, to name memory that no ELF module covers ("[anon]",
+  // "[anon:name]", "[heap]": JIT code, trampolines). Borrowed: must outlive this.
+  void set_mappings(const std::vector<procfs::Mapping>* mappings) { mappings_ = mappings; }
+
  private:
   Symbol resolve(std::uint64_t address);
 
   Dwfl* dwfl_;
   bool inlines_;
+  CuIndex cus_;
+  const std::vector<procfs::Mapping>* mappings_ = nullptr;  // CUs by address, also without .debug_aranges (Go)
   std::unordered_map<std::uint64_t, Symbol> cache_;
 };
 
@@ -57,8 +65,17 @@ class Symbolizer {
 void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
                    std::vector<UnwoundFrame>& frames);
 
+// What names memory outside every ELF module, from its mapping: "[anon]" for an
+// anonymous one, else the name maps gives ("[anon:name]", "[heap]", "[stack]", a
+// file that is not an ELF); "" when no mapping covers the address.
+std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings, std::uint64_t address);
+
 // "pthread_cond_wait@@GLIBC_2.3.2" -> "pthread_cond_wait".
 std::string without_symbol_version(const char* name);
+
+// Go's linker names assembly functions and ABI wrappers with an ABI suffix
+// ("runtime.futex.abi0"); gdb shows the DWARF name without it, and so do we.
+std::string without_go_abi_suffix(std::string name);
 
 // "_ZN7fixture15cond_wait_innerEv" -> "fixture::cond_wait_inner()"; others unchanged.
 std::string demangle(const char* name);

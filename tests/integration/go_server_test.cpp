@@ -40,6 +40,25 @@ TEST(GoAcceptServer, EveryThreadHasBothHalvesWithGoNames) {
     ASSERT_FALSE(user.empty());
     // Every thread is inside the Go runtime, and the names are Go's own.
     EXPECT_TRUE(any_prefix(user, "runtime.")) << ::testing::PrintToString(user);
+    // Every Go frame carries file:line from Go's DWARF (which has no .debug_aranges),
+    // and the names are gdb's: without the linker's ".abi0" suffix.
+    for (const auto& frame : thread["user"]["frames"]) {
+      std::string function = frame["function"].is_string() ? frame["function"].get<std::string>() : "";
+      SCOPED_TRACE(function);
+      EXPECT_FALSE(function.ends_with(".abi0"));
+      if (function.rfind("runtime.", 0) != 0) continue;
+      ASSERT_TRUE(frame["file"].is_string());
+      std::string file = frame["file"];
+      EXPECT_TRUE(file.ends_with(".go") || file.ends_with(".s")) << file;
+      ASSERT_TRUE(frame["line"].is_number());
+      EXPECT_GT(frame["line"].get<int>(), 0);
+      if (function == "runtime.netpoll") {
+        EXPECT_TRUE(file.ends_with("/runtime/netpoll_epoll.go")) << file;
+      }
+      if (function == "runtime.futex") {
+        EXPECT_TRUE(file.ends_with("/runtime/sys_linux_amd64.s")) << file;
+      }
+    }
     if (thread["syscall"].is_object() && (thread["syscall"]["name"] == "epoll_pwait" ||
                                           thread["syscall"]["name"] == "epoll_wait")) {
       saw_netpoll_thread = true;

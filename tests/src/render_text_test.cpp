@@ -38,7 +38,7 @@ TEST(RenderText, ThreadBlockedInAccept) {
       "  ── system call accept ──\n"
       "  user (libdw):\n"
       "    #0  accept+0x1b (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
-      "    #1  accept_one+0x2d (/build/fixtures/accept_server) accept_server.c:24 (inlined)\n"
+      "    #1  accept_one (/build/fixtures/accept_server) accept_server.c:24 (inlined)\n"
       "    #2  server_accept_and_close+0x2d (/build/fixtures/accept_server) accept_server.c:31\n"
       "    #3  main+0x1e (/build/fixtures/accept_server) accept_server.c:45\n"
       "\n";

@@ -1,0 +1,99 @@
+#include "unwind/module_files.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <string_view>
+
+#include "procfs/process_reader.h"
+#include "procfs/source.h"
+
+namespace ukstack::unwind {
+
+namespace {
+
+constexpr std::string_view kDeleted = " (deleted)";
+
+// An O_PATH fd turned into a readable one, if it is a regular file.
+UniqueFd reopen_regular(int path_fd) {
+  struct stat st {};
+  if (fstat(path_fd, &st) != 0) return UniqueFd();
+  if (!S_ISREG(st.st_mode)) {
+    errno = EINVAL;
+    return UniqueFd();
+  }
+  char proc_path[64];
+  std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
+  return UniqueFd(::open(proc_path, O_RDONLY | O_CLOEXEC));
+}
+
+}  // namespace
+
+UniqueFd open_in_root(int root_fd, const std::string& path) {
+  struct open_how how {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  // RESOLVE_IN_ROOT treats a leading '/' as the root itself.
+  long fd = syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how);
+  if (fd < 0) return UniqueFd();
+  UniqueFd path_fd(static_cast<int>(fd));
+  return reopen_regular(path_fd.get());
+}
+
+ModuleFiles::ModuleFiles(int pid) : pid_(pid) {
+  procfs::RealProcSource source;
+  procfs::ProcessReader reader(source, pid);
+  if (auto maps = reader.maps()) maps_ = std::move(*maps);
+  std::string root = "/proc/" + std::to_string(pid) + "/root";
+  root_.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
+const procfs::Mapping* ModuleFiles::mapping_for(const std::string& path, std::uint64_t base) const {
+  std::string_view name = path;
+  if (name.ends_with(kDeleted)) name.remove_suffix(kDeleted.size());
+  const procfs::Mapping* first = nullptr;
+  for (const auto& mapping : maps_) {
+    if (mapping.path != name) continue;
+    if (mapping.start.value() == base) return &mapping;
+    if (first == nullptr) first = &mapping;
+  }
+  return first;
+}
+
+UniqueFd ModuleFiles::open_module(const std::string& path, std::uint64_t base) const {
+  const procfs::Mapping* mapping = mapping_for(path, base);
+  if (mapping == nullptr) return UniqueFd();
+
+  // 1. The mapped file itself.
+  char map_file[96];
+  std::snprintf(map_file, sizeof map_file, "/proc/%d/map_files/%llx-%llx", pid_,
+                static_cast<unsigned long long>(mapping->start.value()),
+                static_cast<unsigned long long>(mapping->end.value()));
+  {
+    UniqueFd path_fd(::open(map_file, O_PATH | O_CLOEXEC));
+    if (path_fd.valid()) {
+      if (UniqueFd fd = reopen_regular(path_fd.get()); fd.valid()) return fd;
+    }
+  }
+  if (mapping->deleted) return UniqueFd();  // no name leads to it any more
+
+  // 2. The same path inside the process's root: what the process itself sees.
+  if (root_.valid()) {
+    if (UniqueFd fd = open_in_root(root_.get(), mapping->path); fd.valid()) return fd;
+  }
+  // 3. The path as we see it, only if it is the file that was mapped (same
+  // inode): in another mount namespace the same path may be another file.
+  UniqueFd host_path(::open(mapping->path.c_str(), O_PATH | O_CLOEXEC));
+  struct stat st {};
+  if (host_path.valid() && fstat(host_path.get(), &st) == 0 && st.st_ino == mapping->inode) {
+    return reopen_regular(host_path.get());
+  }
+  return UniqueFd();
+}
+
+}  // namespace ukstack::unwind
