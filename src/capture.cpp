@@ -64,6 +64,18 @@ std::string now_rfc3339() {
   return text;
 }
 
+// alarm(2) for the life of the object; FatalSignalGuard turns SIGALRM into detach
+// + exit 2.
+class Watchdog {
+ public:
+  explicit Watchdog(std::chrono::milliseconds limit) {
+    alarm(static_cast<unsigned>(std::chrono::ceil<std::chrono::seconds>(limit).count()));
+  }
+  ~Watchdog() { alarm(0); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+};
+
 class LiveCapture {
  public:
   LiveCapture(int pid, const CaptureOptions& options)
@@ -150,6 +162,11 @@ Result<std::vector<int>> LiveCapture::new_threads(std::set<int>& seen) {
 }
 
 Result<Snapshot> LiveCapture::run() {
+  FatalSignalGuard signal_guard;
+  run_deadline_ = Clock::now() + options_.run_deadline;
+  // The deadline is checked between threads; the watchdog covers a single read that
+  // never returns (a /proc file or process_vm_readv waiting on the target's mmap lock).
+  Watchdog watchdog(options_.run_deadline + std::chrono::seconds(5));
   if (auto checked = check_target(); !checked) return checked.error();
 
   Snapshot snapshot;
@@ -180,9 +197,7 @@ Result<Snapshot> LiveCapture::run() {
     }
   }
 
-  FatalSignalGuard signal_guard;
   ChildSignalBlock child_signal_block;
-  run_deadline_ = Clock::now() + options_.run_deadline;
 
   std::set<int> seen;
   std::vector<RawThread> raws;

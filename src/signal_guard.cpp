@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -18,7 +19,7 @@ constexpr std::size_t kSlots = 65536;
 std::array<std::atomic<int>, kSlots> g_seized{};
 std::atomic<std::size_t> g_high_water{0};
 
-constexpr std::array kHandledSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV,
+constexpr std::array kHandledSignals = {SIGALRM, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV,
                                         SIGABRT, SIGBUS, SIGFPE, SIGILL};
 struct sigaction g_previous[kHandledSignals.size()];
 
@@ -32,6 +33,15 @@ std::size_t find_slot(int value) {
 
 void on_fatal_signal(int signo) {
   SeizeRegistry::detach_all();
+  if (signo == SIGALRM) {
+    // The watchdog: something the target controls (a /proc read that waits on its
+    // memory-map lock, say) did not return. Give up with DESIGN's "nothing captured".
+    static const char kMessage[] =
+        "ukstack: gave up: reading the target did not finish in time (is a thread holding "
+        "its memory-map lock in state D?)\n";
+    (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    _exit(2);
+  }
   // Then what the signal would have done without us: default action, re-raised
   // (it is delivered when the handler returns).
   struct sigaction default_action {};

@@ -1,7 +1,8 @@
 // Every thread ukstack holds seized is in the SeizeRegistry. If ukstack receives
 // SIGINT, SIGTERM, SIGHUP or SIGQUIT, or crashes (SIGSEGV, SIGABRT, SIGBUS, SIGFPE,
 // SIGILL), an async-signal-safe handler detaches them all, then lets the signal do
-// what it would have done. (After SIGKILL the kernel detaches; since no SIGSTOP was
+// what it would have done. SIGALRM is the capture's watchdog (see capture.cpp):
+// detach, one line on stderr, exit 2. (After SIGKILL the kernel detaches; since no SIGSTOP was
 // ever sent, the target runs on.)
 #pragma once
 
