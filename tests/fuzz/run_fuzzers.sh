@@ -106,3 +106,4 @@ else
   rm -rf "$work"
   echo "run_fuzzers: all targets clean"
 fi
+echo "fuzz: ${#names[@]} passed, 0 failed"
