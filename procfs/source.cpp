@@ -40,7 +40,8 @@ std::size_t task_file_slash(std::string_view path) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
   };
   const std::size_t first = path.find('/');
-  if (first == std::string_view::npos || !digits(path.substr(0, first))) return std::string_view::npos;
+  if (first == std::string_view::npos || !digits(path.substr(0, first)))
+    return std::string_view::npos;
   std::string_view rest = path.substr(first + 1);
   if (!rest.starts_with("task/")) return std::string_view::npos;
   rest.remove_prefix(5);
@@ -66,8 +67,9 @@ int RealProcSource::task_dir(std::string_view dir, bool fresh) const {
       task_dirs_.erase(task_dirs_.begin() + static_cast<std::ptrdiff_t>(i));
       break;
     }
-    if (i > 0) std::rotate(task_dirs_.begin(), task_dirs_.begin() + static_cast<std::ptrdiff_t>(i),
-                           task_dirs_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    if (i > 0)
+      std::rotate(task_dirs_.begin(), task_dirs_.begin() + static_cast<std::ptrdiff_t>(i),
+                  task_dirs_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     return task_dirs_.front().fd;
   }
   std::string full = root_;
@@ -83,7 +85,8 @@ int RealProcSource::task_dir(std::string_view dir, bool fresh) const {
   return fd;
 }
 
-Result<std::string> RealProcSource::read_task_file(const std::string& path, std::size_t slash) const {
+Result<std::string> RealProcSource::read_task_file(const std::string& path,
+                                                   std::size_t slash) const {
   const std::string_view dir = std::string_view(path).substr(0, slash);
   const char* file = path.c_str() + slash + 1;
   int fd = -1;

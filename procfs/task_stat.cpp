@@ -102,7 +102,8 @@ Result<TaskStatus> parse_status(std::string_view status_text) {
     } else if (key == "voluntary_ctxt_switches" || key == "nonvoluntary_ctxt_switches") {
       auto parsed = text::parse_u64(first_word(value));
       if (!parsed) return bad();
-      (key[0] == 'v' ? status.voluntary_ctxt_switches : status.nonvoluntary_ctxt_switches) = *parsed;
+      (key[0] == 'v' ? status.voluntary_ctxt_switches : status.nonvoluntary_ctxt_switches) =
+          *parsed;
       seen |= key[0] == 'v' ? 4 : 8;
     } else if (key == "Uid") {
       // real, effective, saved, filesystem

@@ -26,9 +26,7 @@ SeizedThread::SeizedThread(SeizedThread&& other) noexcept
 
 SeizedThread::~SeizedThread() { detach(); }
 
-bool SeizedThread::interrupt() {
-  return ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr) == 0;
-}
+bool SeizedThread::interrupt() { return ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr) == 0; }
 
 SeizedThread::Stop SeizedThread::wait_for_stop(std::chrono::steady_clock::time_point deadline) {
   if (tid_ < 0) return Stop::Exited;

@@ -36,9 +36,6 @@ class SeizedThread {
   bool interrupt();
   // Waits until the interrupted thread stops or the deadline passes.
   Stop wait_for_stop(std::chrono::steady_clock::time_point deadline);
-  Stop interrupt_and_wait(std::chrono::steady_clock::time_point deadline) {
-    return interrupt() ? wait_for_stop(deadline) : Stop::Exited;
-  }
 
   // Only after Stop::Stopped.
   Result<user_regs_struct> registers() const;

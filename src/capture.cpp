@@ -45,15 +45,23 @@ struct RawThread {
   Result<std::string> kernel_before = Error{};
   std::optional<procfs::SyscallState> syscall;
   std::string wchan;
-  std::optional<unwind::ThreadSample> sample;     // to be unwound
-  std::optional<unwind::UnwoundStack> unwound;    // already unwound (auto's no-stop path)
+  std::optional<unwind::ThreadSample> sample;   // to be unwound
+  std::optional<unwind::UnwoundStack> unwound;  // already unwound (auto's no-stop path)
   bool unwound_without_stop = false;
-  bool stopped = false;                           // a ptrace stop was used
   std::optional<std::string> user_error;
   std::vector<std::string> notes;
 
   bool blocked() const { return syscall && syscall->kind != SyscallKind::Running; }
 };
+
+// Still blocked where /proc/<tid>/syscall showed it before: same kind of wait,
+// same user sp and pc, same call, or (allow_restart) the kernel's restart of it
+// after a ptrace stop.
+bool at_same_place(const procfs::SyscallState& before, const procfs::SyscallState& after,
+                   bool allow_restart) {
+  bool same_call = after.nr == before.nr || (allow_restart && after.nr == kRestartSyscall);
+  return after.kind == before.kind && after.sp == before.sp && after.pc == before.pc && same_call;
+}
 
 std::string now_rfc3339() {
   std::time_t now = std::time(nullptr);
@@ -97,6 +105,8 @@ class LiveCapture {
   void use_no_stop(RawThread& raw, const std::string& why);
   bool try_verified_no_stop(RawThread& raw);
   void stop_one(RawThread& raw);
+  std::optional<SeizedThread> seize_and_interrupt(RawThread& raw);
+  void gave_up_waiting(RawThread& raw);
 
   Thread build_thread(RawThread& raw);
   void recheck_kernel_half(const RawThread& raw, Thread& thread);
@@ -119,7 +129,8 @@ class LiveCapture {
 
 Status LiveCapture::check_target() {
   if (pid_ <= 0) return Error{0, "invalid PID " + std::to_string(pid_)};
-  if (pid_ == getpid()) return Error{0, "ukstack cannot capture itself (PID " + std::to_string(pid_) + ")"};
+  if (pid_ == getpid())
+    return Error{0, "ukstack cannot capture itself (PID " + std::to_string(pid_) + ")"};
   auto stat = reader_.stat(pid_);
   if (!stat) {
     if (thread_gone(stat.error())) return Error{ESRCH, "no such process: " + std::to_string(pid_)};
@@ -137,9 +148,10 @@ Status LiveCapture::check_target() {
     if (auto tracer = tracer_reader.stat(status->tracer_pid)) tracer_name = tracer->name;
     foreign_tracer_ = std::to_string(status->tracer_pid) + " (" + tracer_name + ")";
     if (options_.stop != StopMode::None) {
-      return Error{EBUSY, "process " + std::to_string(pid_) + " is already traced by PID " +
-                              foreign_tracer_ +
-                              "; detach that debugger, or use --stop none to capture without stopping"};
+      return Error{EBUSY,
+                   "process " + std::to_string(pid_) + " is already traced by PID " +
+                       foreign_tracer_ +
+                       "; detach that debugger, or use --stop none to capture without stopping"};
     }
   }
   return {};
@@ -230,7 +242,8 @@ Result<Snapshot> LiveCapture::run() {
   }
   for (int tid : options_.tids) {
     if (!seen.count(tid)) {
-      return Error{ESRCH, "no thread " + std::to_string(tid) + " in process " + std::to_string(pid_)};
+      return Error{ESRCH,
+                   "no thread " + std::to_string(tid) + " in process " + std::to_string(pid_)};
     }
   }
   if (seize_refusals_ == static_cast<int>(raws.size()) &&
@@ -244,7 +257,8 @@ Result<Snapshot> LiveCapture::run() {
   for (std::size_t i = 0; i < raws.size(); ++i) recheck_kernel_half(raws[i], snapshot.threads[i]);
   if (!foreign_tracer_.empty()) {
     for (auto& thread : snapshot.threads) {
-      thread.notes.push_back("process is traced by PID " + foreign_tracer_ + "; nothing was stopped");
+      thread.notes.push_back("process is traced by PID " + foreign_tracer_ +
+                             "; nothing was stopped");
     }
   }
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
@@ -284,12 +298,10 @@ bool LiveCapture::read_before_stop(RawThread& raw) {
   raw.kernel_thread = stat->is_kernel_thread();
   raw.kernel_before = reader_.kernel_stack_text(raw.tid);
   if (auto syscall = reader_.syscall(raw.tid)) raw.syscall = *syscall;
-  // wchan is the kernel stack's first frame; read the file only when the stack
-  // itself cannot be read (wchan needs less privilege).
+  // wchan is the kernel stack's first frame (build_thread takes it from there);
+  // read the file only when the stack cannot be read (wchan needs less privilege).
   if (!raw.kernel_before) {
     if (auto wchan = reader_.wchan(raw.tid)) raw.wchan = *wchan;
-  } else if (auto first = procfs::parse_kernel_stack(*raw.kernel_before); first && !first->empty()) {
-    raw.wchan = first->front().function;
   }
   // Only auto's verification needs the context-switch count.
   if (options_.stop == StopMode::Auto) {
@@ -357,8 +369,7 @@ bool LiveCapture::try_verified_no_stop(RawThread& raw) {
   auto after = reader_.syscall(raw.tid);
   auto status_after = reader_.status(raw.tid);
   if (!after || !status_after) return false;
-  bool same_place = after->kind == raw.syscall->kind && after->nr == raw.syscall->nr &&
-                    after->sp == raw.syscall->sp && after->pc == raw.syscall->pc;
+  bool same_place = at_same_place(*raw.syscall, *after, /*allow_restart=*/false);
   bool slept_once = status_after->voluntary_ctxt_switches == raw.status->voluntary_ctxt_switches;
   if (!same_place || !slept_once) return false;
 
@@ -368,21 +379,44 @@ bool LiveCapture::try_verified_no_stop(RawThread& raw) {
 }
 
 // Steps 2-5 for one thread: seize, interrupt, wait with a deadline, sample, detach.
-void LiveCapture::stop_one(RawThread& raw) {
+// Seizes the thread and asks it to stop. Empty when it cannot be stopped; raw
+// then says why (exited, or not permitted).
+std::optional<SeizedThread> LiveCapture::seize_and_interrupt(RawThread& raw) {
   auto seized = SeizedThread::seize(raw.tid);
   if (!seized) {
     if (thread_gone(seized.error()) || now_exiting(raw.tid)) {
       raw.exited = true;
-      return;
+    } else {
+      ++seize_refusals_;
+      last_seize_error_ = seized.error();
+      raw.user_error = seized.error().errnum == EPERM
+                           ? "not permitted to stop the thread (needs root or CAP_SYS_PTRACE)"
+                           : seized.error().message;
     }
-    ++seize_refusals_;
-    last_seize_error_ = seized.error();
-    raw.user_error = seized.error().errnum == EPERM
-                         ? "not permitted to stop the thread (needs root or CAP_SYS_PTRACE)"
-                         : seized.error().message;
-    return;
+    return std::nullopt;
   }
-  auto stop = seized->interrupt_and_wait(Clock::now() + options_.timeout);
+  if (!seized->interrupt()) {
+    raw.exited = true;
+    return std::nullopt;
+  }
+  return std::move(*seized);
+}
+
+// Step 5: a thread that did not stop by the deadline is not waited for.
+void LiveCapture::gave_up_waiting(RawThread& raw) {
+  std::string why = "did not stop within " + std::to_string(options_.timeout.count()) +
+                    " ms (state " + std::string(1, raw.stat.state) + ")";
+  if (raw.blocked()) {
+    use_no_stop(raw, why + "; unwound without stopping");
+  } else {
+    raw.user_error = why;
+  }
+}
+
+void LiveCapture::stop_one(RawThread& raw) {
+  auto seized = seize_and_interrupt(raw);
+  if (!seized) return;
+  auto stop = seized->wait_for_stop(Clock::now() + options_.timeout);
   if (stop == SeizedThread::Stop::Exited) {
     raw.exited = true;
   } else if (stop == SeizedThread::Stop::Stopped) {
@@ -395,15 +429,7 @@ void LiveCapture::stop_one(RawThread& raw) {
     raw.unwound = unwinder_->unwind(*raw.sample);
     raw.sample.reset();
   }
-  if (stop == SeizedThread::Stop::TimedOut) {
-    std::string why = "did not stop within " + std::to_string(options_.timeout.count()) +
-                      " ms (state " + std::string(1, raw.stat.state) + ")";
-    if (raw.blocked()) {
-      use_no_stop(raw, why + "; unwound without stopping");
-    } else {
-      raw.user_error = why;
-    }
-  }
+  if (stop == SeizedThread::Stop::TimedOut) gave_up_waiting(raw);
 }
 
 // While the thread is stopped: its registers and one copy of its live stack. Nothing
@@ -421,11 +447,10 @@ void LiveCapture::sample_stopped(RawThread& raw, SeizedThread& seized) {
     sample.stack = std::move(*copy);
   }
   raw.sample = std::move(sample);
-  raw.stopped = true;
   // Same user sp and pc as /proc/<tid>/syscall showed before the stop: the thread
   // did not move between the kernel read and the stop.
-  if (raw.blocked() && (RemoteAddr(regs->rip) != raw.syscall->pc ||
-                        RemoteAddr(regs->rsp) != raw.syscall->sp)) {
+  if (raw.blocked() &&
+      (RemoteAddr(regs->rip) != raw.syscall->pc || RemoteAddr(regs->rsp) != raw.syscall->sp)) {
     raw.notes.push_back(
         "thread moved between reading its kernel stack and stopping it: the halves are from "
         "different moments");
@@ -445,24 +470,7 @@ void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int
       raw.tid = tid;
       seized.emplace_back();
       if (!read_before_stop(raw)) continue;
-      auto seize = SeizedThread::seize(tid);
-      if (!seize) {
-        if (thread_gone(seize.error()) || now_exiting(tid)) {
-          raw.exited = true;
-        } else {
-          ++seize_refusals_;
-          last_seize_error_ = seize.error();
-          raw.user_error = seize.error().errnum == EPERM
-                               ? "not permitted to stop the thread (needs root or CAP_SYS_PTRACE)"
-                               : seize.error().message;
-        }
-        continue;
-      }
-      if (!seize->interrupt()) {
-        raw.exited = true;
-        continue;
-      }
-      seized.back().emplace(std::move(*seize));
+      if (auto thread = seize_and_interrupt(raw)) seized.back().emplace(std::move(*thread));
     }
     // One deadline for the pass: the threads stop in parallel.
     auto deadline = Clock::now() + options_.timeout;
@@ -473,15 +481,8 @@ void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int
         raws[i].exited = true;
         seized[i].reset();
       } else if (stop == SeizedThread::Stop::TimedOut) {
-        seized[i]->detach();  // lingers until it stops; see SeizedThread::detach
-        seized[i].reset();
-        std::string why = "did not stop within " + std::to_string(options_.timeout.count()) +
-                          " ms (state " + std::string(1, raws[i].stat.state) + ")";
-        if (raws[i].blocked()) {
-          use_no_stop(raws[i], why + "; unwound without stopping");
-        } else {
-          raws[i].user_error = why;
-        }
+        seized[i].reset();  // detaches, or lingers until it stops: see SeizedThread::detach
+        gave_up_waiting(raws[i]);
       }
     }
   }
@@ -502,10 +503,7 @@ void LiveCapture::recheck_kernel_half(const RawThread& raw, Thread& thread) {
   if (raw.exited || raw.kernel_thread || !raw.blocked() || !raw.kernel_before) return;
   auto after = reader_.syscall(raw.tid);
   if (!after) return;  // exited since: the snapshot shows it as it was
-  bool same_place = after->kind == raw.syscall->kind && after->sp == raw.syscall->sp &&
-                    after->pc == raw.syscall->pc &&
-                    (after->nr == raw.syscall->nr || after->nr == kRestartSyscall);
-  if (!same_place) {
+  if (!at_same_place(*raw.syscall, *after, /*allow_restart=*/true)) {
     auto kernel_after = reader_.kernel_stack_text(raw.tid);
     if (kernel_after && *kernel_after != *raw.kernel_before) {
       thread.notes.push_back("kernel stack changed during capture: the thread has moved on since");
@@ -580,6 +578,9 @@ Thread LiveCapture::build_thread(RawThread& raw) {
       if (kf.address) frame.pc = *kf.address;
       if (!kf.module.empty()) frame.module = kf.module;
       thread.kernel.frames.push_back(std::move(frame));
+    }
+    if (thread.wchan.empty() && !thread.kernel.frames.empty()) {
+      thread.wchan = thread.kernel.frames.front().function;
     }
   } else {
     thread.kernel.error = frames.error().message;

@@ -24,10 +24,10 @@ enum class StopMode {
 
 struct CaptureOptions {
   StopMode stop = StopMode::Auto;
-  std::vector<int> tids;                    // only these threads; empty = all
-  std::chrono::milliseconds timeout{200};   // per-thread stop deadline
+  std::vector<int> tids;                           // only these threads; empty = all
+  std::chrono::milliseconds timeout{200};          // per-thread stop deadline
   std::chrono::milliseconds run_deadline{30'000};  // the whole capture
-  std::size_t stack_copy_bytes = 16 * 1024;  // beyond it, memory is read live
+  std::size_t stack_copy_bytes = 16 * 1024;        // beyond it, memory is read live
   unwind::UnwindOptions unwind;
 };
 

@@ -1,7 +1,6 @@
 #include "src/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -26,9 +25,10 @@ Needs root or CAP_SYS_PTRACE to stop threads, and CAP_SYS_ADMIN to read kernel s
 
 ParsedCommandLine parse_command_line(int argc, char** argv) {
   CliOptions options;
-  CLI::App app{"ukstack: kernel and user stacks of every thread of a live process, joined at "
-               "the system call each is blocked in.",
-               "ukstack"};
+  CLI::App app{
+      "ukstack: kernel and user stacks of every thread of a live process, joined at "
+      "the system call each is blocked in.",
+      "ukstack"};
   app.footer(kExamples);
   app.set_version_flag("--version", "ukstack " UKSTACK_VERSION);
   app.add_option("PID", options.pid, "process to capture")->required()->check(CLI::PositiveNumber);
@@ -83,10 +83,13 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   }
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);
   options.capture.unwind.debuginfod_budget = std::chrono::milliseconds(debuginfod_ms);
-  static const std::map<std::string, StopMode> kStopModes{
-      {"auto", StopMode::Auto}, {"each", StopMode::Each}, {"all", StopMode::All}, {"none", StopMode::None}};
+  static const std::map<std::string, StopMode> kStopModes{{"auto", StopMode::Auto},
+                                                          {"each", StopMode::Each},
+                                                          {"all", StopMode::All},
+                                                          {"none", StopMode::None}};
   options.capture.stop = kStopModes.at(stop_mode);
-  options.capture.unwind.backend = backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
+  options.capture.unwind.backend =
+      backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
   return {std::move(options), kExitComplete};
 }
 

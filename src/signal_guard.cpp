@@ -19,8 +19,8 @@ constexpr std::size_t kSlots = 65536;
 std::array<std::atomic<int>, kSlots> g_seized{};
 std::atomic<std::size_t> g_high_water{0};
 
-constexpr std::array kHandledSignals = {SIGALRM, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV,
-                                        SIGABRT, SIGBUS, SIGFPE, SIGILL};
+constexpr std::array kHandledSignals = {SIGALRM, SIGINT,  SIGTERM, SIGHUP, SIGQUIT,
+                                        SIGSEGV, SIGABRT, SIGBUS,  SIGFPE, SIGILL};
 struct sigaction g_previous[kHandledSignals.size()];
 
 std::size_t find_slot(int value) {
