@@ -119,12 +119,11 @@ bool LibdwUnwinder::set_initial_registers(Dwfl_Thread* thread, void* self) {
 
 // The Go runtime's functions that begin a stack or switch to another one: Go's own
 // traceback stops at them, and what CFI finds past them is not a caller.
+// (The Symbolizer has already dropped Go's ".abi0" from the names.)
 bool is_stack_top(const std::string& function) {
   static const std::set<std::string, std::less<>> kGoStackTops = {
       "runtime.goexit", "runtime.mstart", "runtime.rt0_go", "runtime.mcall", "runtime.morestack"};
-  std::string_view name = function;
-  if (name.ends_with(".abi0")) name.remove_suffix(5);
-  return kGoStackTops.find(name) != kGoStackTops.end();
+  return kGoStackTops.contains(function);
 }
 
 int LibdwUnwinder::on_frame(Dwfl_Frame* state, void* arg) {

@@ -23,11 +23,6 @@ TEST(SymbolVersion, IsNotPartOfTheName) {
   EXPECT_EQ(without_symbol_version("accept"), "accept");
 }
 
-}  // namespace
-}  // namespace ukstack::unwind
-
-namespace ukstack::unwind {
-namespace {
 
 TEST(GoAbiSuffix, IsDroppedAsGdbDoes) {
   EXPECT_EQ(without_go_abi_suffix("runtime.futex.abi0"), "runtime.futex");
@@ -39,11 +34,6 @@ TEST(GoAbiSuffix, IsDroppedAsGdbDoes) {
   EXPECT_EQ(without_go_abi_suffix("accept"), "accept");
 }
 
-}  // namespace
-}  // namespace ukstack::unwind
-
-namespace ukstack::unwind {
-namespace {
 
 TEST(AnonymousModule, NamedFromMaps) {
   std::vector<procfs::Mapping> maps(4);
