@@ -119,6 +119,7 @@ class LiveCapture {
   unwind::RemoteMemory memory_;
   std::unique_ptr<unwind::Unwinder> unwinder_;
   std::string unwinder_error_;
+  procfs::TaskStat leader_;  // read once, by check_target
   bool kernel_process_ = false;
   std::string foreign_tracer_;  // "PID (name)" when another debugger traces the target
   int seize_refusals_ = 0;
@@ -140,6 +141,7 @@ Status LiveCapture::check_target() {
     return Error{0, std::to_string(pid_) + " is a thread of process " + std::to_string(stat->tid) +
                         "; give the process ID (use --tid to pick threads)"};
   }
+  leader_ = *stat;
   kernel_process_ = stat->is_kernel_thread();
   auto status = reader_.status(pid_);
   if (status && status->tracer_pid != 0 && status->tracer_pid != getpid()) {
@@ -190,7 +192,7 @@ Result<Snapshot> LiveCapture::run() {
     snapshot.arch = host.machine;
   }
   snapshot.process.pid = pid_;
-  if (auto stat = reader_.stat(pid_)) snapshot.process.name = stat->name;
+  snapshot.process.name = leader_.name;
   if (auto exe = reader_.exe()) snapshot.process.exe = *exe;
   if (auto cmdline = reader_.cmdline()) snapshot.process.cmdline = *cmdline;
 
@@ -274,8 +276,7 @@ bool LiveCapture::now_exiting(int tid) {
 }
 
 int LiveCapture::live_thread_for_memory() {
-  auto leader = reader_.stat(pid_);
-  if (leader && leader->state != 'Z') return pid_;
+  if (leader_.state != 'Z') return pid_;
   if (auto tasks = reader_.tasks()) {
     for (int tid : *tasks) {
       auto stat = reader_.stat(tid);
