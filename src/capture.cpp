@@ -466,12 +466,18 @@ void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int
     auto fresh = new_threads(seen);
     if (!fresh || fresh->empty()) break;
     std::size_t first = raws.size();
+    // Every kernel half is read before the first interrupt: the process is then
+    // held only for the ptrace calls and the stack copies, not for /proc reads.
+    std::vector<bool> stoppable;
     for (int tid : *fresh) {
       RawThread& raw = raws.emplace_back();
       raw.tid = tid;
       seized.emplace_back();
-      if (!read_before_stop(raw)) continue;
-      if (auto thread = seize_and_interrupt(raw)) seized.back().emplace(std::move(*thread));
+      stoppable.push_back(read_before_stop(raw));
+    }
+    for (std::size_t i = first; i < raws.size(); ++i) {
+      if (!stoppable[i - first]) continue;
+      if (auto thread = seize_and_interrupt(raws[i])) seized[i].emplace(std::move(*thread));
     }
     // One deadline for the pass: the threads stop in parallel.
     auto deadline = Clock::now() + options_.timeout;

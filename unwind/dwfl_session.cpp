@@ -3,15 +3,16 @@
 #include <elfutils/libdwfl.h>
 
 #ifdef UKSTACK_HAVE_DEBUGINFOD
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #endif
+
+#include <dwarf.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
-
-#include <dwarf.h>
 
 #include "unwind/debuginfo_cache.h"
 
@@ -32,8 +33,8 @@ Status DwflSession::begin(const std::vector<std::string>& debug_dirs, Dwfl_Callb
   return {};
 }
 
-Result<std::unique_ptr<DwflSession>> DwflSession::open_file(const std::string& path,
-                                                            const std::vector<std::string>& debug_dirs) {
+Result<std::unique_ptr<DwflSession>> DwflSession::open_file(
+    const std::string& path, const std::vector<std::string>& debug_dirs) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = dwfl_build_id_find_elf;
@@ -50,22 +51,59 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_file(const std::string& p
   return session;
 }
 
+#ifdef UKSTACK_HAVE_DEBUGINFOD
+namespace {
+
+// libdebuginfod pulls in libcurl, GnuTLS, Kerberos and LDAP: linking it would cost
+// every run ~30 shared libraries (start-up time and ~7 MB of memory). libdw loads
+// it itself, only when DEBUGINFOD_URLS is set; we borrow the functions from that
+// already-loaded copy.
+struct DebuginfodFunctions {
+  decltype(&debuginfod_set_user_data) set_user_data = nullptr;
+  decltype(&debuginfod_get_user_data) get_user_data = nullptr;
+  decltype(&debuginfod_set_progressfn) set_progressfn = nullptr;
+
+  static const DebuginfodFunctions& loaded() {
+    static const DebuginfodFunctions functions = [] {
+      DebuginfodFunctions found;
+      void* library = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_NOLOAD);
+      if (library == nullptr) return found;
+      found.set_user_data = reinterpret_cast<decltype(found.set_user_data)>(
+          dlsym(library, "debuginfod_set_user_data"));
+      found.get_user_data = reinterpret_cast<decltype(found.get_user_data)>(
+          dlsym(library, "debuginfod_get_user_data"));
+      found.set_progressfn = reinterpret_cast<decltype(found.set_progressfn)>(
+          dlsym(library, "debuginfod_set_progressfn"));
+      dlclose(library);  // drops our reference only: libdw still holds the library
+      return found;
+    }();
+    return functions;
+  }
+  bool complete() const { return set_user_data && get_user_data && set_progressfn; }
+};
+
+}  // namespace
+#endif
+
 void DwflSession::bound_debuginfod([[maybe_unused]] std::chrono::milliseconds budget) {
 #ifdef UKSTACK_HAVE_DEBUGINFOD
   const char* urls = std::getenv("DEBUGINFOD_URLS");
   if (urls == nullptr || *urls == '\0') return;
-  // Creates libdw's client for this Dwfl (no request is made here).
+  // Creates libdw's client for this Dwfl, loading libdebuginfod (no request is
+  // made here).
   debuginfod_client* client = dwfl_get_debuginfod_client(dwfl_);
   if (client == nullptr) return;
+  const auto& debuginfod = DebuginfodFunctions::loaded();
+  if (!debuginfod.complete()) return;
   debuginfod_budget_ = budget;
-  debuginfod_set_user_data(client, this);
-  debuginfod_set_progressfn(client, &DwflSession::debuginfod_progress);
+  debuginfod.set_user_data(client, this);
+  debuginfod.set_progressfn(client, &DwflSession::debuginfod_progress);
 #endif
 }
 
 int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client, long, long) {
 #ifdef UKSTACK_HAVE_DEBUGINFOD
-  auto* session = static_cast<DwflSession*>(debuginfod_get_user_data(client));
+  auto* session = static_cast<DwflSession*>(DebuginfodFunctions::loaded().get_user_data(client));
   if (session == nullptr) return 0;
   auto now = std::chrono::steady_clock::now();
   if (!session->debuginfod_started_) {
@@ -79,7 +117,8 @@ int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client,
 }
 
 Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
-    int pid, const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget) {
+    int pid, const std::vector<std::string>& debug_dirs,
+    std::chrono::milliseconds debuginfod_budget) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = &DwflSession::find_process_elf;
@@ -91,8 +130,8 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   int result = dwfl_linux_proc_report(session->dwfl_, pid);
   // libdw's convention: < 0 is a libdw error, > 0 an errno.
   if (result < 0) {
-    return Error{0, "cannot list the modules of process " + std::to_string(pid) + ": " +
-                        dwfl_errmsg(-1)};
+    return Error{
+        0, "cannot list the modules of process " + std::to_string(pid) + ": " + dwfl_errmsg(-1)};
   }
   if (result > 0) {
     return Error::from_errno(result, "cannot read /proc/" + std::to_string(pid) + "/maps");
@@ -104,7 +143,8 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   return session;
 }
 
-int DwflSession::set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* session) {
+int DwflSession::set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr,
+                                    void* session) {
   *userdata = session;
   return DWARF_CB_OK;
 }
@@ -112,7 +152,8 @@ int DwflSession::set_module_session(Dwfl_Module*, void** userdata, const char*, 
 int DwflSession::find_process_elf(Dwfl_Module* module, void** userdata, const char* name,
                                   Dwarf_Addr base, char** file_name, Elf** elf) {
   auto* session = static_cast<DwflSession*>(*userdata);
-  if (session == nullptr || session->module_files_ == nullptr || name == nullptr || name[0] != '/') {
+  if (session == nullptr || session->module_files_ == nullptr || name == nullptr ||
+      name[0] != '/') {
     // [vdso] and other in-memory images: libdw reads them from the process.
     return dwfl_linux_proc_find_elf(module, userdata, name, base, file_name, elf);
   }
