@@ -53,6 +53,10 @@ Result<TaskStatus> ProcessReader::status(int tid) const {
   return read_parsed(source_, task_path(tid, "status"), parse_status);
 }
 
+Result<SchedStat> ProcessReader::schedstat(int tid) const {
+  return read_parsed(source_, task_path(tid, "schedstat"), parse_schedstat);
+}
+
 Result<std::vector<KernelFrame>> ProcessReader::kernel_stack(int tid) const {
   return read_parsed(source_, task_path(tid, "stack"), parse_kernel_stack);
 }

@@ -24,12 +24,13 @@ class ProcessReader {
   Result<std::vector<int>> tasks() const;
   Result<TaskStat> stat(int tid) const;
   Result<TaskStatus> status(int tid) const;
+  Result<SchedStat> schedstat(int tid) const;
   Result<std::vector<KernelFrame>> kernel_stack(int tid) const;  // EACCES without CAP_SYS_ADMIN
   Result<std::string> kernel_stack_text(int tid) const;          // raw, to compare before/after
   Result<SyscallState> syscall(int tid) const;
   Result<std::string> wchan(int tid) const;
   Result<std::vector<Mapping>> maps() const;
-  Result<std::string> exe() const;                  // readlink <pid>/exe
+  Result<std::string> exe() const;                   // readlink <pid>/exe
   Result<std::vector<std::string>> cmdline() const;  // NUL-separated argv
   Result<FdLink> fd(int fd) const;
 

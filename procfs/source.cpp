@@ -51,7 +51,7 @@ std::size_t task_file_slash(std::string_view path) {
   }
   const std::string_view file = rest.substr(second + 1);
   if (file != "stat" && file != "status" && file != "stack" && file != "syscall" &&
-      file != "wchan") {
+      file != "wchan" && file != "schedstat") {
     return std::string_view::npos;
   }
   return first + 1 + 5 + second;

@@ -124,6 +124,24 @@ Result<TaskStatus> parse_status(std::string_view status_text) {
   return status;
 }
 
+Result<SchedStat> parse_schedstat(std::string_view schedstat_text) {
+  SchedStat stat;
+  std::string_view rest = text::trim(schedstat_text);
+  std::uint64_t* fields[] = {&stat.cpu_ns, &stat.wait_ns, &stat.times_run};
+  for (std::uint64_t* field : fields) {
+    const std::string_view word = first_word(rest);
+    auto value = text::parse_u64(word);
+    if (!value)
+      return Error{0, "cannot parse schedstat: " + text::quote(text::trim(schedstat_text))};
+    *field = *value;
+    rest = text::trim(rest.substr(word.data() + word.size() - rest.data()));
+  }
+  if (!rest.empty()) {
+    return Error{0, "cannot parse schedstat: " + text::quote(text::trim(schedstat_text))};
+  }
+  return stat;
+}
+
 std::string parse_wchan(std::string_view wchan_text) {
   std::string_view symbol = text::trim(wchan_text);
   if (symbol == "0") return {};

@@ -41,6 +41,10 @@ struct RawThread {
   bool exited = false;
   bool kernel_thread = false;
   procfs::TaskStat stat;
+  // Auto's proof that a thread stayed put while unwound without stopping: its
+  // scheduler counters (read before the kernel half), or where the kernel keeps
+  // none, its voluntary context switches.
+  std::optional<procfs::SchedStat> sched_before;
   std::optional<procfs::TaskStatus> status;
   Result<std::string> kernel_before = Error{};
   std::optional<procfs::SyscallState> syscall;
@@ -48,6 +52,7 @@ struct RawThread {
   std::optional<unwind::ThreadSample> sample;   // to be unwound
   std::optional<unwind::UnwoundStack> unwound;  // already unwound (auto's no-stop path)
   bool unwound_without_stop = false;
+  bool verified_in_place = false;  // re-checked right after its no-stop unwind
   std::optional<std::string> user_error;
   std::vector<std::string> notes;
 
@@ -297,6 +302,11 @@ bool LiveCapture::read_before_stop(RawThread& raw) {
   }
   raw.stat = *stat;
   raw.kernel_thread = stat->is_kernel_thread();
+  // Auto's verification needs a counter read before both halves: a thread that
+  // was never on a CPU from here to the re-read cannot have moved.
+  if (options_.stop == StopMode::Auto) {
+    if (auto sched = reader_.schedstat(raw.tid); sched && sched->kept()) raw.sched_before = *sched;
+  }
   raw.kernel_before = reader_.kernel_stack_text(raw.tid);
   if (auto syscall = reader_.syscall(raw.tid)) raw.syscall = *syscall;
   // wchan is the kernel stack's first frame (build_thread takes it from there);
@@ -304,8 +314,7 @@ bool LiveCapture::read_before_stop(RawThread& raw) {
   if (!raw.kernel_before) {
     if (auto wchan = reader_.wchan(raw.tid)) raw.wchan = *wchan;
   }
-  // Only auto's verification needs the context-switch count.
-  if (options_.stop == StopMode::Auto) {
+  if (options_.stop == StopMode::Auto && !raw.sched_before) {
     if (auto status = reader_.status(raw.tid)) raw.status = *status;
   }
 
@@ -360,22 +369,30 @@ void LiveCapture::use_no_stop(RawThread& raw, const std::string& why) {
 // only if it is complete (reached the outermost frame) and verified (the thread
 // was at the same place, and did not sleep again, for the whole unwind).
 bool LiveCapture::try_verified_no_stop(RawThread& raw) {
-  if (!unwinder_ || !raw.status) return false;
+  if (!unwinder_ || (!raw.sched_before && !raw.status)) return false;
   unwind::ThreadSample sample;
   sample.tid = raw.tid;
   sample.registers = unwind::registers_from_syscall(*raw.syscall);
   unwind::UnwoundStack stack = unwinder_->unwind(sample);
   if (stack.error || !stack.complete || stack.frames.empty()) return false;  // stop it instead
 
-  auto after = reader_.syscall(raw.tid);
-  auto status_after = reader_.status(raw.tid);
-  if (!after || !status_after) return false;
-  bool same_place = at_same_place(*raw.syscall, *after, /*allow_restart=*/false);
-  bool slept_once = status_after->voluntary_ctxt_switches == raw.status->voluntary_ctxt_switches;
-  if (!same_place || !slept_once) return false;
+  if (raw.sched_before) {
+    // Not on a CPU since before the kernel half was read: both halves and the
+    // memory just unwound are from one moment.
+    auto after = reader_.schedstat(raw.tid);
+    if (!after || !raw.sched_before->same_run_as(*after)) return false;
+  } else {
+    auto after = reader_.syscall(raw.tid);
+    auto status_after = reader_.status(raw.tid);
+    if (!after || !status_after) return false;
+    bool same_place = at_same_place(*raw.syscall, *after, /*allow_restart=*/false);
+    bool slept_once = status_after->voluntary_ctxt_switches == raw.status->voluntary_ctxt_switches;
+    if (!same_place || !slept_once) return false;
+  }
 
   raw.unwound = std::move(stack);
   raw.unwound_without_stop = true;
+  raw.verified_in_place = true;
   return true;
 }
 
@@ -508,6 +525,7 @@ void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int
 // whether the thread is still blocked at the same place in user space.
 void LiveCapture::recheck_kernel_half(const RawThread& raw, Thread& thread) {
   if (raw.exited || raw.kernel_thread || !raw.blocked() || !raw.kernel_before) return;
+  if (raw.verified_in_place) return;  // checked already, right after its unwind
   auto after = reader_.syscall(raw.tid);
   if (!after) return;  // exited since: the snapshot shows it as it was
   if (!at_same_place(*raw.syscall, *after, /*allow_restart=*/true)) {

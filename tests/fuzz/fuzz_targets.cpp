@@ -67,6 +67,12 @@ void status(const std::uint8_t* data, std::size_t size) {
   (void)procfs::parse_status(as_text(data, size));
 }
 
+void schedstat(const std::uint8_t* data, std::size_t size) {
+  auto stat = procfs::parse_schedstat(as_text(data, size));
+  if (!stat) return;
+  require(stat->same_run_as(*stat), "parse_schedstat: a reading is not the same run as itself");
+}
+
 void wchan(const std::uint8_t* data, std::size_t size) {
   (void)procfs::parse_wchan(as_text(data, size));
 }
@@ -158,11 +164,12 @@ void snapshot_json(const std::uint8_t* data, std::size_t size) {
   }
 }
 
-constexpr std::array<FuzzTarget, 9> kTargets = {{
+constexpr std::array<FuzzTarget, 10> kTargets = {{
     {"kernel_stack", "stack-", kernel_stack},
     {"syscall", "syscall-", syscall},
     {"stat", "stat-", stat},
     {"status", "status-", status},
+    {"schedstat", "schedstat-", schedstat},
     {"wchan", "wchan-", wchan},
     {"maps", "maps-", maps},
     {"net_table", "net-", net_table},

@@ -85,6 +85,36 @@ TEST(Status, MalformedFieldsAreErrors) {
   }
 }
 
+TEST(SchedStat, ThreeCounters) {
+  auto stat = parse_schedstat("2587533 7131706 2\n");
+  ASSERT_TRUE(stat) << stat.error().message;
+  EXPECT_EQ(stat->cpu_ns, 2587533u);
+  EXPECT_EQ(stat->wait_ns, 7131706u);
+  EXPECT_EQ(stat->times_run, 2u);
+  EXPECT_TRUE(stat->kept());
+}
+
+TEST(SchedStat, AllZeroMeansTheKernelKeepsNone) {
+  auto stat = parse_schedstat("0 0 0\n");
+  ASSERT_TRUE(stat) << stat.error().message;
+  EXPECT_FALSE(stat->kept());
+}
+
+TEST(SchedStat, RanInBetweenIsNotTheSameRun) {
+  auto before = parse_schedstat("100 5 3\n");
+  auto waited_only = parse_schedstat("100 9 3\n");
+  auto ran = parse_schedstat("180 9 4\n");
+  ASSERT_TRUE(before && waited_only && ran);
+  EXPECT_TRUE(before->same_run_as(*waited_only));
+  EXPECT_FALSE(before->same_run_as(*ran));
+}
+
+TEST(SchedStat, MalformedTextIsAnError) {
+  for (const char* bad : {"", "1 2", "1 2 x", "1 2 3 4", "-1 2 3"}) {
+    EXPECT_FALSE(parse_schedstat(bad)) << bad;
+  }
+}
+
 TEST(Wchan, SymbolOrNothing) {
   EXPECT_EQ(parse_wchan(sample("wchan-accept.txt")), "inet_csk_accept");
   EXPECT_EQ(parse_wchan(sample("wchan-not-sleeping.txt")), "");
