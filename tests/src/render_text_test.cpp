@@ -98,7 +98,7 @@ TEST(RenderText, RunningThread) {
                        "  ── user/kernel boundary ──\n"
                        "  user (libdw):\n"
                        "    #0  spin+0x8 (/build/fixtures/accept_server)\n"
-                       "    #1  ?? 0x7f3a00001000\n"
+                       "    #1  ?? 0x7f3a00001000 [frame pointer]\n"
                        "    (unwinding stopped: no CFI for 0x7f3a00001000)\n"))
       << text;
 }
