@@ -38,6 +38,18 @@ Json nonempty_or_null(const std::string& value) {
   return value.empty() ? Json(nullptr) : Json(value);
 }
 
+// The names of FoundBy in the schema.
+constexpr std::pair<FoundBy, std::string_view> kFoundByNames[] = {
+    {FoundBy::Context, "context"}, {FoundBy::Cfi, "cfi"}, {FoundBy::FramePointer, "frame_pointer"}};
+
+template <class Json>
+Json found_by_or_null(const std::optional<FoundBy>& found_by) {
+  for (const auto& [value, name] : kFoundByNames) {
+    if (found_by == value) return Json(std::string(name));
+  }
+  return Json(nullptr);
+}
+
 template <class Json>
 Json kernel_frame_to_json(const Frame& frame) {
   Json out = Json::object();
@@ -46,6 +58,7 @@ Json kernel_frame_to_json(const Frame& frame) {
   out["offset"] = frame.function.empty() ? Json(nullptr) : Json(hex(frame.offset));
   out["size"] = hex_or_null<Json>(frame.size);
   out["module"] = string_or_null<Json>(frame.module);
+  out["found_by"] = nullptr;  // the kernel's own unwinder does not say
   return out;
 }
 
@@ -59,6 +72,7 @@ Json user_frame_to_json(const Frame& frame) {
   out["file"] = string_or_null<Json>(frame.file);
   out["line"] = frame.line ? Json(*frame.line) : Json(nullptr);
   out["inlined"] = frame.inlined;
+  out["found_by"] = found_by_or_null<Json>(frame.found_by);
   return out;
 }
 
@@ -212,6 +226,14 @@ class Reader {
     if (ec != std::errc() || ptr != end) fail(kExpected);
     return out;
   }
+  FoundBy found_by() const {
+    const std::string name = str();
+    for (const auto& [value, known] : kFoundByNames) {
+      if (name == known) return value;
+    }
+    fail("expected \"context\", \"cfi\" or \"frame_pointer\"");
+  }
+
   std::optional<std::uint64_t> optional_hex() const {
     return is_null() ? std::nullopt : std::optional(hex());
   }
@@ -235,6 +257,8 @@ Frame frame_from_json(const Reader& r, bool kernel) {
     frame.file = r.field("file").optional_str();
     if (!r.field("line").is_null()) frame.line = r.field("line").integer<int>();
     frame.inlined = r.field("inlined").boolean();
+    if (r.has("found_by"))
+      frame.found_by = r.field("found_by").found_by();  // absent before it existed
   }
   frame.function = r.field("function").str_or_empty();
   frame.offset = r.field("offset").optional_hex().value_or(0);

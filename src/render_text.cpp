@@ -182,6 +182,8 @@ void write_user(Writer& w, const Stack& stack) {
       if (frame.line) w.format(":{}", *frame.line);
     }
     if (frame.inlined) w.text(" (inlined)");
+    // Only the guessed frames are marked: ordinary output stays as it was.
+    if (frame.found_by == FoundBy::FramePointer) w.text(" [frame pointer]");
     w.end_line();
   }
   write_error(w, stack);

@@ -9,6 +9,9 @@
 
 namespace ukstack {
 
+// How a user frame was found: see unwind::FoundBy.
+enum class FoundBy { Context, Cfi, FramePointer };
+
 struct Frame {
   std::optional<std::uint64_t> pc;    // user frames; kernel frames only when the kernel shows it
   std::string function;               // demangled; empty when unknown
@@ -18,6 +21,7 @@ struct Frame {
   std::optional<std::string> file;
   std::optional<int> line;
   bool inlined = false;
+  std::optional<FoundBy> found_by;  // user frames; none for kernel frames and older snapshots
 };
 
 struct Stack {

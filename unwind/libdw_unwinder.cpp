@@ -5,11 +5,11 @@
 #include <elfutils/libdwfl.h>
 
 #include <cstdlib>
-#include <set>
-#include <string_view>
 #include <memory>
-
+#include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "unwind/dwfl_session.h"
 #include "unwind/sample_memory.h"
@@ -34,6 +34,7 @@ class LibdwUnwinder final : public Unwinder {
   std::string_view method() const override { return "libdw"; }
   UnwoundStack unwind(const ThreadSample& sample) override;
   bool ends_at_outermost(Dwarf_Addr address);
+  FoundBy caller_found_by(Dwarf_Addr callee_address);
 
   // libdw's C callbacks. They never throw: errors are returned as false / -1.
   static pid_t next_thread(Dwfl*, void* self, void** thread_arg);
@@ -57,7 +58,27 @@ class LibdwUnwinder final : public Unwinder {
   UnwindOptions options_;
   const ThreadSample* current_ = nullptr;
   bool next_thread_given_ = false;
+  std::unordered_map<Dwarf_Addr, bool> has_cfi_;  // by lookup address, for the process's life
 };
+
+using OwnedDwarfFrame = std::unique_ptr<Dwarf_Frame, decltype(&std::free)>;
+
+// The CFI row for `address` (an absolute address, already pc - 1 for a caller), from
+// its module's .eh_frame, else its .debug_frame, as libdwfl's frame_unwind.c looks
+// for it; null when neither covers it (or no module does).
+OwnedDwarfFrame cfi_frame_at(Dwfl* dwfl, Dwarf_Addr address) {
+  OwnedDwarfFrame none(nullptr, &std::free);
+  Dwfl_Module* module = dwfl_addrmodule(dwfl, address);
+  if (module == nullptr) return none;
+  Dwarf_Addr bias = 0;
+  Dwarf_Frame* frame = nullptr;
+  Dwarf_CFI* cfi = dwfl_module_eh_cfi(module, &bias);
+  if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) {
+    cfi = dwfl_module_dwarf_cfi(module, &bias);
+    if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) return none;
+  }
+  return OwnedDwarfFrame(frame, &std::free);
+}
 
 const Dwfl_Thread_Callbacks kThreadCallbacks = {
     .next_thread = &LibdwUnwinder::next_thread,
@@ -158,8 +179,14 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
   memory_.end();
 
   UnwoundStack stack;
-  for (const auto& [pc, is_activation] : collector.pcs) {
-    append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames);
+  for (std::size_t i = 0; i < collector.pcs.size(); ++i) {
+    const auto& [pc, is_activation] = collector.pcs[i];
+    FoundBy found_by = FoundBy::Context;
+    if (i > 0) {
+      const auto& [callee_pc, callee_is_activation] = collector.pcs[i - 1];
+      found_by = caller_found_by(callee_is_activation ? callee_pc : callee_pc - 1);
+    }
+    append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames, found_by);
   }
   if (collector.truncated) {
     stack.error = "stack deeper than " + std::to_string(options_.max_frames) + " frames; cut there";
@@ -182,29 +209,31 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
 // undefined return-address rule, or a CFA from rsp (then the return address was
 // read from the stack, and was 0), is a real end.
 bool LibdwUnwinder::ends_at_outermost(Dwarf_Addr address) {
-  Dwfl_Module* module = dwfl_addrmodule(session_->get(), address);
-  if (module == nullptr) return false;
-  Dwarf_Addr bias = 0;
-  Dwarf_Frame* frame = nullptr;
-  Dwarf_CFI* cfi = dwfl_module_eh_cfi(module, &bias);
-  if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) {
-    cfi = dwfl_module_dwarf_cfi(module, &bias);
-    if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) return false;
-  }
-  std::unique_ptr<Dwarf_Frame, decltype(&std::free)> owned(frame, &std::free);
+  OwnedDwarfFrame frame = cfi_frame_at(session_->get(), address);
+  if (frame == nullptr) return false;
 
   Dwarf_Op ops_storage[3];
   Dwarf_Op* ops = nullptr;
   std::size_t nops = 0;
-  if (dwarf_frame_register(frame, kDwarfRip, ops_storage, &ops, &nops) == 0 && nops == 0 &&
+  if (dwarf_frame_register(frame.get(), kDwarfRip, ops_storage, &ops, &nops) == 0 && nops == 0 &&
       ops == nullptr) {
     return true;  // DW_CFA_undefined: this frame has no caller
   }
-  if (dwarf_frame_cfa(frame, &ops, &nops) != 0 || nops != 1) return false;
+  if (dwarf_frame_cfa(frame.get(), &ops, &nops) != 0 || nops != 1) return false;
   unsigned cfa_register = ops[0].atom == DW_OP_bregx
                               ? static_cast<unsigned>(ops[0].number)
                               : static_cast<unsigned>(ops[0].atom - DW_OP_breg0);
   return ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_bregx && cfa_register == kDwarfRsp;
+}
+
+// libdw says nothing of how it found a frame, but its rule is simple (libdwfl's
+// frame_unwind.c, elfutils 0.188): the callee's CFI (.eh_frame, then .debug_frame)
+// when some covers the callee's lookup address, else the architecture's frame-
+// pointer unwinder (backends/x86_64_unwind.c: return address at rbp + 8).
+FoundBy LibdwUnwinder::caller_found_by(Dwarf_Addr callee_address) {
+  auto [it, inserted] = has_cfi_.try_emplace(callee_address, false);
+  if (inserted) it->second = cfi_frame_at(session_->get(), callee_address) != nullptr;
+  return it->second ? FoundBy::Cfi : FoundBy::FramePointer;
 }
 
 Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options) {

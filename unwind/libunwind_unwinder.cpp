@@ -1,20 +1,34 @@
 // The libunwind backend: a remote address space with our own accessors, so nothing
 // here stops or touches a thread. Registers come from the sample (an unknown one is
 // -UNW_EBADREG), memory from the stack copy and process_vm_readv beyond it.
-// Unwind tables are found with libunwind-ptrace's _UPT_find_proc_info, which needs
-// no stopped thread: it reads /proc/<pid>/maps and the ELF file's .eh_frame_hdr,
-// and reads target memory only through our access_mem. Names come from the same
-// libdw Symbolizer as the libdw backend, so both backends' frames compare.
-#include <libunwind-ptrace.h>
+// Unwind tables are found through the Dwfl's modules (opened through map_files or
+// inside the target's root, see DwflSession), not by opening the path maps shows:
+// a binary deleted after start, or one in another mount namespace, is unwound
+// too. libunwind then searches the module's .eh_frame_hdr table in target memory.
+// Names come from the same libdw Symbolizer as the libdw backend, so both
+// backends' frames compare.
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <libunwind.h>
 
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "unwind/dwfl_session.h"
 #include "unwind/sample_memory.h"
 #include "unwind/symbolizer.h"
 #include "unwind/unwinder.h"
+
+// libunwind's own search of a remote .eh_frame_hdr table (what its ptrace helper
+// uses). Exported by libunwind-x86_64 (libunwind-generic) but not declared in its
+// headers; the declaration is that of libunwind's include/dwarf.h.
+extern "C" int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
+                                                  unw_dyn_info_t* di, unw_proc_info_t* pi,
+                                                  int need_unwind_info, void* arg);
 
 namespace ukstack::unwind {
 
@@ -33,14 +47,14 @@ class LibunwindUnwinder final : public Unwinder {
   LibunwindUnwinder(const LibunwindUnwinder&) = delete;
   LibunwindUnwinder& operator=(const LibunwindUnwinder&) = delete;
 
-  Status open(int pid);
+  Status open();
   std::string_view method() const override { return "libunwind"; }
   UnwoundStack unwind(const ThreadSample& sample) override;
 
-  // libunwind's accessors. libunwind-ptrace calls access_mem with its own argument
-  // (its UPT_info), so the unwinder in charge is found through `current_`, set for
-  // the duration of one unwind() on this thread. They never throw.
-  static int find_proc_info(unw_addr_space_t, unw_word_t ip, unw_proc_info_t*, int need_unwind_info, void*);
+  // libunwind's accessors. The unwinder in charge is found through `current_`, set
+  // for the duration of one unwind() on this thread. They never throw.
+  static int find_proc_info(unw_addr_space_t, unw_word_t ip, unw_proc_info_t*, int need_unwind_info,
+                            void*);
   static void put_unwind_info(unw_addr_space_t, unw_proc_info_t*, void*);
   static int get_dyn_info_list_addr(unw_addr_space_t, unw_word_t* addr, void*);
   static int access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* value, int write, void*);
@@ -52,14 +66,19 @@ class LibunwindUnwinder final : public Unwinder {
  private:
   static thread_local LibunwindUnwinder* current_;
 
+  // The .eh_frame_hdr search table of the module containing `ip`, as libunwind
+  // wants it; none for a module without one (Go's static binaries: .debug_frame
+  // only) or an address outside every module. Cached per module.
+  unw_dyn_info_t* unwind_table_for(unw_word_t ip);
+
   std::unique_ptr<DwflSession> session_;
   Symbolizer symbolizer_;
   SampleMemory memory_;
   UnwindOptions options_;
   unw_accessors_t accessors_{};
   unw_addr_space_t address_space_ = nullptr;
-  void* upt_ = nullptr;  // libunwind-ptrace's per-process state (maps, ELF image)
   const ThreadSample* sample_ = nullptr;
+  std::unordered_map<Dwfl_Module*, std::optional<unw_dyn_info_t>> tables_;
 };
 
 thread_local LibunwindUnwinder* LibunwindUnwinder::current_ = nullptr;
@@ -72,10 +91,9 @@ std::string hex(std::uint64_t value) {
 
 LibunwindUnwinder::~LibunwindUnwinder() {
   if (address_space_ != nullptr) unw_destroy_addr_space(address_space_);
-  if (upt_ != nullptr) _UPT_destroy(upt_);
 }
 
-Status LibunwindUnwinder::open(int pid) {
+Status LibunwindUnwinder::open() {
   accessors_.find_proc_info = &find_proc_info;
   accessors_.put_unwind_info = &put_unwind_info;
   accessors_.get_dyn_info_list_addr = &get_dyn_info_list_addr;
@@ -89,19 +107,110 @@ Status LibunwindUnwinder::open(int pid) {
   // Unwind info found for an address stays valid for the process's life (the
   // modules were listed once); per-thread state is not cached.
   unw_set_caching_policy(address_space_, UNW_CACHE_GLOBAL);
-  upt_ = _UPT_create(pid);
-  if (upt_ == nullptr) return Error{0, "libunwind: cannot set up for process " + std::to_string(pid)};
   return {};
 }
 
-int LibunwindUnwinder::find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* info,
-                                      int need_unwind_info, void*) {
-  if (current_ == nullptr) return -UNW_EINVAL;
-  return _UPT_find_proc_info(as, ip, info, need_unwind_info, current_->upt_);
+// The size of a value in an .eh_frame_hdr field with this DW_EH_PE encoding; 0 for
+// the variable-length (LEB128) ones, never used there in practice.
+std::size_t encoded_size(unsigned encoding) {
+  switch (encoding & 0x0f) {
+    case DW_EH_PE_absptr:
+    case DW_EH_PE_udata8:
+    case DW_EH_PE_sdata8:
+      return 8;
+    case DW_EH_PE_udata4:
+    case DW_EH_PE_sdata4:
+      return 4;
+    case DW_EH_PE_udata2:
+    case DW_EH_PE_sdata2:
+      return 2;
+    default:
+      return 0;
+  }
 }
 
-void LibunwindUnwinder::put_unwind_info(unw_addr_space_t as, unw_proc_info_t* info, void*) {
-  if (current_ != nullptr) _UPT_put_unwind_info(as, info, current_->upt_);
+// The module's PT_GNU_EH_FRAME segment (.eh_frame_hdr) read from its ELF file (the
+// one DwflSession opened: map_files or inside the target's root), turned into the
+// table description libunwind's own ptrace helper builds from the file at the
+// maps path (src/dwarf/Gfind_proc_info-lsb.c). The header is 4 encoding bytes, the
+// encoded .eh_frame pointer and FDE count, then the table: (initial location, FDE
+// address) pairs, sdata4 relative to the header, which libunwind binary-searches
+// in target memory through access_mem.
+std::optional<unw_dyn_info_t> eh_frame_hdr_table(Dwfl_Module* module) {
+  Dwarf_Addr bias = 0;
+  Elf* elf = dwfl_module_getelf(module, &bias);
+  std::size_t count = 0;
+  if (elf == nullptr || elf_getphdrnum(elf, &count) != 0) return std::nullopt;
+  for (std::size_t i = 0; i < count; ++i) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr || phdr.p_type != PT_GNU_EH_FRAME)
+      continue;
+    Elf_Data* data =
+        elf_getdata_rawchunk(elf, static_cast<int64_t>(phdr.p_offset), phdr.p_filesz, ELF_T_BYTE);
+    if (data == nullptr || data->d_size < 4) return std::nullopt;
+    const auto* hdr = static_cast<const unsigned char*>(data->d_buf);
+    const unsigned version = hdr[0], eh_frame_ptr_enc = hdr[1], fde_count_enc = hdr[2],
+                   table_enc = hdr[3];
+    const std::size_t eh_frame_ptr_size = encoded_size(eh_frame_ptr_enc);
+    const std::size_t fde_count_size = encoded_size(fde_count_enc);
+    // As libunwind: only a search table of sdata4 entries relative to the header.
+    if (version != 1 || table_enc != (DW_EH_PE_datarel | DW_EH_PE_sdata4) ||
+        eh_frame_ptr_size == 0 || (fde_count_size != 4 && fde_count_size != 8) ||
+        (fde_count_enc & 0x70) != DW_EH_PE_absptr ||
+        data->d_size < 4 + eh_frame_ptr_size + fde_count_size) {
+      return std::nullopt;
+    }
+    std::uint64_t fde_count = 0;
+    if (fde_count_size == 4) {
+      std::uint32_t count32 = 0;
+      std::memcpy(&count32, hdr + 4 + eh_frame_ptr_size, sizeof count32);
+      fde_count = count32;
+    } else {
+      std::memcpy(&fde_count, hdr + 4 + eh_frame_ptr_size, sizeof fde_count);
+    }
+    const std::uint64_t table_offset = 4 + eh_frame_ptr_size + fde_count_size;
+    if (fde_count == 0 || fde_count > (data->d_size - table_offset) / 8) return std::nullopt;
+
+    Dwarf_Addr low = 0, high = 0;
+    dwfl_module_info(module, nullptr, &low, &high, nullptr, nullptr, nullptr, nullptr);
+    unw_dyn_info_t info{};
+    info.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+    info.start_ip = low;
+    info.end_ip = high;
+    info.gp = 0;  // x86-64 FDEs use no data-relative pointers
+    const std::uint64_t hdr_address = bias + phdr.p_vaddr;
+    info.u.rti.segbase = hdr_address;
+    info.u.rti.table_data = hdr_address + table_offset;
+    // In words, as libunwind counts it: one 8-byte entry per FDE.
+    info.u.rti.table_len = fde_count * 8 / sizeof(unw_word_t);
+    return info;
+  }
+  return std::nullopt;
+}
+
+unw_dyn_info_t* LibunwindUnwinder::unwind_table_for(unw_word_t ip) {
+  Dwfl_Module* module = dwfl_addrmodule(session_->get(), ip);
+  if (module == nullptr) return nullptr;
+  auto [it, inserted] = tables_.try_emplace(module);
+  if (inserted) it->second = eh_frame_hdr_table(module);
+  if (!it->second || ip < it->second->start_ip || ip >= it->second->end_ip) return nullptr;
+  return &*it->second;
+}
+
+int LibunwindUnwinder::find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* info,
+                                      int need_unwind_info, void* arg) {
+  if (current_ == nullptr) return -UNW_EINVAL;
+  unw_dyn_info_t* table = current_->unwind_table_for(ip);
+  if (table == nullptr) return -UNW_ENOINFO;  // libunwind then tries the rbp chain
+  return _Ux86_64_dwarf_search_unwind_table(as, ip, table, info, need_unwind_info, arg);
+}
+
+void LibunwindUnwinder::put_unwind_info(unw_addr_space_t, unw_proc_info_t*, void*) {
+  // Nothing to free. What the table search allocates (pi->unwind_info, format
+  // UNW_INFO_FORMAT_TABLE) comes from libunwind's own pool, and libunwind 1.6
+  // gives it back itself (dwarf/Gparser.c put_unwind_info: mempool_free); it calls
+  // this accessor only for dynamically registered info, which we never report.
+  // Freeing here as well would free it twice.
 }
 
 int LibunwindUnwinder::get_dyn_info_list_addr(unw_addr_space_t, unw_word_t*, void*) {
@@ -138,13 +247,28 @@ int LibunwindUnwinder::get_proc_name(unw_addr_space_t, unw_word_t, char*, size_t
   return -UNW_ENOINFO;  // names come from the Symbolizer
 }
 
+// Whether unw_step will unwind the cursor's frame by its CFI: the same lookup
+// (through find_proc_info, at pc - 1 for a caller) that unw_step makes. Without
+// CFI it follows the rbp chain instead (x86_64/Gstep.c). unw_get_proc_info
+// reports a lookup that found nothing as a zeroed info one byte long, not as an
+// error; a found FDE has the DWARF table format.
+bool has_unwind_info(unw_cursor_t& cursor) {
+  unw_proc_info_t info{};
+  return unw_get_proc_info(&cursor, &info) == 0 && info.format == UNW_INFO_FORMAT_TABLE;
+}
+
 UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
   UnwoundStack stack;
   sample_ = &sample;
   memory_.begin(&sample.stack);
   current_ = this;
 
-  std::vector<std::pair<std::uint64_t, bool>> pcs;
+  struct Found {
+    std::uint64_t pc;
+    bool is_activation;
+    FoundBy found_by;
+  };
+  std::vector<Found> pcs;
   std::optional<std::string> error;
   unw_cursor_t cursor;
   int result = unw_init_remote(&cursor, address_space_, nullptr);
@@ -152,6 +276,7 @@ UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
     error = std::string("libunwind cannot start the unwind: ") + unw_strerror(result);
   }
   bool next_is_activation = true;  // the innermost frame's pc is the instruction itself
+  FoundBy next_found_by = FoundBy::Context;
   unw_word_t previous_pc = 0, previous_sp = 0;
   while (result >= 0) {
     unw_word_t pc = 0, sp = 0;
@@ -165,13 +290,14 @@ UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
     }
     previous_pc = pc;
     previous_sp = sp;
-    pcs.emplace_back(pc, next_is_activation);
+    pcs.push_back({pc, next_is_activation, next_found_by});
     if (pcs.size() >= options_.max_frames) {
       error = "stack deeper than " + std::to_string(options_.max_frames) + " frames; cut there";
       break;
     }
     // Below a signal frame the pc is where the signal interrupted, not a return address.
     next_is_activation = unw_is_signal_frame(&cursor) > 0;
+    next_found_by = has_unwind_info(cursor) ? FoundBy::Cfi : FoundBy::FramePointer;
     result = unw_step(&cursor);
     if (result < 0) error = std::string("unwind stopped: ") + unw_strerror(result);
   }
@@ -180,8 +306,8 @@ UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
   memory_.end();
   sample_ = nullptr;
 
-  for (const auto& [pc, is_activation] : pcs) {
-    append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames);
+  for (const auto& [pc, is_activation, found_by] : pcs) {
+    append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames, found_by);
   }
   stack.error = std::move(error);
   return stack;
@@ -193,7 +319,7 @@ Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const UnwindO
   auto session = DwflSession::open_process(pid, options.debug_dirs, options.debuginfod_budget);
   if (!session) return session.error();
   auto unwinder = std::make_unique<LibunwindUnwinder>(std::move(*session), pid, options);
-  if (auto opened = unwinder->open(pid); !opened) return opened.error();
+  if (auto opened = unwinder->open(); !opened) return opened.error();
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }
 

@@ -109,10 +109,11 @@ Symbol Symbolizer::resolve(std::uint64_t address) {
 }
 
 void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
-                   std::vector<UnwoundFrame>& frames) {
+                   std::vector<UnwoundFrame>& frames, std::optional<FoundBy> found_by) {
   UnwoundFrame frame;
   frame.pc = RemoteAddr(pc);
   frame.is_activation = is_activation;
+  frame.found_by = found_by;
   frame.module = symbol.module;
   for (const InlineFrame& inlined : symbol.inlined) {
     UnwoundFrame inner = frame;

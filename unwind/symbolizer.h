@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -61,9 +62,10 @@ class Symbolizer {
 
 // The frames one physical frame at pc shows, innermost first: its inlined calls
 // (inlined = true, offset 0: they have no entry of their own at this pc) then the
-// physical function. Appended to `frames`.
+// physical function, all with the physical frame's `found_by`. Appended to `frames`.
 void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
-                   std::vector<UnwoundFrame>& frames);
+                   std::vector<UnwoundFrame>& frames,
+                   std::optional<FoundBy> found_by = std::nullopt);
 
 // What names memory outside every ELF module, from its mapping: "[anon]" for an
 // anonymous one, else the name maps gives ("[anon:name]", "[heap]", "[stack]", a

@@ -19,6 +19,12 @@
 
 namespace ukstack::unwind {
 
+// How the unwinder found a frame (as breakpad's frame trust): from the thread's
+// registers (the innermost frame), by its callee's DWARF CFI, or by following the
+// rbp chain because its callee had no CFI (a guess that holds only for code built
+// with frame pointers).
+enum class FoundBy { Context, Cfi, FramePointer };
+
 struct UnwoundFrame {
   RemoteAddr pc;
   bool is_activation = false;  // innermost or signal frame: pc itself is the instruction
@@ -28,6 +34,8 @@ struct UnwoundFrame {
   std::string file;            // source file, when debug info has it
   int line = 0;
   bool inlined = false;
+  // Inlined frames share their physical frame's. Empty when the backend cannot say.
+  std::optional<FoundBy> found_by;
 };
 
 struct UnwoundStack {

@@ -80,6 +80,15 @@ std::vector<Seed> snapshot_seeds() {
     }
   }
   seeds.push_back(Seed{"hostile.json", render_json(hostile)});
+
+  // A snapshot written before frames had "found_by" (the loader accepts both).
+  nlohmann::json older = snapshot_to_json(sample);
+  for (auto& thread : older["threads"]) {
+    for (const char* half : {"kernel", "user"}) {
+      for (auto& frame : thread[half]["frames"]) frame.erase("found_by");
+    }
+  }
+  seeds.push_back(Seed{"before-found-by.json", older.dump(2)});
   return seeds;
 }
 

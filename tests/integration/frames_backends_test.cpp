@@ -17,6 +17,7 @@ nlohmann::json capture_with(const std::string& backend, int pid) {
 struct FrameKey {
   std::string pc, function;
   bool inlined = false;
+  std::string found_by;
   bool operator==(const FrameKey&) const = default;
 };
 
@@ -25,14 +26,18 @@ std::vector<FrameKey> frame_keys(const nlohmann::json& thread) {
   for (const auto& frame : thread["user"]["frames"]) {
     keys.push_back({frame["pc"].get<std::string>(),
                     frame["function"].is_string() ? frame["function"].get<std::string>() : "??",
-                    frame["inlined"].get<bool>()});
+                    frame["inlined"].get<bool>(),
+                    frame["found_by"].is_string() ? frame["found_by"].get<std::string>() : "null"});
   }
   return keys;
 }
 
 std::string describe(const std::vector<FrameKey>& keys) {
   std::string text;
-  for (const auto& key : keys) text += "\n  " + key.pc + " " + key.function + (key.inlined ? " (inlined)" : "");
+  for (const auto& key : keys) {
+    text += "\n  " + key.pc + " " + key.function + (key.inlined ? " (inlined)" : "") + " " +
+            key.found_by;
+  }
   return text;
 }
 
@@ -84,6 +89,14 @@ TEST(Backends, SameFramesOnBlockingThreads) {
   expect_same_frames(fixture.pid(), 5);
 }
 
+// Functions without any CFI: both backends follow the rbp chain through them, and
+// agree on the frames and on how each was found.
+TEST(Backends, SameFramesOnFunctionsWithoutCfi) {
+  auto fixture = FixtureProcess::start({fixture_path("fp_nocfi")});
+  ASSERT_TRUE(wait_for_syscall(fixture.id("tid"), 0, std::chrono::seconds(10)));
+  expect_same_frames(fixture.pid(), 1);
+}
+
 TEST(Backends, SameFramesOnInlineChain) {
   auto fixture = FixtureProcess::start({fixture_path("inline_chain")});
   ASSERT_TRUE(wait_for_syscall(fixture.id("tid"), 0, std::chrono::seconds(10)));
@@ -96,7 +109,8 @@ TEST(Backends, SameFramesOnInlineChain) {
 // through rbp: it misses the caller of a frameless leaf (runtime.futex.abi0 ->
 // runtime.futexsleep) and cannot cross runtime.mcall's stack switch. What it does
 // show must still be right: the same frames as libdw, in order, none invented, and
-// a clean stop with the reason.
+// a clean stop with the reason. And it says how it found them: past the innermost,
+// by frame pointer (found_by), where libdw found them by CFI.
 TEST(Backends, LibunwindOnGoShowsASubsetOfLibdwsFramesAndStopsCleanly) {
 #ifndef UKSTACK_HAVE_GO_FIXTURE
   GTEST_SKIP() << "go was not found when configuring: no Go fixture";
@@ -113,12 +127,21 @@ TEST(Backends, LibunwindOnGoShowsASubsetOfLibdwsFramesAndStopsCleanly) {
     auto b = frame_keys(*theirs);
     ASSERT_FALSE(b.empty());
     EXPECT_LT(b.size(), 64u) << "no runaway unwind";
+    EXPECT_EQ(b[0].found_by, "context");
+    for (std::size_t i = 1; i < b.size(); ++i) {
+      EXPECT_EQ(b[i].found_by, "frame_pointer") << "#" << i << " " << b[i].function;
+    }
+    // The same frame, whatever each backend says of how it found it.
+    auto same_frame = [](const FrameKey& x, const FrameKey& y) {
+      return x.pc == y.pc && x.function == y.function && x.inlined == y.inlined;
+    };
     std::size_t next = 0;
     const FrameKey* previous = nullptr;
     for (const auto& key : b) {
-      if (previous != nullptr && key == *previous) continue;  // the repeat the unwind stopped at
+      if (previous != nullptr && same_frame(key, *previous))
+        continue;  // the repeat the unwind stopped at
       previous = &key;
-      while (next < a.size() && !(a[next] == key)) ++next;
+      while (next < a.size() && !same_frame(a[next], key)) ++next;
       EXPECT_LT(next, a.size()) << key.pc << " " << key.function << " is not among libdw's frames"
                                 << "\nlibdw:" << describe(a) << "\nlibunwind:" << describe(b);
       if (next < a.size()) ++next;

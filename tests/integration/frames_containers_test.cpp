@@ -62,6 +62,11 @@ void expect_symbolized_accept_server(const nlohmann::json& snapshot, int pid,
   }
   EXPECT_TRUE(saw_main);
   EXPECT_TRUE((*thread)["user"]["error"].is_null()) << (*thread)["user"]["error"];
+  // Every caller found by the binary's CFI: its unwind tables were read too (the
+  // fixture has no frame pointers, so a guess through rbp would not get here).
+  for (const auto& frame : (*thread)["user"]["frames"]) {
+    EXPECT_NE(frame["found_by"], "frame_pointer") << frame.dump();
+  }
 }
 
 TEST(Containers, BinaryInAPrivateMountNamespaceIsSymbolized) {
@@ -102,8 +107,12 @@ TEST(Containers, DeletedBinaryIsSymbolized) {
   fs::remove(copy);
   ASSERT_TRUE(wait_for_syscall(server.pid(), std::vector<long>{kAccept}, std::chrono::seconds(10)));
 
-  auto snapshot = capture_json({"--stop", "each", std::to_string(server.pid())});
-  expect_symbolized_accept_server(snapshot, server.pid(), copy.string());
+  for (const char* unwinder : {"libdw", "libunwind"}) {
+    SCOPED_TRACE(unwinder);
+    auto snapshot =
+        capture_json({"--stop", "each", "--unwinder", unwinder, std::to_string(server.pid())});
+    expect_symbolized_accept_server(snapshot, server.pid(), copy.string());
+  }
   expect_not_disturbed(server.pid());
 }
 

@@ -37,14 +37,16 @@ TEST(RenderJson, AddressesAreHexStrings) {
   EXPECT_EQ(t["kernel"]["frames"][0], json({{"function", "inet_csk_accept"},
                                             {"offset", "0x1f2"},
                                             {"size", "0x3b0"},
-                                            {"module", nullptr}}));
+                                            {"module", nullptr},
+                                            {"found_by", nullptr}}));
   EXPECT_EQ(t["user"]["frames"][0], json({{"pc", "0x7f3a12345b1b"},
                                           {"function", "accept"},
                                           {"offset", "0x1b"},
                                           {"module", "/usr/lib/x86_64-linux-gnu/libc.so.6"},
                                           {"file", nullptr},
                                           {"line", nullptr},
-                                          {"inlined", false}}));
+                                          {"inlined", false},
+                                          {"found_by", "context"}}));
   EXPECT_EQ(t["user"]["frames"][1]["inlined"], true);
   EXPECT_EQ(t["user"]["frames"][1]["line"], 24);
 }
@@ -67,6 +69,16 @@ TEST(RenderJson, KernelPcOnlyWhenKnown) {
   const json& module_frame = j["threads"][3]["kernel"]["frames"][0];
   EXPECT_EQ(module_frame["pc"], "0xffffffffc0a01234");
   EXPECT_EQ(module_frame["module"], "nfs");
+}
+
+TEST(RenderJson, FoundByOnUserFrames) {
+  const json j = snapshot_to_json(sample_snapshot());
+  const json& accept = j["threads"][0]["user"]["frames"];
+  EXPECT_EQ(accept[0]["found_by"], "context");
+  EXPECT_EQ(accept[1]["found_by"], "cfi");  // inlined: its physical frame's
+  EXPECT_EQ(accept[2]["found_by"], "cfi");
+  EXPECT_EQ(j["threads"][1]["user"]["frames"][1]["found_by"], "frame_pointer");
+  EXPECT_TRUE(j["threads"][2]["user"]["frames"][0]["found_by"].is_null());  // not known
 }
 
 TEST(RenderJson, PrettyWithTrailingNewlineInDesignOrder) {
@@ -93,6 +105,37 @@ TEST(RenderJson, RoundTripRendersTheSame) {
   EXPECT_EQ(snapshot_to_json(*loaded), snapshot_to_json(original));
   EXPECT_EQ(render_text(*loaded, {}), render_text(original, {}));
   EXPECT_EQ(render_text(*loaded, {.color = true}), render_text(original, {.color = true}));
+}
+
+TEST(SnapshotFromJson, ReadsFoundByAndSnapshotsWithoutIt) {
+  json j = snapshot_to_json(sample_snapshot());
+  Result<Snapshot> r = snapshot_from_json(j);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->threads[0].user.frames[0].found_by, FoundBy::Context);
+  EXPECT_EQ(r->threads[0].user.frames[2].found_by, FoundBy::Cfi);
+  EXPECT_EQ(r->threads[1].user.frames[1].found_by, FoundBy::FramePointer);
+  EXPECT_EQ(r->threads[2].user.frames[0].found_by, std::nullopt);
+  EXPECT_EQ(r->threads[0].kernel.frames[0].found_by, std::nullopt);
+
+  // A snapshot written before the field existed: every frame without it.
+  for (json& thread : j["threads"]) {
+    for (const char* half : {"kernel", "user"}) {
+      for (json& frame : thread[half]["frames"]) frame.erase("found_by");
+    }
+  }
+  EXPECT_EQ(validate_against_schema(j.dump()), "");
+  r = snapshot_from_json(j);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->threads[0].user.frames[0].found_by, std::nullopt);
+  EXPECT_EQ(r->threads[1].user.frames[1].found_by, std::nullopt);
+
+  j = snapshot_to_json(sample_snapshot());
+  j["threads"][0]["user"]["frames"][0]["found_by"] = "guess";
+  r = snapshot_from_json(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "not a ukstack snapshot: threads[0].user.frames[0].found_by: expected \"context\", "
+            "\"cfi\" or \"frame_pointer\"");
 }
 
 TEST(SnapshotFromJson, RejectsOtherSchemas) {
@@ -157,6 +200,9 @@ TEST(Schema, BrokenDocumentsAreRejected) {
       {"address as a number", json::json_pointer("/threads/0/user/frames/0/pc"), 139887},
       {"upper-case hex", json::json_pointer("/threads/0/kernel/frames/0/offset"), "0x1F2"},
       {"unknown method", json::json_pointer("/threads/0/user/method"), "gdb"},
+      {"unknown found_by", json::json_pointer("/threads/0/user/frames/0/found_by"), "scan"},
+      {"found_by on a kernel frame", json::json_pointer("/threads/0/kernel/frames/0/found_by"),
+       "cfi"},
       {"unknown source", json::json_pointer("/source"), "remote"},
       {"extra field", json::json_pointer("/threads/0/colour"), "red"},
       {"wrong schema", json::json_pointer("/schema"), "ukstack.snapshot/2"},

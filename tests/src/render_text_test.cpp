@@ -45,6 +45,22 @@ TEST(RenderText, ThreadBlockedInAccept) {
   EXPECT_TRUE(contains(text, expected)) << text;
 }
 
+// Only frames found through the rbp chain are marked (the thread above, whose
+// frames carry context and cfi, shows no mark).
+TEST(RenderText, FramesFoundByFramePointerAreMarked) {
+  const std::string text = render_text(sample_snapshot(), {});
+  EXPECT_TRUE(contains(text,
+                       "    #0  spin+0x8 (/build/fixtures/accept_server)\n"
+                       "    #1  ?? 0x7f3a00001000 [frame pointer]\n"))
+      << text;
+  std::size_t marks = 0;
+  for (std::size_t at = text.find("[frame pointer]"); at != std::string::npos;
+       at = text.find("[frame pointer]", at + 1)) {
+    ++marks;
+  }
+  EXPECT_EQ(marks, 1u) << text;
+}
+
 TEST(RenderText, ArgumentsShownUpToTheLastFdOrThree) {
   Snapshot s = sample_snapshot();
   const std::string text = render_text(s, {});
@@ -82,7 +98,7 @@ TEST(RenderText, RunningThread) {
                        "  ── user/kernel boundary ──\n"
                        "  user (libdw):\n"
                        "    #0  spin+0x8 (/build/fixtures/accept_server)\n"
-                       "    #1  ?? 0x7f3a00001000\n"
+                       "    #1  ?? 0x7f3a00001000 [frame pointer]\n"
                        "    (unwinding stopped: no CFI for 0x7f3a00001000)\n"))
       << text;
 }

@@ -55,6 +55,7 @@ Snapshot sample_snapshot() {
       user_frame(0x55d0c0de1189, "server_accept_and_close", 0x2d, "/build/fixtures/accept_server");
   server.file = "accept_server.c";
   server.line = 31;
+  server.found_by = FoundBy::Cfi;
   Frame inlined = server;
   inlined.function = "accept_one";
   inlined.offset = 0;  // an inlined call shares its caller's pc: no offset of its own
@@ -63,9 +64,11 @@ Snapshot sample_snapshot() {
   Frame main_frame = user_frame(0x55d0c0de11c0, "main", 0x1e, "/build/fixtures/accept_server");
   main_frame.file = "accept_server.c";
   main_frame.line = 45;
-  accept.user.frames = {
-      user_frame(0x7f3a12345b1b, "accept", 0x1b, "/usr/lib/x86_64-linux-gnu/libc.so.6"), inlined,
-      server, main_frame};
+  main_frame.found_by = FoundBy::Cfi;
+  Frame accept_frame =
+      user_frame(0x7f3a12345b1b, "accept", 0x1b, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+  accept_frame.found_by = FoundBy::Context;
+  accept.user.frames = {accept_frame, inlined, server, main_frame};
 
   Thread running;
   running.tid = 4243;
@@ -73,10 +76,13 @@ Snapshot sample_snapshot() {
   running.state = "R";
   running.kernel.method = "procfs";
   running.user.method = "libdw";
+  // spin has no CFI: its caller, in anonymous memory, was found through rbp.
+  Frame spin = user_frame(0x55d0c0de1300, "spin", 0x8, "/build/fixtures/accept_server");
+  spin.found_by = FoundBy::Context;
   Frame unknown;
   unknown.pc = 0x7f3a00001000;
-  running.user.frames = {user_frame(0x55d0c0de1300, "spin", 0x8, "/build/fixtures/accept_server"),
-                         unknown};
+  unknown.found_by = FoundBy::FramePointer;
+  running.user.frames = {spin, unknown};
   running.user.error = "unwinding stopped: no CFI for 0x7f3a00001000";
 
   Thread no_root;
