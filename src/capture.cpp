@@ -260,6 +260,7 @@ Result<Snapshot> LiveCapture::run() {
                             "need CAP_SYS_ADMIN)"};
   }
 
+  snapshot.threads.reserve(raws.size());
   for (auto& raw : raws) snapshot.threads.push_back(build_thread(raw));
   for (std::size_t i = 0; i < raws.size(); ++i) recheck_kernel_half(raws[i], snapshot.threads[i]);
   if (!foreign_tracer_.empty()) {
@@ -608,6 +609,7 @@ Thread LiveCapture::build_thread(RawThread& raw) {
       thread.kernel.error = kernel_stack_error(raw.kernel_before.error());
     }
   } else if (auto frames = procfs::parse_kernel_stack(*raw.kernel_before)) {
+    thread.kernel.frames.reserve(frames->size());
     for (const auto& kf : *frames) {
       Frame frame;
       frame.function = kf.function;
@@ -645,13 +647,18 @@ Thread LiveCapture::build_thread(RawThread& raw) {
   }
   if (raw.unwound) {
     thread.user.method = raw.unwound_without_stop ? "nostop" : std::string(unwinder_->method());
+    thread.user.frames.reserve(raw.unwound->frames.size());
     for (auto& uf : raw.unwound->frames) thread.user.frames.push_back(to_frame(std::move(uf)));
-    thread.user.error = raw.unwound->error;
+    thread.user.error = std::move(raw.unwound->error);
     if (!raw.unwound->complete && !thread.user.error) {
       thread.user.error =
           "unwound without stopping and cut short: a caller's frame needs a register only a "
           "stopped thread shows (frame pointer); --stop each gives the whole stack";
     }
+    // Freed now, not at the end of the capture: with thousands of threads the raw
+    // stacks and copies would otherwise double the peak memory.
+    raw.unwound.reset();
+    raw.sample.reset();
   }
   return thread;
 }
