@@ -106,7 +106,8 @@ class LiveCapture {
   bool read_before_stop(RawThread& raw);
   void capture_one(RawThread& raw);
   void capture_all_stopped(std::vector<RawThread>& raws, std::set<int>& seen);
-  void sample_stopped(RawThread& raw, SeizedThread& seized);
+  void sample_stopped(RawThread& raw, SeizedThread& seized, unwind::ByteBuffer buffer = {});
+  unwind::ByteBuffer take_stack_buffer();
   void use_no_stop(RawThread& raw, const std::string& why);
   bool try_verified_no_stop(RawThread& raw);
   void stop_one(RawThread& raw);
@@ -131,6 +132,7 @@ class LiveCapture {
   Error last_seize_error_;
   Clock::time_point run_deadline_;
   std::map<int, FdDescription> fd_cache_;
+  unwind::ByteBuffer stack_buffer_;  // one stack copy's room, reused thread after thread
 };
 
 Status LiveCapture::check_target() {
@@ -432,20 +434,31 @@ void LiveCapture::gave_up_waiting(RawThread& raw) {
   }
 }
 
+// A buffer for one stack copy with its pages already touched: page faults in our
+// own memory would otherwise lengthen the target's stop.
+unwind::ByteBuffer LiveCapture::take_stack_buffer() {
+  if (stack_buffer_.capacity() < options_.stack_copy_bytes) {
+    stack_buffer_.assign(options_.stack_copy_bytes, std::byte{0});
+  }
+  return std::move(stack_buffer_);
+}
+
 void LiveCapture::stop_one(RawThread& raw) {
+  auto buffer = take_stack_buffer();
   auto seized = seize_and_interrupt(raw);
   if (!seized) return;
   auto stop = seized->wait_for_stop(Clock::now() + options_.timeout);
   if (stop == SeizedThread::Stop::Exited) {
     raw.exited = true;
   } else if (stop == SeizedThread::Stop::Stopped) {
-    sample_stopped(raw, *seized);
+    sample_stopped(raw, *seized, std::move(buffer));
   }
   seized->detach();  // at once: the unwind runs on the copy
-  // Nothing is stopped now: unwind at once and let the copy go, so memory does
-  // not grow with the number of threads.
+  // Nothing is stopped now: unwind at once and hand the copy's buffer on to the
+  // next thread, so memory does not grow with the number of threads.
   if (raw.sample && unwinder_) {
     raw.unwound = unwinder_->unwind(*raw.sample);
+    stack_buffer_ = std::move(raw.sample->stack.bytes);
     raw.sample.reset();
   }
   if (stop == SeizedThread::Stop::TimedOut) gave_up_waiting(raw);
@@ -453,7 +466,7 @@ void LiveCapture::stop_one(RawThread& raw) {
 
 // While the thread is stopped: its registers and one copy of its live stack. Nothing
 // else (no file access, no symbol lookup) happens during a stop.
-void LiveCapture::sample_stopped(RawThread& raw, SeizedThread& seized) {
+void LiveCapture::sample_stopped(RawThread& raw, SeizedThread& seized, unwind::ByteBuffer buffer) {
   auto regs = seized.registers();
   if (!regs) {
     raw.user_error = regs.error().message;
@@ -462,7 +475,8 @@ void LiveCapture::sample_stopped(RawThread& raw, SeizedThread& seized) {
   unwind::ThreadSample sample;
   sample.tid = raw.tid;
   sample.registers = unwind::registers_from_ptrace(*regs);
-  if (auto copy = unwind::copy_stack(memory_, sample.registers.sp(), options_.stack_copy_bytes)) {
+  if (auto copy = unwind::copy_stack(memory_, sample.registers.sp(), options_.stack_copy_bytes,
+                                     std::move(buffer))) {
     sample.stack = std::move(*copy);
   }
   raw.sample = std::move(sample);
@@ -480,6 +494,7 @@ void LiveCapture::sample_stopped(RawThread& raw, SeizedThread& seized) {
 // list until no new thread appears), then sampled, then all detached.
 void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int>& seen) {
   std::vector<std::optional<SeizedThread>> seized;
+  std::vector<unwind::ByteBuffer> buffers;  // each thread's stack copy, touched before the stop
   for (int pass = 0; pass < kMaxRescans && Clock::now() < run_deadline_; ++pass) {
     auto fresh = new_threads(seen);
     if (!fresh || fresh->empty()) break;
@@ -492,6 +507,8 @@ void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int
       raw.tid = tid;
       seized.emplace_back();
       stoppable.push_back(read_before_stop(raw));
+      buffers.emplace_back();
+      if (stoppable.back()) buffers.back() = take_stack_buffer();
     }
     for (std::size_t i = first; i < raws.size(); ++i) {
       if (!stoppable[i - first]) continue;
@@ -513,7 +530,7 @@ void LiveCapture::capture_all_stopped(std::vector<RawThread>& raws, std::set<int
   }
   // Every thread that could be is stopped now: sample them, then let all go.
   for (std::size_t i = 0; i < raws.size(); ++i) {
-    if (seized[i]) sample_stopped(raws[i], *seized[i]);
+    if (seized[i]) sample_stopped(raws[i], *seized[i], std::move(buffers[i]));
   }
   for (auto& thread : seized) {
     if (thread) thread->detach();

@@ -27,7 +27,8 @@ Result<std::size_t> RemoteMemory::read(RemoteAddr addr, std::span<std::byte> out
     std::size_t left = out.size() - total;
     while (left > 0 && count < kMaxIovecs) {
       std::uint64_t page_end = (cursor / kPageSize + 1) * kPageSize;
-      std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(page_end - cursor, left));
+      std::size_t chunk =
+          static_cast<std::size_t>(std::min<std::uint64_t>(page_end - cursor, left));
       remote[count++] = iovec{reinterpret_cast<void*>(cursor), chunk};
       cursor += chunk;
       left -= chunk;
@@ -49,9 +50,11 @@ bool StackCopy::read_word(RemoteAddr addr, std::uint64_t& word) const {
   return true;
 }
 
-Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes) {
+Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes,
+                             ByteBuffer buffer) {
   StackCopy copy;
   copy.base = sp;
+  copy.bytes = std::move(buffer);
   copy.bytes.resize(max_bytes);  // not zeroed (ByteBuffer): the read fills what is used
   auto got = memory.read(sp, std::span<std::byte>(copy.bytes.data(), copy.bytes.size()));
   if (!got) return got.error();

@@ -62,7 +62,9 @@ struct StackCopy {
   bool read_word(RemoteAddr addr, std::uint64_t& word) const;
 };
 
-// Copies [sp, sp + max_bytes), or less where the stack's mapping ends first.
-Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes);
+// Copies [sp, sp + max_bytes), or less where the stack's mapping ends first, into
+// `buffer` (reused when it has the capacity: no allocation while a thread is stopped).
+Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes,
+                             ByteBuffer buffer = {});
 
 }  // namespace ukstack::unwind
