@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -93,6 +93,7 @@ class StallingServer {
   StallingServer(const StallingServer&) = delete;
   StallingServer& operator=(const StallingServer&) = delete;
 
+  int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::vector<Connection> connections() const {
     std::lock_guard lock(mutex_);
@@ -271,6 +272,30 @@ class StallingDebuginfod : public ::testing::Test {
   std::string id_;
   TempDir cache_;
 };
+
+// The check the tests below rely on can fail: a connection made while the target
+// is stopped is reported.
+TEST_F(StallingDebuginfod, TheServerSeesAStoppedTarget) {
+  StallingServer server(fixture_->pid(), StallingServer::Mode::Silent);
+  ASSERT_EQ(kill(fixture_->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(wait_for_state(fixture_->pid(), "T", std::chrono::seconds(10)));
+  UniqueFd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+  ASSERT_EQ(connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  // Condition poll until the server has recorded the connection.
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (server.connections().empty() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  (void)kill(fixture_->pid(), SIGCONT);
+  auto connections = server.connections();
+  ASSERT_EQ(connections.size(), 1u);
+  EXPECT_TRUE(connections[0].during_request);
+  EXPECT_NE(connections[0].stopped.find(std::to_string(fixture_->pid())), std::string::npos);
+}
 
 TEST_F(StallingDebuginfod, ASilentServerCostsNoMoreThanTheBudget) {
   StallingServer server(fixture_->pid(), StallingServer::Mode::Silent);
