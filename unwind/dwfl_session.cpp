@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "unwind/debuginfo_cache.h"
@@ -101,6 +102,57 @@ void DwflSession::bound_debuginfod([[maybe_unused]] std::chrono::milliseconds bu
 #endif
 }
 
+namespace {
+
+// Hides DEBUGINFOD_URLS for the life of the object: libdebuginfod reads it at every
+// query and, without it, returns at once without touching the network or its cache.
+// Its own client has no other switch. ukstack runs one thread, so nothing else
+// reads the environment meanwhile.
+class DebuginfodUrlsHidden {
+ public:
+  DebuginfodUrlsHidden() {
+    if (const char* urls = std::getenv(kName); urls != nullptr) {
+      saved_ = urls;
+      hidden_ = ::unsetenv(kName) == 0;
+    }
+  }
+  ~DebuginfodUrlsHidden() {
+    if (hidden_) (void)::setenv(kName, saved_.c_str(), 1);
+  }
+  DebuginfodUrlsHidden(const DebuginfodUrlsHidden&) = delete;
+  DebuginfodUrlsHidden& operator=(const DebuginfodUrlsHidden&) = delete;
+
+ private:
+  static constexpr const char* kName = "DEBUGINFOD_URLS";
+  std::string saved_;
+  bool hidden_ = false;
+};
+
+}  // namespace
+
+bool DwflSession::debuginfod_allowed() const {
+#ifdef UKSTACK_HAVE_DEBUGINFOD
+  if (debuginfod_budget_.count() <= 0) return false;
+  return !debuginfod_started_ || std::chrono::steady_clock::now() <= debuginfod_deadline_;
+#else
+  return false;  // no progress callback: libdebuginfod's own 90 s would apply
+#endif
+}
+
+int DwflSession::find_process_debuginfo(Dwfl_Module* module, void** userdata, const char* name,
+                                        Dwarf_Addr base, const char* file_name,
+                                        const char* debuglink_file, GElf_Word debuglink_crc,
+                                        char** debuginfo_file_name) {
+  auto* session = static_cast<DwflSession*>(*userdata);
+  // The progress callback abandons a transfer only once it has begun (a connection
+  // made, a request sent, up to a second of waiting): past the budget, or with none,
+  // the request must not start at all.
+  std::optional<DebuginfodUrlsHidden> hidden;
+  if (session == nullptr || !session->debuginfod_allowed()) hidden.emplace();
+  return find_debuginfo_with_cache(module, userdata, name, base, file_name, debuglink_file,
+                                   debuglink_crc, debuginfo_file_name);
+}
+
 int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client, long, long) {
 #ifdef UKSTACK_HAVE_DEBUGINFOD
   auto* session = static_cast<DwflSession*>(DebuginfodFunctions::loaded().get_user_data(client));
@@ -122,7 +174,7 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = &DwflSession::find_process_elf;
-  callbacks.find_debuginfo = find_debuginfo_with_cache;  // unwind/debuginfo_cache.h
+  callbacks.find_debuginfo = &DwflSession::find_process_debuginfo;
   if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
   session->module_files_ = std::make_unique<ModuleFiles>(pid);
   session->bound_debuginfod(debuginfod_budget);

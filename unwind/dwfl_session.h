@@ -20,7 +20,8 @@ class DwflSession {
   // When DEBUGINFOD_URLS is set, libdw asks those servers for debug info it cannot
   // find locally, lazily (at the first symbol or CFI lookup in a module: after the
   // threads are detached). All those requests together get `debuginfod_budget`,
-  // counted from the first; past it every transfer is abandoned.
+  // counted from the first; past it every transfer is abandoned and no new one is
+  // started. A budget of 0 makes no request at all.
   static Result<std::unique_ptr<DwflSession>> open_process(
       int pid, const std::vector<std::string>& debug_dirs,
       std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10));
@@ -47,6 +48,14 @@ class DwflSession {
   // points at its session.
   static int find_process_elf(Dwfl_Module* module, void** userdata, const char* name,
                               Dwarf_Addr base, char** file_name, Elf** elf);
+  // libdw's debug-info search (with ukstack's cache), with DEBUGINFOD_URLS hidden
+  // from libdebuginfod once the budget is spent.
+  static int find_process_debuginfo(Dwfl_Module* module, void** userdata, const char* name,
+                                    Dwarf_Addr base, const char* file_name,
+                                    const char* debuglink_file, GElf_Word debuglink_crc,
+                                    char** debuginfo_file_name);
+  // False once a request could only exceed the budget (or none can be bounded).
+  bool debuginfod_allowed() const;
   static int set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* session);
 
   std::unique_ptr<ModuleFiles> module_files_;
