@@ -535,6 +535,8 @@ SyscallInfo LiveCapture::decode_syscall(const procfs::SyscallState& state) {
   return info;
 }
 
+}  // namespace
+
 Frame to_frame(unwind::UnwoundFrame&& uf) {
   Frame frame;
   frame.pc = uf.pc.value();
@@ -546,6 +548,8 @@ Frame to_frame(unwind::UnwoundFrame&& uf) {
   frame.inlined = uf.inlined;
   return frame;
 }
+
+namespace {
 
 Thread LiveCapture::build_thread(RawThread& raw) {
   Thread thread;

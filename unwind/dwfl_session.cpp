@@ -6,12 +6,14 @@
 #include <elfutils/debuginfod.h>
 #endif
 
+#include <dwarf.h>
+#include <fcntl.h>
+#include <gelf.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
-
-#include <dwarf.h>
 
 #include "unwind/debuginfo_cache.h"
 
@@ -32,8 +34,8 @@ Status DwflSession::begin(const std::vector<std::string>& debug_dirs, Dwfl_Callb
   return {};
 }
 
-Result<std::unique_ptr<DwflSession>> DwflSession::open_file(const std::string& path,
-                                                            const std::vector<std::string>& debug_dirs) {
+Result<std::unique_ptr<DwflSession>> DwflSession::open_file(
+    const std::string& path, const std::vector<std::string>& debug_dirs) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = dwfl_build_id_find_elf;
@@ -46,6 +48,86 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_file(const std::string& p
   }
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
     return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+  }
+  return session;
+}
+
+namespace {
+
+// What kind of ELF file a wrong --core or --exe is, for the error message.
+std::string elf_type_name(GElf_Half type) {
+  switch (type) {
+    case ET_EXEC:
+      return "an executable";
+    case ET_DYN:
+      return "a shared object or position-independent executable";
+    case ET_REL:
+      return "an object file";
+    case ET_CORE:
+      return "a core file";
+    default:
+      return "an ELF file of type " + std::to_string(type);
+  }
+}
+
+using ElfHandle = std::unique_ptr<Elf, decltype(&elf_end)>;
+
+// The file as an ELF handle, or an error naming what it is instead.
+Result<ElfHandle> open_elf(const std::string& path, const std::string& role, UniqueFd& fd) {
+  fd = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Error::from_errno(errno, "cannot open " + role + " " + path);
+  elf_version(EV_CURRENT);
+  ElfHandle elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr), &elf_end);
+  GElf_Ehdr ehdr;
+  if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF ||
+      gelf_getehdr(elf.get(), &ehdr) == nullptr) {
+    return Error{0, role + " " + path + " is not an ELF file"};
+  }
+  return elf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
+    const std::string& core_path, const std::string& exe_path,
+    const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget) {
+  std::unique_ptr<DwflSession> session(new DwflSession());
+  GElf_Ehdr ehdr;
+  if (!exe_path.empty()) {
+    // libdw would silently do without an executable it cannot use: say so instead.
+    UniqueFd exe_fd;
+    auto exe = open_elf(exe_path, "executable", exe_fd);
+    if (!exe) return exe.error();
+    gelf_getehdr(exe->get(), &ehdr);
+    if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) {
+      return Error{0, "executable " + exe_path + " is " + elf_type_name(ehdr.e_type) +
+                          ", not an executable"};
+    }
+  }
+  auto core = open_elf(core_path, "core file", session->core_fd_);
+  if (!core) return core.error();
+  session->core_elf_ = std::move(*core);
+  gelf_getehdr(session->core_elf_.get(), &ehdr);
+  if (ehdr.e_type != ET_CORE) {
+    return Error{0, core_path + " is not a core file: it is " + elf_type_name(ehdr.e_type)};
+  }
+
+  Dwfl_Callbacks callbacks{};
+  callbacks.find_elf = dwfl_build_id_find_elf;
+  callbacks.find_debuginfo = find_debuginfo_with_cache;  // unwind/debuginfo_cache.h
+  callbacks.section_address = dwfl_offline_section_address;
+  if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  session->bound_debuginfod(debuginfod_budget);
+  dwfl_report_begin(session->dwfl_);
+  if (dwfl_core_file_report(session->dwfl_, session->core_elf_.get(),
+                            exe_path.empty() ? nullptr : exe_path.c_str()) < 0) {
+    return Error{0, "cannot read the modules of core file " + core_path + ": " + dwfl_errmsg(-1)};
+  }
+  if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+  }
+  if (dwfl_core_file_attach(session->dwfl_, session->core_elf_.get()) < 0) {
+    return Error{0, "cannot read the threads of core file " + core_path + ": " + dwfl_errmsg(-1)};
   }
   return session;
 }
@@ -79,7 +161,8 @@ int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client,
 }
 
 Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
-    int pid, const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget) {
+    int pid, const std::vector<std::string>& debug_dirs,
+    std::chrono::milliseconds debuginfod_budget) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = &DwflSession::find_process_elf;
@@ -91,8 +174,8 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   int result = dwfl_linux_proc_report(session->dwfl_, pid);
   // libdw's convention: < 0 is a libdw error, > 0 an errno.
   if (result < 0) {
-    return Error{0, "cannot list the modules of process " + std::to_string(pid) + ": " +
-                        dwfl_errmsg(-1)};
+    return Error{
+        0, "cannot list the modules of process " + std::to_string(pid) + ": " + dwfl_errmsg(-1)};
   }
   if (result > 0) {
     return Error::from_errno(result, "cannot read /proc/" + std::to_string(pid) + "/maps");
@@ -104,7 +187,8 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   return session;
 }
 
-int DwflSession::set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* session) {
+int DwflSession::set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr,
+                                    void* session) {
   *userdata = session;
   return DWARF_CB_OK;
 }
@@ -112,7 +196,8 @@ int DwflSession::set_module_session(Dwfl_Module*, void** userdata, const char*, 
 int DwflSession::find_process_elf(Dwfl_Module* module, void** userdata, const char* name,
                                   Dwarf_Addr base, char** file_name, Elf** elf) {
   auto* session = static_cast<DwflSession*>(*userdata);
-  if (session == nullptr || session->module_files_ == nullptr || name == nullptr || name[0] != '/') {
+  if (session == nullptr || session->module_files_ == nullptr || name == nullptr ||
+      name[0] != '/') {
     // [vdso] and other in-memory images: libdw reads them from the process.
     return dwfl_linux_proc_find_elf(module, userdata, name, base, file_name, elf);
   }

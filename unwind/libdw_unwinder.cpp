@@ -5,13 +5,12 @@
 #include <elfutils/libdwfl.h>
 
 #include <cstdlib>
-#include <set>
-#include <string_view>
 #include <memory>
-
 #include <string>
+#include <string_view>
 
 #include "unwind/dwfl_session.h"
+#include "unwind/frame_collector.h"
 #include "unwind/sample_memory.h"
 #include "unwind/symbolizer.h"
 #include "unwind/unwinder.h"
@@ -40,17 +39,8 @@ class LibdwUnwinder final : public Unwinder {
   static bool get_thread(Dwfl*, pid_t tid, void* self, void** thread_arg);
   static bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* self);
   static bool set_initial_registers(Dwfl_Thread* thread, void* self);
-  static int on_frame(Dwfl_Frame* state, void* collector);
 
  private:
-  struct Collector {
-    std::vector<std::pair<Dwarf_Addr, bool>> pcs;
-    std::size_t max_frames = 0;
-    bool truncated = false;
-    bool reached_stack_top = false;  // a function that never has a caller (Go's)
-    Symbolizer* symbolizer = nullptr;
-  };
-
   std::unique_ptr<DwflSession> session_;
   Symbolizer symbolizer_;
   SampleMemory memory_;
@@ -109,7 +99,8 @@ bool LibdwUnwinder::set_initial_registers(Dwfl_Thread* thread, void* self) {
   // frame whose CFA needs one ends the unwind.
   for (int regno = 0; regno < kDwarfRip; ++regno) {
     if (!registers.known.test(static_cast<std::size_t>(regno))) continue;
-    if (!dwfl_thread_state_registers(thread, regno, 1, &registers.values[static_cast<std::size_t>(regno)])) {
+    if (!dwfl_thread_state_registers(thread, regno, 1,
+                                     &registers.values[static_cast<std::size_t>(regno)])) {
       return false;
     }
   }
@@ -117,59 +108,24 @@ bool LibdwUnwinder::set_initial_registers(Dwfl_Thread* thread, void* self) {
   return true;
 }
 
-// The Go runtime's functions that begin a stack or switch to another one: Go's own
-// traceback stops at them, and what CFI finds past them is not a caller.
-// (The Symbolizer has already dropped Go's ".abi0" from the names.)
-bool is_stack_top(const std::string& function) {
-  static const std::set<std::string, std::less<>> kGoStackTops = {
-      "runtime.goexit", "runtime.mstart", "runtime.rt0_go", "runtime.mcall", "runtime.morestack"};
-  return kGoStackTops.contains(function);
-}
-
-int LibdwUnwinder::on_frame(Dwfl_Frame* state, void* arg) {
-  auto* collector = static_cast<Collector*>(arg);
-  Dwarf_Addr pc = 0;
-  bool is_activation = false;
-  if (!dwfl_frame_pc(state, &pc, &is_activation)) return -1;
-  collector->pcs.emplace_back(pc, is_activation);
-  if (is_stack_top(collector->symbolizer->lookup(pc, is_activation).function)) {
-    collector->reached_stack_top = true;
-    return DWARF_CB_ABORT;
-  }
-  if (collector->pcs.size() >= collector->max_frames) {
-    collector->truncated = true;
-    return DWARF_CB_ABORT;
-  }
-  return DWARF_CB_OK;
-}
-
 UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
   current_ = &sample;
   next_thread_given_ = false;
   memory_.begin(&sample.stack);
 
-  Collector collector;
-  collector.max_frames = options_.max_frames;
-  collector.symbolizer = &symbolizer_;
-  int result = dwfl_getthread_frames(session_->get(), sample.tid, &on_frame, &collector);
+  FrameCollector collector(symbolizer_, options_.max_frames);
+  int result =
+      dwfl_getthread_frames(session_->get(), sample.tid, &FrameCollector::on_frame, &collector);
   // Kept before symbolizing: later libdw calls overwrite the error state.
-  std::string unwind_error = result == -1 ? dwfl_errmsg(-1) : "";
+  std::optional<std::string> unwind_error;
+  if (result == -1) unwind_error = dwfl_errmsg(-1);
   current_ = nullptr;
   memory_.end();
 
-  UnwoundStack stack;
-  for (const auto& [pc, is_activation] : collector.pcs) {
-    append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames);
-  }
-  if (collector.truncated) {
-    stack.error = "stack deeper than " + std::to_string(options_.max_frames) + " frames; cut there";
-  } else if (collector.reached_stack_top) {
-    stack.complete = true;
-  } else if (result == -1) {
-    // A short stack, not a failure: the frames found so far are kept.
-    stack.error = "unwind stopped: " + unwind_error;
-  } else if (!sample.registers.complete() && !collector.pcs.empty()) {
-    const auto& [pc, is_activation] = collector.pcs.back();
+  UnwoundStack stack = collector.stack(unwind_error);
+  if (!stack.error && !collector.reached_stack_top() && !sample.registers.complete() &&
+      !collector.pcs().empty()) {
+    const auto& [pc, is_activation] = collector.pcs().back();
     stack.complete = ends_at_outermost(is_activation ? pc : pc - 1);
   }
   return stack;
