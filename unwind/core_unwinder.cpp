@@ -47,7 +47,7 @@ Status check_executable(Dwfl_Module* main, const std::string& exe_path,
                         const std::string& core_path) {
   Dwarf_Addr bias = 0;
   bool loaded = dwfl_module_getelf(main, &bias) != nullptr;
-  std::string why = loaded ? "" : dwfl_errmsg(-1);
+  std::string why = loaded ? "" : libdw_error();
   const char* main_file = nullptr;
   dwfl_module_info(main, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, nullptr);
   if (loaded && main_file != nullptr && same_file(main_file, exe_path)) return {};
@@ -95,7 +95,7 @@ int walk_thread(Dwfl_Thread* thread, void* arg) {
   int result = dwfl_thread_getframes(thread, &FrameCollector::on_frame, &collector);
   std::optional<std::string> error;
   if (result == -1) {
-    std::string message = dwfl_errmsg(-1);  // before any other libdw call
+    std::string message = libdw_error();  // before any other libdw call
     error = unwind_error(walk->dwfl, collector, std::move(message));
   }
   out.stack = collector.stack(error);
@@ -137,7 +137,7 @@ Result<CoreDump> unwind_core(const std::string& core_path, const std::string& ex
   Symbolizer symbolizer(dwfl, options.inlines);
   ThreadWalk walk{dwfl, &symbolizer, &options, &tids, &dump.notes, &dump.threads};
   if (dwfl_getthreads(dwfl, &walk_thread, &walk) == -1 && dump.threads.empty() && tids.empty()) {
-    return Error{0, "cannot read the threads of core file " + core_path + ": " + dwfl_errmsg(-1)};
+    return Error{0, "cannot read the threads of core file " + core_path + ": " + libdw_error()};
   }
   return dump;
 }

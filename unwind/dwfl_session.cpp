@@ -19,6 +19,11 @@
 
 namespace ukstack::unwind {
 
+std::string libdw_error() {
+  const char* message = dwfl_errmsg(-1);
+  return message != nullptr ? message : "libdw gave no reason";
+}
+
 Status DwflSession::begin(const std::vector<std::string>& debug_dirs, Dwfl_Callbacks callbacks) {
   // libdw's syntax: "+" = also look beside the file and in .debug, then each
   // directory, separated by ':'. /usr/lib/debug covers .build-id and debuglink.
@@ -30,7 +35,7 @@ Status DwflSession::begin(const std::vector<std::string>& debug_dirs, Dwfl_Callb
   callbacks_ = callbacks;
   callbacks_.debuginfo_path = &debuginfo_path_ptr_;
   dwfl_ = dwfl_begin(&callbacks_);
-  if (dwfl_ == nullptr) return Error{0, std::string("libdw: cannot start: ") + dwfl_errmsg(-1)};
+  if (dwfl_ == nullptr) return Error{0, std::string("libdw: cannot start: ") + libdw_error()};
   return {};
 }
 
@@ -44,10 +49,10 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_file(
   if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
   dwfl_report_begin(session->dwfl_);
   if (dwfl_report_offline(session->dwfl_, path.c_str(), path.c_str(), -1) == nullptr) {
-    return Error{0, "cannot read " + path + ": " + dwfl_errmsg(-1)};
+    return Error{0, "cannot read " + path + ": " + libdw_error()};
   }
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
-    return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
   }
   return session;
 }
@@ -121,13 +126,13 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
   dwfl_report_begin(session->dwfl_);
   if (dwfl_core_file_report(session->dwfl_, session->core_elf_.get(),
                             exe_path.empty() ? nullptr : exe_path.c_str()) < 0) {
-    return Error{0, "cannot read the modules of core file " + core_path + ": " + dwfl_errmsg(-1)};
+    return Error{0, "cannot read the modules of core file " + core_path + ": " + libdw_error()};
   }
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
-    return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
   }
   if (dwfl_core_file_attach(session->dwfl_, session->core_elf_.get()) < 0) {
-    return Error{0, "cannot read the threads of core file " + core_path + ": " + dwfl_errmsg(-1)};
+    return Error{0, "cannot read the threads of core file " + core_path + ": " + libdw_error()};
   }
   return session;
 }
@@ -175,13 +180,13 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   // libdw's convention: < 0 is a libdw error, > 0 an errno.
   if (result < 0) {
     return Error{
-        0, "cannot list the modules of process " + std::to_string(pid) + ": " + dwfl_errmsg(-1)};
+        0, "cannot list the modules of process " + std::to_string(pid) + ": " + libdw_error()};
   }
   if (result > 0) {
     return Error::from_errno(result, "cannot read /proc/" + std::to_string(pid) + "/maps");
   }
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
-    return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
   }
   dwfl_getmodules(session->dwfl_, &DwflSession::set_module_session, session.get(), 0);
   return session;

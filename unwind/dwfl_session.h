@@ -16,6 +16,10 @@
 
 namespace ukstack::unwind {
 
+// libdw's message for its last error (dwfl_errmsg(-1)), never null: some calls fail
+// without setting one.
+std::string libdw_error();
+
 class DwflSession {
  public:
   // When DEBUGINFOD_URLS is set, libdw asks those servers for debug info it cannot

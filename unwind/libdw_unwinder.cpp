@@ -63,7 +63,7 @@ const Dwfl_Thread_Callbacks kThreadCallbacks = {
 Status LibdwUnwinder::attach(int pid) {
   // No Elf given: libdw takes the architecture from the reported modules.
   if (!dwfl_attach_state(session_->get(), nullptr, pid, &kThreadCallbacks, this)) {
-    return Error{0, std::string("libdw cannot unwind this process: ") + dwfl_errmsg(-1)};
+    return Error{0, std::string("libdw cannot unwind this process: ") + libdw_error()};
   }
   return {};
 }
@@ -118,7 +118,7 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
       dwfl_getthread_frames(session_->get(), sample.tid, &FrameCollector::on_frame, &collector);
   // Kept before symbolizing: later libdw calls overwrite the error state.
   std::optional<std::string> unwind_error;
-  if (result == -1) unwind_error = dwfl_errmsg(-1);
+  if (result == -1) unwind_error = libdw_error();
   current_ = nullptr;
   memory_.end();
 
