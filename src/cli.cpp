@@ -26,7 +26,8 @@ A core has user stacks only: no kernel stacks, no system-call state. With --core
 --color and -o apply.
 
 Exit status: 0 all stacks captured; 1 some half of some thread missing or cut short;
-2 nothing captured (no such process, not permitted, already traced); 64 bad usage.
+2 nothing captured (no such process, not permitted, already traced, not a core
+file, unreadable snapshot); 64 bad usage.
 Needs root or CAP_SYS_PTRACE to stop threads, and CAP_SYS_ADMIN to read kernel stacks.)";
 
 }  // namespace
