@@ -72,8 +72,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       ->check(CLI::Range(1L, 60'000L))
       ->capture_default_str();
   app.add_option("-o,--output", options.output_file, "also write the snapshot (JSON) to this file");
+  // One directory per --debug-dir: the PID is no longer a required positional, so
+  // CLI11 would otherwise take a PID after it as another directory.
   app.add_option("--debug-dir", options.capture.unwind.debug_dirs,
-                 "another directory to search for separate debug info (repeatable)");
+                 "another directory to search for separate debug info (repeatable)")
+      ->allow_extra_args(false);
   long debuginfod_ms = options.capture.unwind.debuginfod_budget.count();
   app.add_option("--debuginfod-timeout", debuginfod_ms,
                  "total time allowed for debuginfod downloads (DEBUGINFOD_URLS), in milliseconds; "
