@@ -577,6 +577,8 @@ SyscallInfo LiveCapture::decode_syscall(const procfs::SyscallState& state) {
   return info;
 }
 
+}  // namespace
+
 Frame to_frame(unwind::UnwoundFrame&& uf) {
   Frame frame;
   frame.pc = uf.pc.value();
@@ -601,6 +603,8 @@ Frame to_frame(unwind::UnwoundFrame&& uf) {
   }
   return frame;
 }
+
+namespace {
 
 Thread LiveCapture::build_thread(RawThread& raw) {
   Thread thread;

@@ -35,4 +35,7 @@ struct CaptureOptions {
 // already traced, ukstack itself); problems with single threads are in the snapshot.
 Result<Snapshot> capture_live(int pid, const CaptureOptions& options);
 
+// One unwound user frame as the snapshot keeps it (live captures and core files).
+Frame to_frame(unwind::UnwoundFrame&& frame);
+
 }  // namespace ukstack

@@ -16,9 +16,18 @@ constexpr const char* kExamples = R"(Examples:
   ukstack -o hang.json 4242        print the text and keep the snapshot for later
   ukstack --stop none 4242         never stop a thread (kernel halves, no-stop user halves)
   ukstack --stop all 4242          stop every thread at once for one consistent moment
+  ukstack --core core.4242 --exe /usr/bin/x
+                                   postmortem: the user stack of every thread in a core file
+  ukstack --input hang.json        show a saved snapshot again (any --format)
+
+A core has user stacks only: no kernel stacks, no system-call state. With --core,
+--tid selects threads; --stop, --timeout and --unwinder libunwind are usage errors
+(a core is read with libdw, and nothing is stopped). With --input, only --format,
+--color and -o apply.
 
 Exit status: 0 all stacks captured; 1 some half of some thread missing or cut short;
-2 nothing captured (no such process, not permitted, already traced); 64 bad usage.
+2 nothing captured (no such process, not permitted, already traced, not a core
+file, unreadable snapshot); 64 bad usage.
 Needs root or CAP_SYS_PTRACE to stop threads, and CAP_SYS_ADMIN to read kernel stacks.)";
 
 }  // namespace
@@ -27,11 +36,17 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   CliOptions options;
   CLI::App app{
       "ukstack: kernel and user stacks of every thread of a live process, joined at "
-      "the system call each is blocked in.",
+      "the system call each is blocked in; the user stacks of every thread of a core file.",
       "ukstack"};
   app.footer(kExamples);
   app.set_version_flag("--version", "ukstack " UKSTACK_VERSION);
-  app.add_option("PID", options.pid, "process to capture")->required()->check(CLI::PositiveNumber);
+  app.add_option("PID", options.pid, "process to capture")->check(CLI::PositiveNumber);
+  app.add_option("--core", options.core_file,
+                 "read the user stacks from this core file instead of a process");
+  CLI::Option* exe = app.add_option("--exe", options.exe_file,
+                                    "with --core: the executable the core was dumped from");
+  app.add_option("--input", options.snapshot_file,
+                 "render this saved JSON snapshot (-o, --format json)");
   std::string stop_mode = "auto";
   app.add_option("--stop", stop_mode,
                  "auto: unwind blocked threads without stopping them where that is complete and "
@@ -57,8 +72,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       ->check(CLI::Range(1L, 60'000L))
       ->capture_default_str();
   app.add_option("-o,--output", options.output_file, "also write the snapshot (JSON) to this file");
+  // One directory per --debug-dir: the PID is no longer a required positional, so
+  // CLI11 would otherwise take a PID after it as another directory.
   app.add_option("--debug-dir", options.capture.unwind.debug_dirs,
-                 "another directory to search for separate debug info (repeatable)");
+                 "another directory to search for separate debug info (repeatable)")
+      ->allow_extra_args(false);
   long debuginfod_ms = options.capture.unwind.debuginfod_budget.count();
   app.add_option("--debuginfod-timeout", debuginfod_ms,
                  "total time allowed for debuginfod downloads (DEBUGINFOD_URLS), in milliseconds; "
@@ -80,6 +98,33 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     std::cerr << "ukstack: " << error.what() << " (see ukstack --help)\n";
     return {std::nullopt, kExitUsage};
+  }
+  auto usage_error = [](const std::string& message) {
+    std::cerr << "ukstack: " << message << " (see ukstack --help)\n";
+    return ParsedCommandLine{std::nullopt, kExitUsage};
+  };
+  const int sources =
+      static_cast<int>(app.count("PID") + app.count("--core") + app.count("--input"));
+  if (sources != 1) return usage_error("give exactly one of PID, --core CORE or --input FILE.json");
+  if (exe->count() > 0 && app.count("--core") == 0) return usage_error("--exe goes with --core");
+  if (app.count("--core") > 0) {
+    options.input = InputKind::Core;
+    for (const char* option : {"--stop", "--timeout"}) {
+      if (app.count(option) > 0)
+        return usage_error(std::string(option) + " means nothing for a core file");
+    }
+    if (backend == "libunwind")
+      return usage_error("core files are read with libdw: drop --unwinder libunwind");
+  }
+  if (app.count("--input") > 0) {
+    options.input = InputKind::Snapshot;
+    for (const char* option : {"--stop", "--timeout", "--tid", "--unwinder", "--inlines",
+                               "--debug-dir", "--debuginfod-timeout"}) {
+      if (app.count(option) > 0) {
+        return usage_error(std::string(option) +
+                           " changes a capture, not how a saved snapshot is shown");
+      }
+    }
   }
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);
   options.capture.unwind.debuginfod_budget = std::chrono::milliseconds(debuginfod_ms);

@@ -8,13 +8,20 @@
 
 namespace ukstack {
 
-inline constexpr int kExitComplete = 0;    // every thread's both halves captured
-inline constexpr int kExitPartial = 1;     // captured, but some half missing or cut short
-inline constexpr int kExitNothing = 2;     // nothing could be captured
-inline constexpr int kExitUsage = 64;      // bad usage (EX_USAGE)
+inline constexpr int kExitComplete = 0;  // every thread's both halves captured
+inline constexpr int kExitPartial = 1;   // captured, but some half missing or cut short
+inline constexpr int kExitNothing = 2;   // nothing could be captured
+inline constexpr int kExitUsage = 64;    // bad usage (EX_USAGE)
+
+// What is to be shown: a live process, a core file, or a saved snapshot.
+enum class InputKind { Live, Core, Snapshot };
 
 struct CliOptions {
-  int pid = 0;
+  InputKind input = InputKind::Live;
+  int pid = 0;                  // Live
+  std::string core_file;        // Core: --core
+  std::string exe_file;         // Core: --exe (may be empty)
+  std::string snapshot_file;    // Snapshot: --input
   std::string format = "text";  // text | json
   std::string color = "auto";   // auto | always | never
   std::string output_file;      // -o: the snapshot as JSON, besides what is printed

@@ -1,4 +1,5 @@
-// ukstack: parse the command line, capture, render, leave with DESIGN.md's status.
+// ukstack: parse the command line, capture (a process or a core) or load a saved
+// snapshot, render, leave with DESIGN.md's status.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,9 +9,11 @@
 
 #include "src/capture.h"
 #include "src/cli.h"
+#include "src/core_capture.h"
 #include "src/escape.h"
 #include "src/render_json.h"
 #include "src/render_text.h"
+#include "src/snapshot_file.h"
 
 namespace {
 
@@ -29,7 +32,18 @@ int main(int argc, char** argv) {
   if (!parsed.options) return parsed.exit_code;
   const CliOptions& options = *parsed.options;
 
-  Result<Snapshot> snapshot = capture_live(options.pid, options.capture);
+  Result<Snapshot> snapshot = Error{};
+  switch (options.input) {
+    case InputKind::Live:
+      snapshot = capture_live(options.pid, options.capture);
+      break;
+    case InputKind::Core:
+      snapshot = capture_core(options.core_file, options.exe_file, options.capture);
+      break;
+    case InputKind::Snapshot:
+      snapshot = load_snapshot_file(options.snapshot_file);
+      break;
+  }
   if (!snapshot) {
     std::cerr << "ukstack: " << escape_for_terminal(snapshot.error().message) << "\n";
     return kExitNothing;

@@ -133,6 +133,7 @@ Json to_json(const Snapshot& snapshot) {
   out["tool"]["name"] = "ukstack";
   out["tool"]["version"] = UKSTACK_VERSION;
   out["source"] = snapshot.source;
+  if (snapshot.core_file) out["core_file"] = *snapshot.core_file;
   out["captured_at"] = snapshot.captured_at;
   out["kernel"] = snapshot.kernel;
   out["arch"] = snapshot.arch;
@@ -310,6 +311,7 @@ Snapshot snapshot_from_reader(const Reader& r) {
   }
   Snapshot snapshot;
   snapshot.source = r.field("source").str();
+  if (r.has("core_file")) snapshot.core_file = r.field("core_file").str();
   snapshot.captured_at = r.field("captured_at").str();
   snapshot.kernel = r.field("kernel").str();
   snapshot.arch = r.field("arch").str();

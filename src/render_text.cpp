@@ -189,18 +189,36 @@ void write_user(Writer& w, const Stack& stack) {
   write_error(w, stack);
 }
 
-void write_thread(Writer& w, const Thread& thread) {
+void write_notes(Writer& w, const Thread& thread) {
+  for (const std::string& note : thread.notes) {
+    w.text("  note: ");
+    w.escaped(note);
+    w.end_line();
+  }
+}
+
+// A thread of a core file (`core`) has user frames only: no system call, no
+// kernel half, so no boundary between them either.
+void write_thread(Writer& w, const Thread& thread, bool core) {
   w.begin_style(kBold);
   w.format("Thread {} \"", thread.tid);
   w.escaped(thread.name);
-  w.text("\" state ");
-  w.escaped(thread.state);
-  if (auto name = state_name(thread.state); !name.empty()) w.format(" ({})", name);
+  w.text('"');
+  if (!thread.state.empty()) {
+    w.text(" state ");
+    w.escaped(thread.state);
+    if (auto name = state_name(thread.state); !name.empty()) w.format(" ({})", name);
+  }
   if (!thread.wchan.empty() && thread.wchan != "0") {
     w.text(" wchan ");
     w.escaped(thread.wchan);
   }
   w.end_styled_line();
+  if (core) {
+    write_user(w, thread.user);
+    write_notes(w, thread);
+    return;
+  }
 
   const bool in_syscall = thread.syscall && thread.syscall->nr >= 0;
   if (in_syscall) {
@@ -229,17 +247,11 @@ void write_thread(Writer& w, const Thread& thread) {
   }
   w.end_styled_line();
   write_user(w, thread.user);
-  for (const std::string& note : thread.notes) {
-    w.text("  note: ");
-    w.escaped(note);
-    w.end_line();
-  }
+  write_notes(w, thread);
 }
 
-}  // namespace
-
-std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
-  Writer w(options);
+// PID 25795 (accept_server) /usr/bin/x — live, 2026-11-28T00:56:45Z, kernel 6.18 x86_64
+void write_live_header(Writer& w, const Snapshot& snapshot) {
   const ProcessInfo& process = snapshot.process;
   w.format("PID {} (", process.pid);
   w.escaped(process.name);
@@ -257,6 +269,40 @@ std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
   w.text(' ');
   w.escaped(snapshot.arch);
   w.end_line();
+}
+
+// Process 13654 "name" (core file core.13654) /usr/bin/x — written 2026-11-28T00:56:45Z, x86_64
+void write_core_header(Writer& w, const Snapshot& snapshot) {
+  const ProcessInfo& process = snapshot.process;
+  w.format("Process {} \"", process.pid);
+  w.escaped(process.name);
+  w.text("\" (core file ");
+  w.escaped(snapshot.core_file.value_or("?"));
+  w.text(')');
+  if (!process.exe.empty()) {
+    w.text(' ');
+    w.escaped(process.exe);
+  }
+  w.text(" — written ");
+  w.escaped(snapshot.captured_at);
+  if (!snapshot.arch.empty()) {
+    w.text(", ");
+    w.escaped(snapshot.arch);
+  }
+  w.end_line();
+}
+
+}  // namespace
+
+std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
+  Writer w(options);
+  const ProcessInfo& process = snapshot.process;
+  const bool core = snapshot.source == "core";
+  if (core) {
+    write_core_header(w, snapshot);
+  } else {
+    write_live_header(w, snapshot);
+  }
   if (!process.cmdline.empty()) {
     w.text("cmdline: ");
     bool first = true;
@@ -269,7 +315,7 @@ std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
   }
   for (const Thread& thread : snapshot.threads) {
     w.end_line();
-    write_thread(w, thread);
+    write_thread(w, thread, core);
   }
   return w.take();
 }

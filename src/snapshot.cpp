@@ -5,10 +5,11 @@
 namespace ukstack {
 
 bool snapshot_complete(const Snapshot& snapshot) {
-  return std::ranges::all_of(snapshot.threads, [](const Thread& t) {
+  const bool core = snapshot.source == "core";
+  return std::ranges::all_of(snapshot.threads, [core](const Thread& t) {
     // A thread that exited during capture is reported, not held against the run.
     // A kernel thread has an empty user half without an error, which is complete.
-    return t.state == "X" || (!t.kernel.error && !t.user.error);
+    return t.state == "X" || ((core || !t.kernel.error) && !t.user.error);
   });
 }
 

@@ -39,7 +39,7 @@ struct FdDescription {
 
 struct SyscallInfo {
   long nr = -1;
-  std::string name;                // "accept"; empty when unknown
+  std::string name;                 // "accept"; empty when unknown
   std::vector<std::uint64_t> args;  // six on x86-64
   std::vector<FdDescription> fds;
 };
@@ -63,16 +63,18 @@ struct ProcessInfo {
 };
 
 struct Snapshot {
-  std::string source = "live";  // live | core
-  std::string captured_at;      // RFC 3339, UTC
-  std::string kernel;           // uname -r
-  std::string arch;             // uname -m
+  std::string source = "live";           // live | core
+  std::optional<std::string> core_file;  // the core file's path, for source "core"
+  std::string captured_at;               // RFC 3339, UTC
+  std::string kernel;                    // uname -r
+  std::string arch;                      // uname -m
   ProcessInfo process;
   std::vector<Thread> threads;
   // goroutines: later issue; rendered as [] until then.
 };
 
-// Both halves of every thread present and complete (exit status 0 vs 1).
+// Both halves of every thread present and complete (exit status 0 vs 1). A core
+// has no kernel halves: only its user halves count.
 bool snapshot_complete(const Snapshot& snapshot);
 
 }  // namespace ukstack

@@ -8,6 +8,8 @@
 #endif
 
 #include <dwarf.h>
+#include <fcntl.h>
+#include <gelf.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -18,6 +20,11 @@
 #include "unwind/debuginfo_cache.h"
 
 namespace ukstack::unwind {
+
+std::string libdw_error() {
+  const char* message = dwfl_errmsg(-1);
+  return message != nullptr ? message : "libdw gave no reason";
+}
 
 Status DwflSession::begin(const std::vector<std::string>& debug_dirs, Dwfl_Callbacks callbacks) {
   // libdw's syntax: "+" = also look beside the file and in .debug, then each
@@ -30,7 +37,7 @@ Status DwflSession::begin(const std::vector<std::string>& debug_dirs, Dwfl_Callb
   callbacks_ = callbacks;
   callbacks_.debuginfo_path = &debuginfo_path_ptr_;
   dwfl_ = dwfl_begin(&callbacks_);
-  if (dwfl_ == nullptr) return Error{0, std::string("libdw: cannot start: ") + dwfl_errmsg(-1)};
+  if (dwfl_ == nullptr) return Error{0, std::string("libdw: cannot start: ") + libdw_error()};
   return {};
 }
 
@@ -44,10 +51,90 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_file(
   if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
   dwfl_report_begin(session->dwfl_);
   if (dwfl_report_offline(session->dwfl_, path.c_str(), path.c_str(), -1) == nullptr) {
-    return Error{0, "cannot read " + path + ": " + dwfl_errmsg(-1)};
+    return Error{0, "cannot read " + path + ": " + libdw_error()};
   }
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
-    return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
+  }
+  return session;
+}
+
+namespace {
+
+// What kind of ELF file a wrong --core or --exe is, for the error message.
+std::string elf_type_name(GElf_Half type) {
+  switch (type) {
+    case ET_EXEC:
+      return "an executable";
+    case ET_DYN:
+      return "a shared object or position-independent executable";
+    case ET_REL:
+      return "an object file";
+    case ET_CORE:
+      return "a core file";
+    default:
+      return "an ELF file of type " + std::to_string(type);
+  }
+}
+
+using ElfHandle = std::unique_ptr<Elf, decltype(&elf_end)>;
+
+// The file as an ELF handle, or an error naming what it is instead.
+Result<ElfHandle> open_elf(const std::string& path, const std::string& role, UniqueFd& fd) {
+  fd = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Error::from_errno(errno, "cannot open " + role + " " + path);
+  elf_version(EV_CURRENT);
+  ElfHandle elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr), &elf_end);
+  GElf_Ehdr ehdr;
+  if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF ||
+      gelf_getehdr(elf.get(), &ehdr) == nullptr) {
+    return Error{0, role + " " + path + " is not an ELF file"};
+  }
+  return elf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
+    const std::string& core_path, const std::string& exe_path,
+    const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget) {
+  std::unique_ptr<DwflSession> session(new DwflSession());
+  GElf_Ehdr ehdr;
+  if (!exe_path.empty()) {
+    // libdw would silently do without an executable it cannot use: say so instead.
+    UniqueFd exe_fd;
+    auto exe = open_elf(exe_path, "executable", exe_fd);
+    if (!exe) return exe.error();
+    gelf_getehdr(exe->get(), &ehdr);
+    if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) {
+      return Error{0, "executable " + exe_path + " is " + elf_type_name(ehdr.e_type) +
+                          ", not an executable"};
+    }
+  }
+  auto core = open_elf(core_path, "core file", session->core_fd_);
+  if (!core) return core.error();
+  session->core_elf_ = std::move(*core);
+  gelf_getehdr(session->core_elf_.get(), &ehdr);
+  if (ehdr.e_type != ET_CORE) {
+    return Error{0, core_path + " is not a core file: it is " + elf_type_name(ehdr.e_type)};
+  }
+
+  Dwfl_Callbacks callbacks{};
+  callbacks.find_elf = dwfl_build_id_find_elf;
+  callbacks.find_debuginfo = find_debuginfo_with_cache;  // unwind/debuginfo_cache.h
+  callbacks.section_address = dwfl_offline_section_address;
+  if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  session->bound_debuginfod(debuginfod_budget);
+  dwfl_report_begin(session->dwfl_);
+  if (dwfl_core_file_report(session->dwfl_, session->core_elf_.get(),
+                            exe_path.empty() ? nullptr : exe_path.c_str()) < 0) {
+    return Error{0, "cannot read the modules of core file " + core_path + ": " + libdw_error()};
+  }
+  if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
+  }
+  if (dwfl_core_file_attach(session->dwfl_, session->core_elf_.get()) < 0) {
+    return Error{0, "cannot read the threads of core file " + core_path + ": " + libdw_error()};
   }
   return session;
 }
@@ -183,13 +270,13 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
   // libdw's convention: < 0 is a libdw error, > 0 an errno.
   if (result < 0) {
     return Error{
-        0, "cannot list the modules of process " + std::to_string(pid) + ": " + dwfl_errmsg(-1)};
+        0, "cannot list the modules of process " + std::to_string(pid) + ": " + libdw_error()};
   }
   if (result > 0) {
     return Error::from_errno(result, "cannot read /proc/" + std::to_string(pid) + "/maps");
   }
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
-    return Error{0, std::string("libdw: cannot finish reporting modules: ") + dwfl_errmsg(-1)};
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
   }
   dwfl_getmodules(session->dwfl_, &DwflSession::set_module_session, session.get(), 0);
   return session;

@@ -3,17 +3,22 @@
 // the debuginfo path string.
 #pragma once
 
+#include <elfutils/libdwfl.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <elfutils/libdwfl.h>
-
 #include "procfs/result.h"
+#include "procfs/unique_fd.h"
 #include "unwind/module_files.h"
 
 namespace ukstack::unwind {
+
+// libdw's message for its last error (dwfl_errmsg(-1)), never null: some calls fail
+// without setting one.
+std::string libdw_error();
 
 class DwflSession {
  public:
@@ -29,6 +34,13 @@ class DwflSession {
   // addresses: symbolization without a process (core files, tests).
   static Result<std::unique_ptr<DwflSession>> open_file(const std::string& path,
                                                         const std::vector<std::string>& debug_dirs);
+  // A core file, with the executable it came from (empty: found as libdw finds it,
+  // by build-id or the path the core names), its threads attached for unwinding
+  // with dwfl_getthreads. Keeps the core open for the session's life.
+  static Result<std::unique_ptr<DwflSession>> open_core(
+      const std::string& core_path, const std::string& exe_path,
+      const std::vector<std::string>& debug_dirs,
+      std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10));
   ~DwflSession();
   DwflSession(const DwflSession&) = delete;
   DwflSession& operator=(const DwflSession&) = delete;
@@ -36,6 +48,8 @@ class DwflSession {
   Dwfl* get() const { return dwfl_; }
   // The process's mappings as read when the session was opened; empty for a file.
   const std::vector<procfs::Mapping>& mappings() const;
+  // The core file's ELF (open_core); nullptr otherwise.
+  Elf* core_elf() const { return core_elf_.get(); }
 
  private:
   DwflSession() = default;
@@ -56,9 +70,13 @@ class DwflSession {
                                     char** debuginfo_file_name);
   // False once a request could only exceed the budget (or none can be bounded).
   bool debuginfod_allowed() const;
-  static int set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* session);
+  static int set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr,
+                                void* session);
 
   std::unique_ptr<ModuleFiles> module_files_;
+  // The core (open_core): libdw reads its notes and memory as long as the Dwfl lives.
+  UniqueFd core_fd_;
+  std::unique_ptr<Elf, decltype(&elf_end)> core_elf_{nullptr, &elf_end};
   static int debuginfod_progress(debuginfod_client* client, long done, long total);
 
   std::chrono::milliseconds debuginfod_budget_{0};

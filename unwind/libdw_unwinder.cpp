@@ -6,12 +6,12 @@
 
 #include <cstdlib>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "unwind/cfi_rules.h"
 #include "unwind/dwfl_session.h"
+#include "unwind/frame_collector.h"
 #include "unwind/sample_memory.h"
 #include "unwind/symbolizer.h"
 #include "unwind/unwinder.h"
@@ -25,6 +25,7 @@ class LibdwUnwinder final : public Unwinder {
   LibdwUnwinder(std::unique_ptr<DwflSession> session, int pid, UnwindOptions options)
       : session_(std::move(session)),
         symbolizer_(session_->get(), options.inlines),
+        provenance_(session_->get()),
         memory_(pid),
         options_(std::move(options)) {
     symbolizer_.set_mappings(&session_->mappings());
@@ -34,51 +35,22 @@ class LibdwUnwinder final : public Unwinder {
   std::string_view method() const override { return "libdw"; }
   UnwoundStack unwind(const ThreadSample& sample) override;
   bool ends_at_outermost(Dwarf_Addr address);
-  FoundBy caller_found_by(Dwarf_Addr callee_address);
 
   // libdw's C callbacks. They never throw: errors are returned as false / -1.
   static pid_t next_thread(Dwfl*, void* self, void** thread_arg);
   static bool get_thread(Dwfl*, pid_t tid, void* self, void** thread_arg);
   static bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* self);
   static bool set_initial_registers(Dwfl_Thread* thread, void* self);
-  static int on_frame(Dwfl_Frame* state, void* collector);
 
  private:
-  struct Collector {
-    std::vector<std::pair<Dwarf_Addr, bool>> pcs;
-    std::size_t max_frames = 0;
-    bool truncated = false;
-    bool reached_stack_top = false;  // a function that never has a caller (Go's)
-    Symbolizer* symbolizer = nullptr;
-  };
-
   std::unique_ptr<DwflSession> session_;
   Symbolizer symbolizer_;
+  CfiProvenance provenance_;
   SampleMemory memory_;
   UnwindOptions options_;
   const ThreadSample* current_ = nullptr;
   bool next_thread_given_ = false;
-  std::unordered_map<Dwarf_Addr, bool> has_cfi_;  // by lookup address, for the process's life
 };
-
-using OwnedDwarfFrame = std::unique_ptr<Dwarf_Frame, decltype(&std::free)>;
-
-// The CFI row for `address` (an absolute address, already pc - 1 for a caller), from
-// its module's .eh_frame, else its .debug_frame, as libdwfl's frame_unwind.c looks
-// for it; null when neither covers it (or no module does).
-OwnedDwarfFrame cfi_frame_at(Dwfl* dwfl, Dwarf_Addr address) {
-  OwnedDwarfFrame none(nullptr, &std::free);
-  Dwfl_Module* module = dwfl_addrmodule(dwfl, address);
-  if (module == nullptr) return none;
-  Dwarf_Addr bias = 0;
-  Dwarf_Frame* frame = nullptr;
-  Dwarf_CFI* cfi = dwfl_module_eh_cfi(module, &bias);
-  if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) {
-    cfi = dwfl_module_dwarf_cfi(module, &bias);
-    if (cfi == nullptr || dwarf_cfi_addrframe(cfi, address - bias, &frame) != 0) return none;
-  }
-  return OwnedDwarfFrame(frame, &std::free);
-}
 
 const Dwfl_Thread_Callbacks kThreadCallbacks = {
     .next_thread = &LibdwUnwinder::next_thread,
@@ -94,7 +66,7 @@ const Dwfl_Thread_Callbacks kThreadCallbacks = {
 Status LibdwUnwinder::attach(int pid) {
   // No Elf given: libdw takes the architecture from the reported modules.
   if (!dwfl_attach_state(session_->get(), nullptr, pid, &kThreadCallbacks, this)) {
-    return Error{0, std::string("libdw cannot unwind this process: ") + dwfl_errmsg(-1)};
+    return Error{0, std::string("libdw cannot unwind this process: ") + libdw_error()};
   }
   return {};
 }
@@ -130,7 +102,8 @@ bool LibdwUnwinder::set_initial_registers(Dwfl_Thread* thread, void* self) {
   // frame whose CFA needs one ends the unwind.
   for (int regno = 0; regno < kDwarfRip; ++regno) {
     if (!registers.known.test(static_cast<std::size_t>(regno))) continue;
-    if (!dwfl_thread_state_registers(thread, regno, 1, &registers.values[static_cast<std::size_t>(regno)])) {
+    if (!dwfl_thread_state_registers(thread, regno, 1,
+                                     &registers.values[static_cast<std::size_t>(regno)])) {
       return false;
     }
   }
@@ -138,65 +111,24 @@ bool LibdwUnwinder::set_initial_registers(Dwfl_Thread* thread, void* self) {
   return true;
 }
 
-// The Go runtime's functions that begin a stack or switch to another one: Go's own
-// traceback stops at them, and what CFI finds past them is not a caller.
-// (The Symbolizer has already dropped Go's ".abi0" from the names.)
-bool is_stack_top(const std::string& function) {
-  static const std::set<std::string, std::less<>> kGoStackTops = {
-      "runtime.goexit", "runtime.mstart", "runtime.rt0_go", "runtime.mcall", "runtime.morestack"};
-  return kGoStackTops.contains(function);
-}
-
-int LibdwUnwinder::on_frame(Dwfl_Frame* state, void* arg) {
-  auto* collector = static_cast<Collector*>(arg);
-  Dwarf_Addr pc = 0;
-  bool is_activation = false;
-  if (!dwfl_frame_pc(state, &pc, &is_activation)) return -1;
-  collector->pcs.emplace_back(pc, is_activation);
-  if (is_stack_top(collector->symbolizer->lookup(pc, is_activation).function)) {
-    collector->reached_stack_top = true;
-    return DWARF_CB_ABORT;
-  }
-  if (collector->pcs.size() >= collector->max_frames) {
-    collector->truncated = true;
-    return DWARF_CB_ABORT;
-  }
-  return DWARF_CB_OK;
-}
-
 UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
   current_ = &sample;
   next_thread_given_ = false;
   memory_.begin(&sample.stack);
 
-  Collector collector;
-  collector.max_frames = options_.max_frames;
-  collector.symbolizer = &symbolizer_;
-  int result = dwfl_getthread_frames(session_->get(), sample.tid, &on_frame, &collector);
+  FrameCollector collector(symbolizer_, provenance_, options_.max_frames);
+  int result =
+      dwfl_getthread_frames(session_->get(), sample.tid, &FrameCollector::on_frame, &collector);
   // Kept before symbolizing: later libdw calls overwrite the error state.
-  std::string unwind_error = result == -1 ? dwfl_errmsg(-1) : "";
+  std::optional<std::string> unwind_error;
+  if (result == -1) unwind_error = libdw_error();
   current_ = nullptr;
   memory_.end();
 
-  UnwoundStack stack;
-  for (std::size_t i = 0; i < collector.pcs.size(); ++i) {
-    const auto& [pc, is_activation] = collector.pcs[i];
-    FoundBy found_by = FoundBy::Context;
-    if (i > 0) {
-      const auto& [callee_pc, callee_is_activation] = collector.pcs[i - 1];
-      found_by = caller_found_by(callee_is_activation ? callee_pc : callee_pc - 1);
-    }
-    append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames, found_by);
-  }
-  if (collector.truncated) {
-    stack.error = "stack deeper than " + std::to_string(options_.max_frames) + " frames; cut there";
-  } else if (collector.reached_stack_top) {
-    stack.complete = true;
-  } else if (result == -1) {
-    // A short stack, not a failure: the frames found so far are kept.
-    stack.error = "unwind stopped: " + unwind_error;
-  } else if (!sample.registers.complete() && !collector.pcs.empty()) {
-    const auto& [pc, is_activation] = collector.pcs.back();
+  UnwoundStack stack = collector.stack(unwind_error);
+  if (!stack.error && !collector.reached_stack_top() && !sample.registers.complete() &&
+      !collector.pcs().empty()) {
+    const auto& [pc, is_activation] = collector.pcs().back();
     stack.complete = ends_at_outermost(is_activation ? pc : pc - 1);
   }
   return stack;
@@ -224,16 +156,6 @@ bool LibdwUnwinder::ends_at_outermost(Dwarf_Addr address) {
                               ? static_cast<unsigned>(ops[0].number)
                               : static_cast<unsigned>(ops[0].atom - DW_OP_breg0);
   return ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_bregx && cfa_register == kDwarfRsp;
-}
-
-// libdw says nothing of how it found a frame, but its rule is simple (libdwfl's
-// frame_unwind.c, elfutils 0.188): the callee's CFI (.eh_frame, then .debug_frame)
-// when some covers the callee's lookup address, else the architecture's frame-
-// pointer unwinder (backends/x86_64_unwind.c: return address at rbp + 8).
-FoundBy LibdwUnwinder::caller_found_by(Dwarf_Addr callee_address) {
-  auto [it, inserted] = has_cfi_.try_emplace(callee_address, false);
-  if (inserted) it->second = cfi_frame_at(session_->get(), callee_address) != nullptr;
-  return it->second ? FoundBy::Cfi : FoundBy::FramePointer;
 }
 
 Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options) {

@@ -179,6 +179,25 @@ TEST(SnapshotFromJson, NeverThrows) {
   EXPECT_FALSE(snapshot_from_json(j).ok());
 }
 
+TEST(RenderJson, CoreSnapshotRoundTripsWithItsCoreFile) {
+  const Snapshot original = testing::core_snapshot();
+  const std::string saved = render_json(original);
+  const json document = json::parse(saved);
+  EXPECT_EQ(document["source"], "core");
+  EXPECT_EQ(document["core_file"], "core.13654");
+  EXPECT_TRUE(document["threads"][0]["syscall"].is_null());
+  EXPECT_EQ(document["threads"][0]["kernel"]["method"], "none");
+  EXPECT_EQ(validate_against_schema(saved), "");
+  const Result<Snapshot> loaded = snapshot_from_json(document);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(render_json(*loaded), saved);
+  EXPECT_EQ(render_text(*loaded, {}), render_text(original, {}));
+}
+
+TEST(RenderJson, LiveSnapshotHasNoCoreFile) {
+  EXPECT_FALSE(json::parse(render_json(sample_snapshot())).contains("core_file"));
+}
+
 TEST(Schema, SampleSnapshotValidates) {
   EXPECT_EQ(validate_against_schema(render_json(sample_snapshot())), "");
 }

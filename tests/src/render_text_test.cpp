@@ -25,6 +25,30 @@ TEST(RenderText, ProcessHeader) {
       << text;
 }
 
+// A core: a header naming the core file, then user frames only; no system call,
+// no kernel half and no boundary line, and no state (a core records none).
+TEST(RenderText, CoreFileHasUserHalvesOnly) {
+  const std::string text = render_text(testing::core_snapshot(), {});
+  const std::string expected =
+      "Process 13654 \"crasher\" (core file core.13654) /usr/bin/crasher — written "
+      "2026-11-27T23:40:00Z, x86_64\n"
+      "cmdline: ./crasher -x\n"
+      "\n"
+      "Thread 13654 \"crasher\"\n"
+      "  user (libdw):\n"
+      "    #0  fu(int)+0x38 (/usr/bin/crasher)\n"
+      "    #1  main+0x5 (/usr/bin/crasher)\n"
+      "  note: SIGFPE (8) was being delivered when the core was written\n"
+      "\n"
+      "Thread 13655 \"crasher\"\n"
+      "  user (libdw):\n"
+      "    #0  fu(int)+0x38 (/usr/bin/crasher)\n"
+      "    #1  main+0x5 (/usr/bin/crasher)\n"
+      "    #2  ?? 0x3ab7421d65 (/usr/lib64/libc-2.18.so)\n"
+      "    (unwind stopped: no unwind information for /usr/lib64/libc-2.18.so)\n";
+  EXPECT_EQ(text, expected);
+}
+
 TEST(RenderText, ThreadBlockedInAccept) {
   const std::string text = render_text(sample_snapshot(), {});
   const std::string expected =

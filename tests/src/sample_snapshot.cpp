@@ -128,4 +128,28 @@ Snapshot sample_snapshot() {
   return s;
 }
 
+Snapshot core_snapshot() {
+  Snapshot s;
+  s.source = "core";
+  s.core_file = "core.13654";
+  s.captured_at = "2026-11-27T23:40:00Z";
+  s.arch = "x86_64";
+  s.process = {
+      .pid = 13654, .exe = "/usr/bin/crasher", .cmdline = {"./crasher", "-x"}, .name = "crasher"};
+  for (int tid : {13654, 13655}) {
+    Thread thread;
+    thread.tid = tid;
+    thread.name = "crasher";
+    thread.kernel.method = "none";
+    thread.user.method = "libdw";
+    thread.user.frames.push_back(user_frame(0x4006c8, "fu(int)", 0x38, "/usr/bin/crasher"));
+    thread.user.frames.push_back(user_frame(0x4004c5, "main", 0x5, "/usr/bin/crasher"));
+    s.threads.push_back(std::move(thread));
+  }
+  s.threads[0].notes.push_back("SIGFPE (8) was being delivered when the core was written");
+  s.threads[1].user.frames.push_back(user_frame(0x3ab7421d65, "", 0, "/usr/lib64/libc-2.18.so"));
+  s.threads[1].user.error = "unwind stopped: no unwind information for /usr/lib64/libc-2.18.so";
+  return s;
+}
+
 }  // namespace ukstack::testing

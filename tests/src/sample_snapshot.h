@@ -9,4 +9,8 @@ namespace ukstack::testing {
 
 Snapshot sample_snapshot();
 
+// A snapshot of a core file: two threads with user halves only (kernel method
+// "none", no syscall, no state), the second cut short by an unwind error.
+Snapshot core_snapshot();
+
 }  // namespace ukstack::testing

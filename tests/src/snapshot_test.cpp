@@ -57,6 +57,18 @@ TEST(SnapshotComplete, KernelThreadWithEmptyUserHalfIsComplete) {
   EXPECT_TRUE(snapshot_complete(s));
 }
 
+// A core has no kernel halves (method "none"): only the user halves decide.
+TEST(SnapshotComplete, CoreCountsUserHalvesOnly) {
+  Snapshot s = testing::core_snapshot();
+  EXPECT_FALSE(snapshot_complete(s));  // the second thread's unwind stopped early
+  s.threads[1].user.error.reset();
+  EXPECT_TRUE(snapshot_complete(s));
+  s.threads[0].kernel.error = "no kernel stack in a core";
+  EXPECT_TRUE(snapshot_complete(s));
+  s.source = "live";
+  EXPECT_FALSE(snapshot_complete(s));
+}
+
 TEST(SnapshotComplete, SampleHasMissingHalves) {
   EXPECT_FALSE(snapshot_complete(testing::sample_snapshot()));
 }

@@ -1,0 +1,85 @@
+#include "src/core_capture.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <ctime>
+#include <sstream>
+
+#include "unwind/core_unwinder.h"
+
+namespace ukstack {
+
+namespace {
+
+// When the core was written: the file's modification time (a core records no
+// wall-clock time of its own). RFC 3339, UTC.
+std::string written_at(const std::string& path) {
+  struct stat info {};
+  std::time_t when = stat(path.c_str(), &info) == 0 ? info.st_mtim.tv_sec : std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&when, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// pr_psargs is the command line joined by spaces (and cut at 80 bytes): its words
+// are what can be had back.
+std::vector<std::string> words(const std::string& joined) {
+  std::vector<std::string> out;
+  std::istringstream in(joined);
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+// The kernel writes the thread that took the fatal signal first, and the signal in
+// every thread's NT_PRSTATUS: it is said once, on that first thread.
+std::string signal_note(int signal) {
+  const char* abbreviation = sigabbrev_np(signal);
+  std::string name = abbreviation != nullptr ? std::string("SIG") + abbreviation : "signal";
+  return name + " (" + std::to_string(signal) + ") was being delivered when the core was written";
+}
+
+}  // namespace
+
+Result<Snapshot> capture_core(const std::string& core_path, const std::string& exe_path,
+                              const CaptureOptions& options) {
+  auto dump = unwind::unwind_core(core_path, exe_path, options.unwind, options.tids);
+  if (!dump) return dump.error();
+  for (int tid : options.tids) {
+    if (std::ranges::none_of(dump->threads, [tid](const auto& t) { return t.tid == tid; })) {
+      return Error{ESRCH, "no thread " + std::to_string(tid) + " in core file " + core_path};
+    }
+  }
+
+  Snapshot snapshot;
+  snapshot.source = "core";
+  snapshot.core_file = core_path;
+  snapshot.captured_at = written_at(core_path);
+  snapshot.arch = dump->arch;  // the kernel's release is not in a core: left empty
+  snapshot.process.pid = dump->pid;
+  snapshot.process.exe = dump->exe;
+  snapshot.process.name = dump->notes.name;
+  snapshot.process.cmdline = words(dump->notes.arguments);
+  for (auto& core_thread : dump->threads) {
+    Thread thread;
+    thread.tid = core_thread.tid;
+    thread.name = dump->notes.name;  // cores have no per-thread names
+    thread.kernel.method = "none";
+    thread.user.method = "libdw";
+    for (auto& frame : core_thread.stack.frames)
+      thread.user.frames.push_back(to_frame(std::move(frame)));
+    thread.user.error = std::move(core_thread.stack.error);
+    const bool first_in_core =
+        !dump->notes.threads.empty() && dump->notes.threads.front().tid == thread.tid;
+    if (first_in_core && core_thread.signal != 0) {
+      thread.notes.push_back(signal_note(core_thread.signal));
+    }
+    snapshot.threads.push_back(std::move(thread));
+  }
+  return snapshot;
+}
+
+}  // namespace ukstack

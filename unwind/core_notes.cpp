@@ -1,0 +1,97 @@
+#include "unwind/core_notes.h"
+
+#include <elf.h>
+#include <gelf.h>
+#include <sys/procfs.h>
+
+#include <cstring>
+#include <string_view>
+
+namespace ukstack::unwind {
+
+namespace {
+
+// A fixed-size char array from a note, up to its first NUL.
+template <std::size_t N>
+std::string fixed_string(const char (&field)[N]) {
+  return std::string(field, strnlen(field, N));
+}
+
+// A note's descriptor as T, when it is at least that long (memcpy: notes are only
+// 4-byte aligned).
+template <class T>
+std::optional<T> descriptor_as(const void* data, std::size_t size) {
+  if (size < sizeof(T)) return std::nullopt;
+  T value;
+  std::memcpy(&value, data, sizeof(T));
+  return value;
+}
+
+void read_note(const GElf_Nhdr& header, std::string_view owner, const char* desc,
+               CoreNotes& notes) {
+  if (owner != "CORE") return;  // "LINUX" notes carry register sets, not needed here
+  switch (header.n_type) {
+    case NT_PRPSINFO:
+      if (auto info = descriptor_as<prpsinfo_t>(desc, header.n_descsz)) {
+        notes.pid = info->pr_pid;
+        notes.name = fixed_string(info->pr_fname);
+        notes.arguments = fixed_string(info->pr_psargs);
+        if (info->pr_sname != '\0') notes.state = info->pr_sname;
+      }
+      break;
+    case NT_PRSTATUS:
+      if (auto status = descriptor_as<prstatus_t>(desc, header.n_descsz)) {
+        notes.threads.push_back({status->pr_pid, status->pr_cursig});
+      }
+      break;
+    case NT_AUXV:
+      for (std::size_t at = 0; at + sizeof(Elf64_auxv_t) <= header.n_descsz;
+           at += sizeof(Elf64_auxv_t)) {
+        auto entry = descriptor_as<Elf64_auxv_t>(desc + at, sizeof(Elf64_auxv_t));
+        if (entry->a_type == AT_NULL) break;
+        if (entry->a_type == AT_ENTRY) notes.entry = entry->a_un.a_val;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+CoreNotes read_core_notes(Elf* core) {
+  CoreNotes notes;
+  GElf_Ehdr ehdr;
+  // The structures of <sys/procfs.h> are this machine's: x86-64 (README, limits).
+  if (gelf_getehdr(core, &ehdr) == nullptr || ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
+      ehdr.e_machine != EM_X86_64) {
+    return notes;
+  }
+  std::size_t phnum = 0;
+  if (elf_getphdrnum(core, &phnum) != 0) return notes;
+  for (std::size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(core, static_cast<int>(i), &phdr) == nullptr || phdr.p_type != PT_NOTE)
+      continue;
+    // Checked by libelf against the file's size; converted to host byte order.
+    Elf_Data* data =
+        elf_getdata_rawchunk(core, static_cast<int64_t>(phdr.p_offset), phdr.p_filesz, ELF_T_NHDR);
+    if (data == nullptr) continue;
+    std::size_t offset = 0;
+    GElf_Nhdr header;
+    std::size_t name_offset = 0;
+    std::size_t desc_offset = 0;
+    while (offset < data->d_size &&
+           (offset = gelf_getnote(data, offset, &header, &name_offset, &desc_offset)) > 0) {
+      const char* base = static_cast<const char*>(data->d_buf);
+      // n_namesz counts the terminating NUL.
+      std::string_view owner(base + name_offset, header.n_namesz > 0
+                                                     ? strnlen(base + name_offset, header.n_namesz)
+                                                     : 0);
+      read_note(header, owner, base + desc_offset, notes);
+    }
+  }
+  return notes;
+}
+
+}  // namespace ukstack::unwind

@@ -1,0 +1,32 @@
+// What a core file's notes say about the process (NT_PRPSINFO, NT_PRSTATUS,
+// NT_AUXV), read with libelf's note API. A core is untrusted input: a note too
+// short for its type, or of another architecture's layout, is skipped.
+#pragma once
+
+#include <libelf.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ukstack::unwind {
+
+struct CoreThreadNote {
+  int tid = 0;
+  int signal = 0;  // pr_cursig: the signal being delivered when the core was written
+};
+
+struct CoreNotes {
+  int pid = 0;                // pr_pid of NT_PRPSINFO
+  std::string name;           // pr_fname (the kernel's comm, 15 bytes at most)
+  std::string arguments;      // pr_psargs: the command line joined by spaces, cut at 80 bytes
+  std::optional<char> state;  // pr_sname of the process ('R', 'S', ...)
+  std::vector<CoreThreadNote> threads;  // in NT_PRSTATUS order
+  std::optional<std::uint64_t> entry;   // AT_ENTRY: the executable's entry point
+};
+
+// Notes of an x86-64 core; empty fields for what is missing or unreadable.
+CoreNotes read_core_notes(Elf* core);
+
+}  // namespace ukstack::unwind

@@ -1,0 +1,147 @@
+#include "unwind/core_unwinder.h"
+
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <system_error>
+
+#include "unwind/dwfl_session.h"
+#include "unwind/frame_collector.h"
+#include "unwind/symbolizer.h"
+
+namespace ukstack::unwind {
+
+namespace {
+
+std::string arch_name(GElf_Half machine) {
+  switch (machine) {
+    case EM_X86_64:
+      return "x86_64";
+    case EM_386:
+      return "i386";
+    case EM_AARCH64:
+      return "aarch64";
+    default:
+      return "machine " + std::to_string(machine);
+  }
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code error;
+  if (std::filesystem::equivalent(a, b, error)) return true;
+  return a == b;
+}
+
+// The module that holds the executable's entry point (AT_ENTRY), if the core says.
+Dwfl_Module* main_module(Dwfl* dwfl, const CoreNotes& notes) {
+  return notes.entry ? dwfl_addrmodule(dwfl, *notes.entry) : nullptr;
+}
+
+// libdw rejects an --exe whose build-id differs from the one in the core, and then
+// goes on without it; a user who named the file wants to know.
+Status check_executable(Dwfl_Module* main, const std::string& exe_path,
+                        const std::string& core_path) {
+  Dwarf_Addr bias = 0;
+  bool loaded = dwfl_module_getelf(main, &bias) != nullptr;
+  std::string why = loaded ? "" : libdw_error();
+  const char* main_file = nullptr;
+  dwfl_module_info(main, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, nullptr);
+  if (loaded && main_file != nullptr && same_file(main_file, exe_path)) return {};
+  if (why.empty())
+    why = main_file != nullptr ? std::string("the core's executable is ") + main_file : "";
+  return Error{0, "executable " + exe_path + " does not match core file " + core_path +
+                      (why.empty() ? "" : " (" + why + ")")};
+}
+
+// Why libdw could not find the caller of the last frame, in a user's words when the
+// reason is that the module's file is missing (eu-stack says "Callback returned
+// failure" when a core's libc is not on this machine).
+std::string unwind_error(Dwfl* dwfl, const FrameCollector& collector, std::string libdw_message) {
+  if (collector.pcs().empty()) return libdw_message;
+  const auto& [pc, is_activation] = collector.pcs().back();
+  Dwarf_Addr address = is_activation ? pc : pc - 1;
+  Dwfl_Module* module = dwfl_addrmodule(dwfl, address);
+  if (module == nullptr) return libdw_message;
+  Dwarf_Addr bias = 0;
+  if (dwfl_module_getelf(module, &bias) != nullptr) return libdw_message;
+  const char* name =
+      dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  return "no unwind information for " + std::string(name != nullptr ? name : "a module") +
+         " (its file was not found on this machine; libdw: " + libdw_message + ")";
+}
+
+struct ThreadWalk {
+  Dwfl* dwfl = nullptr;
+  Symbolizer* symbolizer = nullptr;
+  CfiProvenance* provenance = nullptr;
+  const UnwindOptions* options = nullptr;
+  const std::vector<int>* tids = nullptr;
+  const CoreNotes* notes = nullptr;
+  std::vector<CoreThreadStack>* threads = nullptr;
+};
+
+// dwfl_getthreads' callback: one thread, in the core's order. Never throws.
+int walk_thread(Dwfl_Thread* thread, void* arg) {
+  auto* walk = static_cast<ThreadWalk*>(arg);
+  CoreThreadStack out;
+  out.tid = dwfl_thread_tid(thread);
+  if (!walk->tids->empty() && std::ranges::find(*walk->tids, out.tid) == walk->tids->end()) {
+    return DWARF_CB_OK;
+  }
+  FrameCollector collector(*walk->symbolizer, *walk->provenance, walk->options->max_frames);
+  int result = dwfl_thread_getframes(thread, &FrameCollector::on_frame, &collector);
+  std::optional<std::string> error;
+  if (result == -1) {
+    std::string message = libdw_error();  // before any other libdw call
+    error = unwind_error(walk->dwfl, collector, std::move(message));
+  }
+  out.stack = collector.stack(error);
+  for (const CoreThreadNote& note : walk->notes->threads) {
+    if (note.tid == out.tid) out.signal = note.signal;
+  }
+  walk->threads->push_back(std::move(out));
+  return DWARF_CB_OK;
+}
+
+}  // namespace
+
+Result<CoreDump> unwind_core(const std::string& core_path, const std::string& exe_path,
+                             const UnwindOptions& options, const std::vector<int>& tids) {
+  auto session =
+      DwflSession::open_core(core_path, exe_path, options.debug_dirs, options.debuginfod_budget);
+  if (!session) return session.error();
+  Dwfl* dwfl = (*session)->get();
+
+  CoreDump dump;
+  dump.notes = read_core_notes((*session)->core_elf());
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr((*session)->core_elf(), &ehdr) != nullptr) dump.arch = arch_name(ehdr.e_machine);
+  dump.pid = dwfl_pid(dwfl) > 0 ? dwfl_pid(dwfl) : dump.notes.pid;
+
+  Dwfl_Module* main = main_module(dwfl, dump.notes);
+  if (!exe_path.empty()) {
+    if (main != nullptr) {
+      if (auto matches = check_executable(main, exe_path, core_path); !matches)
+        return matches.error();
+    }
+    dump.exe = exe_path;
+  } else if (main != nullptr) {
+    const char* name =
+        dwfl_module_info(main, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+    if (name != nullptr) dump.exe = name;
+  }
+
+  Symbolizer symbolizer(dwfl, options.inlines);
+  CfiProvenance provenance(dwfl);
+  ThreadWalk walk{dwfl, &symbolizer, &provenance, &options, &tids, &dump.notes, &dump.threads};
+  if (dwfl_getthreads(dwfl, &walk_thread, &walk) == -1 && dump.threads.empty() && tids.empty()) {
+    return Error{0, "cannot read the threads of core file " + core_path + ": " + libdw_error()};
+  }
+  return dump;
+}
+
+}  // namespace ukstack::unwind

@@ -1,0 +1,35 @@
+// Postmortem: the user stacks of every thread of a core file, unwound with libdw
+// as eu-stack --core does (dwfl_core_file_report, dwfl_core_file_attach, then
+// dwfl_getthreads in the core's NT_PRSTATUS order), symbolized like a live capture.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "procfs/result.h"
+#include "unwind/core_notes.h"
+#include "unwind/unwinder.h"
+
+namespace ukstack::unwind {
+
+struct CoreThreadStack {
+  int tid = 0;
+  int signal = 0;  // the signal being delivered when the core was written, 0 if none
+  UnwoundStack stack;
+};
+
+struct CoreDump {
+  int pid = 0;       // libdw's (dwfl_pid), else NT_PRPSINFO's
+  CoreNotes notes;   // name, command line, state
+  std::string exe;   // --exe, else the path of the module holding the entry point
+  std::string arch;  // "x86_64", from the core's e_machine
+  std::vector<CoreThreadStack> threads;  // in the core's order
+};
+
+// An Error when nothing can be read: the core cannot be opened or is not an ELF
+// core, or `exe_path` (may be empty) is not the core's executable. `tids`, when not
+// empty, selects threads. options.backend is not used: cores are read with libdw.
+Result<CoreDump> unwind_core(const std::string& core_path, const std::string& exe_path,
+                             const UnwindOptions& options, const std::vector<int>& tids);
+
+}  // namespace ukstack::unwind
