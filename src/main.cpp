@@ -50,15 +50,15 @@ int main(int argc, char** argv) {
   }
 
   if (options.format == "json") {
-    std::cout << render_json(*snapshot);
+    write_json(*snapshot, std::cout);
   } else {
-    std::cout << render_text(*snapshot, TextOptions{.color = use_color(options.color)});
+    write_text(*snapshot, TextOptions{.color = use_color(options.color)}, std::cout);
   }
   std::cout.flush();
 
   if (!options.output_file.empty()) {
     std::ofstream out(options.output_file, std::ios::trunc);
-    out << render_json(*snapshot);
+    write_json(*snapshot, out);
     out.close();
     if (!out) {
       std::cerr << "ukstack: cannot write the snapshot to "

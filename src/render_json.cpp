@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <ostream>
+#include <sstream>
 #include <string_view>
 #include <utility>
 
@@ -126,7 +128,7 @@ Json thread_to_json(const Thread& thread) {
 }
 
 template <class Json>
-Json to_json(const Snapshot& snapshot) {
+Json to_json(const Snapshot& snapshot, bool with_threads = true) {
   Json out = Json::object();
   out["schema"] = kSnapshotSchema;
   out["tool"] = Json::object();
@@ -144,7 +146,9 @@ Json to_json(const Snapshot& snapshot) {
   process["name"] = snapshot.process.name;
   out["process"] = std::move(process);
   Json threads = Json::array();
-  for (const Thread& thread : snapshot.threads) threads.push_back(thread_to_json<Json>(thread));
+  if (with_threads) {
+    for (const Thread& thread : snapshot.threads) threads.push_back(thread_to_json<Json>(thread));
+  }
   out["threads"] = std::move(threads);
   out["goroutines"] = Json::array();
   return out;
@@ -341,10 +345,46 @@ Result<Snapshot> snapshot_from_json(const nlohmann::json& document) {
   }
 }
 
+namespace {
+
+std::string pretty(const nlohmann::ordered_json& value) {
+  return value.dump(2, ' ', /*ensure_ascii=*/false,
+                    nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
+
+// The document is written a thread at a time, each as nlohmann would indent it
+// inside the whole: a DOM of thousands of threads would take twice the memory of
+// the capture itself. Raw newlines in a dump are structure only (strings escape
+// theirs), so re-indenting is inserting spaces after each one.
+void write_json(const Snapshot& snapshot, std::ostream& out) {
+  const std::string outline = pretty(to_json<nlohmann::ordered_json>(snapshot, false));
+  constexpr std::string_view kEmptyThreads = "\"threads\": []";
+  const std::size_t at = outline.find(kEmptyThreads);
+  const std::size_t open = at + kEmptyThreads.size() - 1;  // the ']' of "[]"
+  out.write(outline.data(), static_cast<std::streamsize>(open));
+  std::string thread_text;
+  for (std::size_t i = 0; i < snapshot.threads.size(); ++i) {
+    thread_text = pretty(thread_to_json<nlohmann::ordered_json>(snapshot.threads[i]));
+    out << (i == 0 ? "\n    " : ",\n    ");
+    std::string_view rest = thread_text;
+    for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos;) {
+      out.write(rest.data(), static_cast<std::streamsize>(nl + 1));
+      out << "    ";
+      rest.remove_prefix(nl + 1);
+    }
+    out.write(rest.data(), static_cast<std::streamsize>(rest.size()));
+  }
+  if (!snapshot.threads.empty()) out << "\n  ";
+  out.write(outline.data() + open, static_cast<std::streamsize>(outline.size() - open));
+  out << "\n";
+}
+
 std::string render_json(const Snapshot& snapshot) {
-  return to_json<nlohmann::ordered_json>(snapshot).dump(
-             2, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace) +
-         "\n";
+  std::ostringstream out;
+  write_json(snapshot, out);
+  return std::move(out).str();
 }
 
 }  // namespace ukstack

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 
 #include "procfs/result.h"
@@ -23,5 +24,7 @@ Result<Snapshot> snapshot_from_json(const nlohmann::json& document);
 // Pretty-printed (2 spaces) with a trailing newline. Bytes that are not valid
 // UTF-8 (a thread name is any bytes) are written as U+FFFD.
 std::string render_json(const Snapshot& snapshot);
+// The same text, written to `out` a thread at a time (memory stays flat).
+void write_json(const Snapshot& snapshot, std::ostream& out);
 
 }  // namespace ukstack

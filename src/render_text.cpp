@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <ostream>
 #include <string_view>
 
 #include "src/escape.h"
@@ -55,6 +56,11 @@ class Writer {
   }
 
   std::string take() { return fmt::to_string(out_); }
+  // Hands what was written so far to `sink` and starts again (the buffer is kept).
+  void drain_to(std::ostream& sink) {
+    sink.write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
+  }
 
  private:
   const TextOptions& options_;
@@ -294,8 +300,11 @@ void write_core_header(Writer& w, const Snapshot& snapshot) {
 
 }  // namespace
 
-std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
-  Writer w(options);
+namespace {
+
+// With a sink, each thread's block is handed on as soon as it is written, so the
+// text of thousands of threads is never held at once.
+void write_snapshot(Writer& w, const Snapshot& snapshot, std::ostream* sink) {
   const ProcessInfo& process = snapshot.process;
   const bool core = snapshot.source == "core";
   if (core) {
@@ -316,8 +325,22 @@ std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
   for (const Thread& thread : snapshot.threads) {
     w.end_line();
     write_thread(w, thread, core);
+    if (sink != nullptr) w.drain_to(*sink);
   }
+}
+
+}  // namespace
+
+std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
+  Writer w(options);
+  write_snapshot(w, snapshot, nullptr);
   return w.take();
+}
+
+void write_text(const Snapshot& snapshot, const TextOptions& options, std::ostream& out) {
+  Writer w(options);
+  write_snapshot(w, snapshot, &out);
+  w.drain_to(out);
 }
 
 }  // namespace ukstack

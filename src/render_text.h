@@ -3,6 +3,7 @@
 // Every string that came from the target is shown through escape_for_terminal.
 #pragma once
 
+#include <ostream>
 #include <string>
 
 #include "src/snapshot.h"
@@ -14,5 +15,7 @@ struct TextOptions {
 };
 
 std::string render_text(const Snapshot& snapshot, const TextOptions& options);
+// The same text, written to `out` a thread at a time (memory stays flat).
+void write_text(const Snapshot& snapshot, const TextOptions& options, std::ostream& out);
 
 }  // namespace ukstack

@@ -239,5 +239,25 @@ TEST(Schema, BrokenDocumentsAreRejected) {
   EXPECT_NE(validate_against_schema("{not json"), "");
 }
 
+// The document is written a thread at a time; it must be exactly what nlohmann
+// prints for the whole document (same indentation, same order), whatever the
+// number of threads: none, one, several.
+TEST(RenderJson, StreamedTextIsTheWholeDocumentsPrettyPrint) {
+  Snapshot several = sample_snapshot();
+  ASSERT_GE(several.threads.size(), 2u);
+  Snapshot one = several;
+  one.threads.resize(1);
+  Snapshot none = several;
+  none.threads.clear();
+  const Snapshot core = testing::core_snapshot();
+  for (const Snapshot* snapshot :
+       std::initializer_list<const Snapshot*>{&several, &one, &none, &core}) {
+    const std::string text = render_json(*snapshot);
+    const auto parsed = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(text, parsed.dump(2, ' ', false) + "\n");
+    EXPECT_EQ(parsed["threads"].size(), snapshot->threads.size());
+  }
+}
+
 }  // namespace
 }  // namespace ukstack

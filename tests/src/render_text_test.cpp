@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "tests/src/sample_snapshot.h"
 
@@ -162,6 +163,19 @@ TEST(RenderText, EmptySnapshot) {
   const std::string text = render_text(s, {});
   EXPECT_EQ(text.rfind("PID 7 ", 0), 0u) << text;
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+}
+
+// ukstack prints through write_text, which hands each thread's block on as soon as
+// it is written: the result must be the same text, with and without colour.
+TEST(RenderText, WrittenAThreadAtATimeIsTheSameText) {
+  for (bool color : {false, true}) {
+    const TextOptions options{.color = color};
+    for (const Snapshot& snapshot : {sample_snapshot(), testing::core_snapshot()}) {
+      std::ostringstream out;
+      write_text(snapshot, options, out);
+      EXPECT_EQ(out.str(), render_text(snapshot, options));
+    }
+  }
 }
 
 }  // namespace
