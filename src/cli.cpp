@@ -79,8 +79,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       ->allow_extra_args(false);
   long debuginfod_ms = options.capture.unwind.debuginfod_budget.count();
   app.add_option("--debuginfod-timeout", debuginfod_ms,
-                 "total time allowed for debuginfod downloads (DEBUGINFOD_URLS), in milliseconds; "
-                 "they only ever happen after every thread has been let go")
+                 "total time allowed for debuginfod downloads (DEBUGINFOD_URLS), in milliseconds "
+                 "(0: none); they only ever happen after every thread has been let go")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
   app.add_option("--color", options.color, "colour in text output (never with NO_COLOR)")
