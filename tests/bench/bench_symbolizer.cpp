@@ -11,7 +11,7 @@
 //   cold       a fresh Dwfl and Symbolizer per round: module reporting, ELF and
 //              DWARF loading included (the first capture of a process)
 #include <benchmark/benchmark.h>
-
+#include <cxxabi.h>
 #include <elfutils/libdwfl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,7 +24,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cxxabi.h>
 #include <exception>
 #include <memory>
 #include <string>
@@ -77,8 +76,8 @@ struct DwflDeleter {
 using DwflPtr = std::unique_ptr<Dwfl, DwflDeleter>;
 
 char* debuginfo_path = nullptr;
-const Dwfl_Callbacks callbacks = {
-    dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr, &debuginfo_path};
+const Dwfl_Callbacks callbacks = {dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr,
+                                  &debuginfo_path};
 
 DwflPtr open_dwfl(pid_t pid) {
   DwflPtr dwfl(dwfl_begin(&callbacks));
@@ -107,7 +106,8 @@ std::vector<std::uint64_t> return_addresses() {
       reinterpret_cast<const void*>(&::pthread_create),
   };
   std::vector<std::uint64_t> pcs;
-  for (const void* function : functions) pcs.push_back(reinterpret_cast<std::uint64_t>(function) + 5);
+  for (const void* function : functions)
+    pcs.push_back(reinterpret_cast<std::uint64_t>(function) + 5);
   return pcs;
 }
 

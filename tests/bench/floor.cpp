@@ -45,7 +45,8 @@ std::vector<int> list_tasks(int pid) {
   DIR* dir = opendir(path.c_str());
   if (dir == nullptr) return tids;
   while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') tids.push_back(std::atoi(entry->d_name));
+    if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9')
+      tids.push_back(std::atoi(entry->d_name));
   }
   closedir(dir);
   std::sort(tids.begin(), tids.end());
@@ -195,10 +196,11 @@ int main(int argc, char** argv) {
     first = std::min(first, t.stop_begin);
     last = std::max(last, t.stop_end);
   }
-  std::printf("floor mode=%s reads=%s threads=%zu wall_ms=%.3f max_stop_us=%.1f whole_stop_us=%.1f "
-              "failures=%d bytes=%zu\n",
-              all_mode ? "all" : "each", all_reads ? "all" : "stack", threads.size(),
-              micros(end - start) / 1000.0, max_stop, first < last ? micros(last - first) : 0.0, failures,
-              bytes_read);
+  std::printf(
+      "floor mode=%s reads=%s threads=%zu wall_ms=%.3f max_stop_us=%.1f whole_stop_us=%.1f "
+      "failures=%d bytes=%zu\n",
+      all_mode ? "all" : "each", all_reads ? "all" : "stack", threads.size(),
+      micros(end - start) / 1000.0, max_stop, first < last ? micros(last - first) : 0.0, failures,
+      bytes_read);
   return failures == 0 ? 0 : 1;
 }

@@ -1,10 +1,9 @@
 #include "tests/fuzz/fuzz_targets.h"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "procfs/fd_target.h"
@@ -22,8 +21,7 @@ namespace {
 // A broken invariant: say which, then abort so libFuzzer (or the test) sees a crash.
 void require(bool condition, std::string_view what) {
   if (condition) return;
-  std::fprintf(stderr, "fuzz invariant broken: %.*s\n", static_cast<int>(what.size()),
-               what.data());
+  std::fprintf(stderr, "fuzz invariant broken: %.*s\n", static_cast<int>(what.size()), what.data());
   std::abort();
 }
 

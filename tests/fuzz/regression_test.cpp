@@ -60,8 +60,8 @@ TEST_P(FuzzTargetTest, Seeds) {
 
 TEST_P(FuzzTargetTest, Regressions) {
   const FuzzTarget& target = GetParam();
-  const std::filesystem::path dir =
-      std::filesystem::path(UKSTACK_SOURCE_DIR) / "tests/fuzz/regressions" / std::string(target.name);
+  const std::filesystem::path dir = std::filesystem::path(UKSTACK_SOURCE_DIR) /
+                                    "tests/fuzz/regressions" / std::string(target.name);
   const int count = run_directory(target, dir, "");
   RecordProperty("inputs", count);
 }

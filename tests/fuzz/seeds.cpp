@@ -22,15 +22,15 @@ std::vector<Seed> fd_link_seeds(const std::string& procfs_samples) {
   auto add = [&](std::string data) {
     seeds.push_back(Seed{"fd-" + std::to_string(n++) + ".txt", std::move(data)});
   };
-  for (const char* link : {"pipe:[81234]", "anon_inode:[eventfd]", "anon_inode:[eventpoll]",
-                           "anon_inode:inotify", "anon_inode:[]", "/var/log/x.log",
-                           "/tmp/a file (deleted)", "socket:[0]", "socket:[18446744073709551615]",
-                           "net:[4026531840]", "mnt:[4026531841]", "/dev/null"}) {
+  for (const char* link :
+       {"pipe:[81234]", "anon_inode:[eventfd]", "anon_inode:[eventpoll]", "anon_inode:inotify",
+        "anon_inode:[]", "/var/log/x.log", "/tmp/a file (deleted)", "socket:[0]",
+        "socket:[18446744073709551615]", "net:[4026531840]", "mnt:[4026531841]", "/dev/null"}) {
     add(link);
   }
   // A socket link, then the table to find it in: the first inode column of each sample.
-  for (const char* table : {"net-tcp.txt", "net-tcp6.txt", "net-udp.txt", "net-udp6.txt",
-                            "net-unix.txt"}) {
+  for (const char* table :
+       {"net-tcp.txt", "net-tcp6.txt", "net-udp.txt", "net-udp6.txt", "net-unix.txt"}) {
     const std::string text = read_file(procfs_samples + "/" + table);
     std::istringstream lines(text);
     std::string line;

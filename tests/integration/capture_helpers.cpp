@@ -9,7 +9,9 @@
 
 namespace ukstack::test {
 
-std::string fixture_path(const std::string& name) { return std::string(UKSTACK_FIXTURE_DIR) + "/" + name; }
+std::string fixture_path(const std::string& name) {
+  return std::string(UKSTACK_FIXTURE_DIR) + "/" + name;
+}
 
 CommandResult run_ukstack(std::vector<std::string> args) {
   args.insert(args.begin(), UKSTACK_BINARY);
@@ -20,7 +22,8 @@ nlohmann::json capture_json(std::vector<std::string> args, std::vector<int> allo
   args.insert(args.begin(), {"--format", "json"});
   CommandResult result = run_ukstack(args);
   EXPECT_FALSE(result.timed_out);
-  EXPECT_NE(std::find(allowed_exit.begin(), allowed_exit.end(), result.exit_code), allowed_exit.end())
+  EXPECT_NE(std::find(allowed_exit.begin(), allowed_exit.end(), result.exit_code),
+            allowed_exit.end())
       << "exit " << result.exit_code << "\nstderr: " << result.err << "\nstdout: " << result.out;
   EXPECT_EQ(ukstack::testing::validate_against_schema(result.out), "");
   auto json = nlohmann::json::parse(result.out, nullptr, /*allow_exceptions=*/false);
@@ -96,7 +99,8 @@ std::vector<std::string> up_to_gdb_outermost(const std::vector<std::string>& our
 }
 }  // namespace
 
-void expect_agrees_with_gdb(const std::vector<std::string>& ours, const std::vector<std::string>& gdb) {
+void expect_agrees_with_gdb(const std::vector<std::string>& ours,
+                            const std::vector<std::string>& gdb) {
   ASSERT_FALSE(gdb.empty());
   ASSERT_FALSE(ours.empty());
   // Every frame ukstack shows, inlined calls included, is one gdb shows, in the same
@@ -114,7 +118,8 @@ void expect_agrees_with_gdb(const std::vector<std::string>& ours, const std::vec
                                << " is not where gdb has it";
 }
 
-void expect_same_frames_as_gdb(const std::vector<std::string>& ours, const std::vector<std::string>& gdb) {
+void expect_same_frames_as_gdb(const std::vector<std::string>& ours,
+                               const std::vector<std::string>& gdb) {
   ASSERT_FALSE(gdb.empty());
   ASSERT_FALSE(ours.empty());
   // Frame for frame, inlined calls included, wherever both have a name.
@@ -123,7 +128,8 @@ void expect_same_frames_as_gdb(const std::vector<std::string>& ours, const std::
   ASSERT_EQ(kept.size(), gdb.size()) << "not the same number of frames";
   for (std::size_t i = 0; i < gdb.size(); ++i) {
     if (kept[i] == "??" || gdb[i] == "??" || gdb[i].empty()) continue;
-    EXPECT_TRUE(name_matches(kept[i], gdb[i])) << "frame #" << i << ": ukstack " << kept[i] << ", gdb " << gdb[i];
+    EXPECT_TRUE(name_matches(kept[i], gdb[i]))
+        << "frame #" << i << ": ukstack " << kept[i] << ", gdb " << gdb[i];
   }
 }
 

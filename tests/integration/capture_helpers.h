@@ -2,7 +2,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -35,10 +34,12 @@ std::string alias_name(const std::string& name);
 
 // ukstack's user frames agree with gdb's `bt` of the same thread: each of ours is
 // one of gdb's, in order; gdb may add frames of tail calls (see the .cpp).
-void expect_agrees_with_gdb(const std::vector<std::string>& ours, const std::vector<std::string>& gdb);
+void expect_agrees_with_gdb(const std::vector<std::string>& ours,
+                            const std::vector<std::string>& gdb);
 // The same frames as gdb's `bt`, one for one (inlined calls included): for stacks
 // without tail calls.
-void expect_same_frames_as_gdb(const std::vector<std::string>& ours, const std::vector<std::string>& gdb);
+void expect_same_frames_as_gdb(const std::vector<std::string>& ours,
+                               const std::vector<std::string>& gdb);
 
 // Asserts the target was left as found: no thread stopped (t/T), no tracer.
 void expect_not_disturbed(int pid);

@@ -42,14 +42,15 @@ std::string describe(const std::vector<FrameKey>& keys) {
 }
 
 // Threads blocked at the same place in both captures: (libdw thread, libunwind thread).
-std::vector<std::pair<const nlohmann::json*, const nlohmann::json*>> stable_threads(const nlohmann::json& a,
-                                                                                      const nlohmann::json& b) {
+std::vector<std::pair<const nlohmann::json*, const nlohmann::json*>> stable_threads(
+    const nlohmann::json& a, const nlohmann::json& b) {
   std::vector<std::pair<const nlohmann::json*, const nlohmann::json*>> pairs;
   for (const auto& thread : a["threads"]) {
     const auto* other = find_thread(b, thread["tid"].get<int>());
     // Blocked both times (a ptrace stop may turn the call into restart_syscall, so
     // the number may differ) at the same user pc.
-    if (other == nullptr || !thread["syscall"].is_object() || !(*other)["syscall"].is_object()) continue;
+    if (other == nullptr || !thread["syscall"].is_object() || !(*other)["syscall"].is_object())
+      continue;
     if (thread["user"]["frames"].empty() || (*other)["user"]["frames"].empty()) continue;
     if (thread["user"]["frames"][0]["pc"] != (*other)["user"]["frames"][0]["pc"]) continue;
     pairs.emplace_back(&thread, other);
@@ -83,7 +84,8 @@ TEST(Backends, SameFramesOnAcceptServer) {
 TEST(Backends, SameFramesOnBlockingThreads) {
   auto fixture = FixtureProcess::start({fixture_path("blocking_threads")});
   for (const char* key : {"cond", "pipe", "sleep", "epoll"}) {
-    ASSERT_TRUE(wait_for_syscall(fixture.id(key), std::vector<long>{202, 0, 35, 230, 232, 281}, std::chrono::seconds(10)));
+    ASSERT_TRUE(wait_for_syscall(fixture.id(key), std::vector<long>{202, 0, 35, 230, 232, 281},
+                                 std::chrono::seconds(10)));
   }
   ASSERT_TRUE(wait_for_syscall(fixture.pid(), 202, std::chrono::seconds(10)));
   expect_same_frames(fixture.pid(), 5);
@@ -116,7 +118,8 @@ TEST(Backends, LibunwindOnGoShowsASubsetOfLibdwsFramesAndStopsCleanly) {
   GTEST_SKIP() << "go was not found when configuring: no Go fixture";
 #else
   auto server = FixtureProcess::start({fixture_path("accept_server_go"), "0"});
-  ASSERT_TRUE(wait_for_syscall(server.pid(), std::vector<long>{232, 281, 202}, std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      wait_for_syscall(server.pid(), std::vector<long>{232, 281, 202}, std::chrono::seconds(10)));
   auto libdw = capture_with("libdw", server.pid());
   auto libunwind = capture_with("libunwind", server.pid());
   auto pairs = stable_threads(libdw, libunwind);
