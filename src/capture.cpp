@@ -588,19 +588,7 @@ Frame to_frame(unwind::UnwoundFrame&& uf) {
   if (!uf.file.empty()) frame.file = std::move(uf.file);
   if (uf.line > 0) frame.line = uf.line;
   frame.inlined = uf.inlined;
-  if (uf.found_by) {
-    switch (*uf.found_by) {
-      case unwind::FoundBy::Context:
-        frame.found_by = FoundBy::Context;
-        break;
-      case unwind::FoundBy::Cfi:
-        frame.found_by = FoundBy::Cfi;
-        break;
-      case unwind::FoundBy::FramePointer:
-        frame.found_by = FoundBy::FramePointer;
-        break;
-    }
-  }
+  frame.found_by = uf.found_by;
   return frame;
 }
 

@@ -256,16 +256,20 @@ void write_thread(Writer& w, const Thread& thread, bool core) {
   write_notes(w, thread);
 }
 
+// " /usr/bin/x" when the executable's path is known.
+void write_exe(Writer& w, const ProcessInfo& process) {
+  if (process.exe.empty()) return;
+  w.text(' ');
+  w.escaped(process.exe);
+}
+
 // PID 25795 (accept_server) /usr/bin/x — live, 2026-11-28T00:56:45Z, kernel 6.18 x86_64
 void write_live_header(Writer& w, const Snapshot& snapshot) {
   const ProcessInfo& process = snapshot.process;
   w.format("PID {} (", process.pid);
   w.escaped(process.name);
   w.text(')');
-  if (!process.exe.empty()) {
-    w.text(' ');
-    w.escaped(process.exe);
-  }
+  write_exe(w, process);
   w.text(" — ");
   w.escaped(snapshot.source);
   w.text(", ");
@@ -285,10 +289,7 @@ void write_core_header(Writer& w, const Snapshot& snapshot) {
   w.text("\" (core file ");
   w.escaped(snapshot.core_file.value_or("?"));
   w.text(')');
-  if (!process.exe.empty()) {
-    w.text(' ');
-    w.escaped(process.exe);
-  }
+  write_exe(w, process);
   w.text(" — written ");
   w.escaped(snapshot.captured_at);
   if (!snapshot.arch.empty()) {

@@ -7,10 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "unwind/found_by.h"
+
 namespace ukstack {
 
-// How a user frame was found: see unwind::FoundBy.
-enum class FoundBy { Context, Cfi, FramePointer };
+using unwind::FoundBy;  // how a user frame was found
 
 struct Frame {
   std::optional<std::uint64_t> pc;    // user frames; kernel frames only when the kernel shows it

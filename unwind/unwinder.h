@@ -14,16 +14,11 @@
 
 #include "procfs/remote_addr.h"
 #include "procfs/result.h"
+#include "unwind/found_by.h"
 #include "unwind/registers.h"
 #include "unwind/remote_memory.h"
 
 namespace ukstack::unwind {
-
-// How the unwinder found a frame (as breakpad's frame trust): from the thread's
-// registers (the innermost frame), by its callee's DWARF CFI, or by following the
-// rbp chain because its callee had no CFI (a guess that holds only for code built
-// with frame pointers).
-enum class FoundBy { Context, Cfi, FramePointer };
 
 struct UnwoundFrame {
   RemoteAddr pc;
