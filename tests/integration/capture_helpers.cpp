@@ -151,4 +151,12 @@ void expect_not_disturbed(int pid) {
   }
 }
 
+std::string build_id(const std::string& path) {
+  CommandResult notes = run_command({"readelf", "-n", path}, std::chrono::seconds(10));
+  auto at = notes.out.find("Build ID: ");
+  if (at == std::string::npos) return {};
+  std::string id = notes.out.substr(at + 10);
+  return id.substr(0, id.find_first_of(" \n"));
+}
+
 }  // namespace ukstack::test

@@ -41,6 +41,9 @@ void expect_agrees_with_gdb(const std::vector<std::string>& ours,
 void expect_same_frames_as_gdb(const std::vector<std::string>& ours,
                                const std::vector<std::string>& gdb);
 
+// The GNU build-id of an ELF file as hex (readelf -n), or "" when it has none.
+std::string build_id(const std::string& path);
+
 // Asserts the target was left as found: no thread stopped (t/T), no tracer.
 void expect_not_disturbed(int pid);
 

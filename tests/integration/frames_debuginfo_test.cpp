@@ -4,10 +4,9 @@
 // source lines with it: in /usr/lib/debug-style trees given with --debug-dir
 // (.build-id/xx/rest.debug, or the binary's path + its .gnu_debuglink name), or
 // served by a debuginfod server (DEBUGINFOD_URLS).
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -46,7 +45,8 @@ class TempDir {
 };
 
 // ukstack --format json with an environment of our choosing (env -u / env VAR=...).
-nlohmann::json capture_with_env(const std::vector<std::string>& env, std::vector<std::string> args) {
+nlohmann::json capture_with_env(const std::vector<std::string>& env,
+                                std::vector<std::string> args) {
   std::vector<std::string> argv = {"env", "-u", "DEBUGINFOD_URLS"};
   argv.insert(argv.end(), env.begin(), env.end());
   argv.insert(argv.end(), {UKSTACK_BINARY, "--format", "json"});
@@ -56,14 +56,6 @@ nlohmann::json capture_with_env(const std::vector<std::string>& env, std::vector
   EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
   EXPECT_EQ(ukstack::testing::validate_against_schema(result.out), "");
   return nlohmann::json::parse(result.out, nullptr, false);
-}
-
-std::string build_id(const std::string& path) {
-  CommandResult notes = run_command({"readelf", "-n", path}, std::chrono::seconds(10));
-  auto at = notes.out.find("Build ID: ");
-  if (at == std::string::npos) return {};
-  std::string id = notes.out.substr(at + 10);
-  return id.substr(0, id.find_first_of(" \n"));
 }
 
 // The frames in the fixture's own module (libc has its own debug info).
@@ -79,7 +71,8 @@ std::vector<const nlohmann::json*> fixture_frames(const nlohmann::json& snapshot
 
 void expect_bare(const nlohmann::json& snapshot, int tid) {
   auto frames = fixture_frames(snapshot, tid);
-  ASSERT_GE(frames.size(), 3u) << snapshot.dump(2);  // stripped_inner, stripped_outer, main (+ _start)
+  ASSERT_GE(frames.size(), 3u) << snapshot.dump(
+      2);  // stripped_inner, stripped_outer, main (+ _start)
   for (const auto* frame : frames) {
     EXPECT_TRUE((*frame)["function"].is_null()) << frame->dump();
     EXPECT_TRUE((*frame)["file"].is_null()) << frame->dump();
@@ -90,7 +83,8 @@ void expect_symbolized(const nlohmann::json& snapshot, int tid) {
   const auto* thread = find_thread(snapshot, tid);
   ASSERT_NE(thread, nullptr);
   auto names = functions(*thread, "user");
-  EXPECT_TRUE(in_order(names, {"read", "stripped_inner", "stripped_outer", "main"})) << ::testing::PrintToString(names);
+  EXPECT_TRUE(in_order(names, {"read", "stripped_inner", "stripped_outer", "main"}))
+      << ::testing::PrintToString(names);
   for (const auto* frame : fixture_frames(snapshot, tid)) {
     if ((*frame)["function"] == "_start") continue;  // crt1 has no line info
     ASSERT_TRUE((*frame)["file"].is_string()) << frame->dump();
@@ -102,7 +96,8 @@ void expect_symbolized(const nlohmann::json& snapshot, int tid) {
 class StrippedFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    fixture_ = std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("stripped_reader")}));
+    fixture_ =
+        std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("stripped_reader")}));
     ASSERT_TRUE(wait_for_syscall(fixture_->id("tid"), kRead, std::chrono::seconds(10)));
     debug_file_ = fs::path(UKSTACK_FIXTURE_DIR) / "stripped-debug" / "stripped_reader.debug";
     ASSERT_TRUE(fs::exists(debug_file_));
@@ -123,7 +118,8 @@ TEST_F(StrippedFixture, BuildIdTreeInDebugDir) {
   fs::path target = root.path() / ".build-id" / id.substr(0, 2) / (id.substr(2) + ".debug");
   fs::create_directories(target.parent_path());
   fs::copy_file(debug_file_, target);
-  auto snapshot = capture_with_env({}, {"--debug-dir", root.path().string(), std::to_string(fixture_->pid())});
+  auto snapshot =
+      capture_with_env({}, {"--debug-dir", root.path().string(), std::to_string(fixture_->pid())});
   expect_symbolized(snapshot, fixture_->id("tid"));
 }
 
@@ -135,7 +131,8 @@ TEST_F(StrippedFixture, DebuglinkUnderTheBinarysPathInDebugDir) {
   fs::path target = root.path() / binary_dir.relative_path() / "stripped_reader.debug";
   fs::create_directories(target.parent_path());
   fs::copy_file(debug_file_, target);
-  auto snapshot = capture_with_env({}, {"--debug-dir", root.path().string(), std::to_string(fixture_->pid())});
+  auto snapshot =
+      capture_with_env({}, {"--debug-dir", root.path().string(), std::to_string(fixture_->pid())});
   expect_symbolized(snapshot, fixture_->id("tid"));
 }
 
@@ -184,8 +181,8 @@ class DebuginfodServer {
  public:
   DebuginfodServer(const fs::path& dir, const fs::path& database) : port_(free_port()) {
     if (port_ <= 0) throw std::runtime_error("no free port");
-    std::vector<std::string> args = {"debuginfod", "-F", dir.string(), "-p", std::to_string(port_),
-                                     "-d", database.string()};
+    std::vector<std::string> args = {"debuginfod",          "-F", dir.string(),     "-p",
+                                     std::to_string(port_), "-d", database.string()};
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -236,7 +233,8 @@ TEST_F(StrippedFixture, DebuginfodServesTheDebugFile) {
   // Without DEBUGINFOD_URLS: no server is asked, frames stay bare.
   expect_bare(capture_with_env({cache}, {std::to_string(fixture_->pid())}), fixture_->id("tid"));
   // With it: names and lines, the debug file now in our private cache.
-  auto snapshot = capture_with_env({cache, "DEBUGINFOD_URLS=" + server.url()}, {std::to_string(fixture_->pid())});
+  auto snapshot = capture_with_env({cache, "DEBUGINFOD_URLS=" + server.url()},
+                                   {std::to_string(fixture_->pid())});
   expect_symbolized(snapshot, fixture_->id("tid"));
   EXPECT_TRUE(fs::exists(work.path() / "client-cache" / id / "debuginfo"));
   expect_not_disturbed(fixture_->pid());

@@ -178,14 +178,6 @@ class StallingServer {
   std::thread thread_;  // last: started once everything above exists
 };
 
-std::string build_id(const std::string& path) {
-  CommandResult notes = run_command({"readelf", "-n", path}, std::chrono::seconds(10));
-  auto at = notes.out.find("Build ID: ");
-  if (at == std::string::npos) return {};
-  std::string id = notes.out.substr(at + 10);
-  return id.substr(0, id.find_first_of(" \n"));
-}
-
 struct TimedRun {
   CommandResult result;
   Clock::duration took;
