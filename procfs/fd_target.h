@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "procfs/result.h"
+#include "base/result.h"
 
 namespace ukstack::procfs {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "procfs/result.h"
+#include "base/result.h"
 
 namespace ukstack::procfs {
 

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "procfs/remote_addr.h"
-#include "procfs/result.h"
+#include "base/remote_addr.h"
+#include "base/result.h"
 
 namespace ukstack::procfs {
 

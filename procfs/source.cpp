@@ -9,7 +9,7 @@
 #include <memory>
 #include <set>
 
-#include "procfs/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ukstack::procfs {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "procfs/result.h"
+#include "base/result.h"
 
 namespace ukstack::procfs {
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "procfs/remote_addr.h"
-#include "procfs/result.h"
+#include "base/remote_addr.h"
+#include "base/result.h"
 
 namespace ukstack::procfs {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "procfs/result.h"
+#include "base/result.h"
 
 namespace ukstack::procfs {
 

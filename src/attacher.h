@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "procfs/result.h"
+#include "base/result.h"
 
 namespace ukstack {
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "base/format.h"
 #include "procfs/process_reader.h"
 #include "procfs/syscall_names.h"
 #include "src/attacher.h"
@@ -66,15 +67,6 @@ bool at_same_place(const procfs::SyscallState& before, const procfs::SyscallStat
                    bool allow_restart) {
   bool same_call = after.nr == before.nr || (allow_restart && after.nr == kRestartSyscall);
   return after.kind == before.kind && after.sp == before.sp && after.pc == before.pc && same_call;
-}
-
-std::string now_rfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 // alarm(2) for the life of the object; FatalSignalGuard turns SIGALRM into detach
@@ -192,7 +184,7 @@ Result<Snapshot> LiveCapture::run() {
 
   Snapshot snapshot;
   snapshot.source = "live";
-  snapshot.captured_at = now_rfc3339();
+  snapshot.captured_at = rfc3339_utc(std::time(nullptr));
   utsname host{};
   if (uname(&host) == 0) {
     snapshot.kernel = host.release;

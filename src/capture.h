@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "procfs/result.h"
+#include "base/result.h"
 #include "src/snapshot.h"
 #include "unwind/unwinder.h"
 

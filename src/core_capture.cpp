@@ -7,6 +7,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "base/format.h"
 #include "unwind/core_unwinder.h"
 
 namespace ukstack {
@@ -18,11 +19,7 @@ namespace {
 std::string written_at(const std::string& path) {
   struct stat info {};
   std::time_t when = stat(path.c_str(), &info) == 0 ? info.st_mtim.tv_sec : std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&when, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  return rfc3339_utc(when);
 }
 
 // pr_psargs is the command line joined by spaces (and cut at 80 bytes): its words

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "procfs/result.h"
+#include "base/result.h"
 #include "src/capture.h"
 #include "src/snapshot.h"
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "base/format.h"
+
 #ifndef UKSTACK_VERSION
 #define UKSTACK_VERSION "0.1.0"
 #endif
@@ -22,7 +24,6 @@ namespace {
 // Built as a template so render_json can keep the DESIGN's field order
 // (nlohmann::ordered_json) while snapshot_to_json returns a plain nlohmann::json.
 
-std::string hex(std::uint64_t value) { return fmt::format("{:#x}", value); }
 
 template <class Json>
 Json hex_or_null(const std::optional<std::uint64_t>& value) {

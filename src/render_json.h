@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-#include "procfs/result.h"
+#include "base/result.h"
 #include "src/snapshot.h"
 
 namespace ukstack {

@@ -7,11 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "unwind/found_by.h"
+#include "base/found_by.h"
 
 namespace ukstack {
 
-using unwind::FoundBy;  // how a user frame was found
 
 struct Frame {
   std::optional<std::uint64_t> pc;    // user frames; kernel frames only when the kernel shows it

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "procfs/result.h"
+#include "base/result.h"
 #include "src/snapshot.h"
 
 namespace ukstack {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "procfs/result.h"
+#include "base/result.h"
 #include "unwind/core_notes.h"
 #include "unwind/unwinder.h"
 

@@ -14,14 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/unique_elf.h"
+
 namespace ukstack::unwind {
 
 namespace {
-
-struct ElfEnd {
-  void operator()(Elf* elf) const { (void)elf_end(elf); }
-};
-using ElfPtr = std::unique_ptr<Elf, ElfEnd>;
 
 using BuildId = std::vector<unsigned char>;
 
@@ -85,7 +82,7 @@ UniqueFd open_verified(const std::string& path, const BuildId& id) {
   if (!fd.valid()) return {};
   struct stat st;
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || !trusted(st)) return {};
-  ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+  UniqueElf elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
   if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return {};
   if (build_id(elf.get()) != id) return {};
   const Sections sections = classify_sections(elf.get());
@@ -155,7 +152,7 @@ Status write_uncompressed(Elf* in, int out_fd) {
     }
   }
 
-  ElfPtr out(elf_begin(out_fd, ELF_C_WRITE, nullptr));
+  UniqueElf out(elf_begin(out_fd, ELF_C_WRITE, nullptr));
   if (!out || gelf_newehdr(out.get(), gelf_getclass(in)) == nullptr) {
     return elf_error("cannot start the copy");
   }
@@ -233,7 +230,7 @@ UniqueFd DebuginfoCache::lookup(std::span<const unsigned char> build_id) const {
 Result<UniqueFd> DebuginfoCache::uncompressed(int fd) const {
   init_libelf();
   last_outcome_ = Outcome::Failed;
-  ElfPtr in(elf_begin(fd, ELF_C_READ_MMAP, nullptr));
+  UniqueElf in(elf_begin(fd, ELF_C_READ_MMAP, nullptr));
   if (!in || elf_kind(in.get()) != ELF_K_ELF) return elf_error("cannot read the debug file");
   const BuildId id = build_id(in.get());
   const Sections sections = classify_sections(in.get());

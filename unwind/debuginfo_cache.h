@@ -22,8 +22,8 @@
 #include <span>
 #include <string>
 
-#include "procfs/result.h"
-#include "procfs/unique_fd.h"
+#include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace ukstack::unwind {
 

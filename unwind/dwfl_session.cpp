@@ -77,14 +77,12 @@ std::string elf_type_name(GElf_Half type) {
   }
 }
 
-using ElfHandle = std::unique_ptr<Elf, decltype(&elf_end)>;
-
 // The file as an ELF handle, or an error naming what it is instead.
-Result<ElfHandle> open_elf(const std::string& path, const std::string& role, UniqueFd& fd) {
+Result<UniqueElf> open_elf(const std::string& path, const std::string& role, UniqueFd& fd) {
   fd = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Error::from_errno(errno, "cannot open " + role + " " + path);
   elf_version(EV_CURRENT);
-  ElfHandle elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr), &elf_end);
+  UniqueElf elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
   GElf_Ehdr ehdr;
   if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF ||
       gelf_getehdr(elf.get(), &ehdr) == nullptr) {

@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "procfs/result.h"
-#include "procfs/unique_fd.h"
+#include "base/result.h"
+#include "base/unique_elf.h"
+#include "base/unique_fd.h"
 #include "unwind/module_files.h"
 
 namespace ukstack::unwind {
@@ -76,7 +77,7 @@ class DwflSession {
   std::unique_ptr<ModuleFiles> module_files_;
   // The core (open_core): libdw reads its notes and memory as long as the Dwfl lives.
   UniqueFd core_fd_;
-  std::unique_ptr<Elf, decltype(&elf_end)> core_elf_{nullptr, &elf_end};
+  UniqueElf core_elf_;
   static int debuginfod_progress(debuginfod_client* client, long done, long total);
 
   std::chrono::milliseconds debuginfod_budget_{0};

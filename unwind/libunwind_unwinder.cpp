@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/format.h"
 #include "unwind/dwfl_session.h"
 #include "unwind/sample_memory.h"
 #include "unwind/symbolizer.h"
@@ -82,12 +83,6 @@ class LibunwindUnwinder final : public Unwinder {
 };
 
 thread_local LibunwindUnwinder* LibunwindUnwinder::current_ = nullptr;
-
-std::string hex(std::uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "%#llx", static_cast<unsigned long long>(value));
-  return text;
-}
 
 LibunwindUnwinder::~LibunwindUnwinder() {
   if (address_space_ != nullptr) unw_destroy_addr_space(address_space_);

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "procfs/maps.h"
-#include "procfs/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ukstack::unwind {
 

@@ -8,7 +8,7 @@
 #include <bitset>
 #include <cstdint>
 
-#include "procfs/remote_addr.h"
+#include "base/remote_addr.h"
 #include "procfs/syscall.h"
 
 struct user_regs_struct;

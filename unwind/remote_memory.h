@@ -10,8 +10,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "procfs/remote_addr.h"
-#include "procfs/result.h"
+#include "base/remote_addr.h"
+#include "base/result.h"
 
 namespace ukstack::unwind {
 

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "procfs/remote_addr.h"
-#include "procfs/result.h"
-#include "unwind/found_by.h"
+#include "base/remote_addr.h"
+#include "base/result.h"
+#include "base/found_by.h"
 #include "unwind/registers.h"
 #include "unwind/remote_memory.h"
 

@@ -12,7 +12,7 @@
 #include <algorithm>
 
 #include "procfs/syscall_names.h"
-#include "procfs/unique_fd.h"
+#include "base/unique_fd.h"
 #include "tests/procfs/samples.h"
 
 namespace ukstack::procfs {

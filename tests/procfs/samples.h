@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "procfs/remote_addr.h"
+#include "base/remote_addr.h"
 
 namespace ukstack {
 // So a failed EXPECT_EQ shows "0x7ffd..." rather than raw bytes.

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "procfs/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace ukstack::procfs {
 namespace {

@@ -1,7 +1,7 @@
 // How an unwinder found a frame; shared by the unwinders and the snapshot model.
 #pragma once
 
-namespace ukstack::unwind {
+namespace ukstack {
 
 // How the unwinder found a frame (as breakpad's frame trust): from the thread's
 // registers (the innermost frame), by its callee's DWARF CFI, or by following the
@@ -9,4 +9,4 @@ namespace ukstack::unwind {
 // with frame pointers).
 enum class FoundBy { Context, Cfi, FramePointer };
 
-}  // namespace ukstack::unwind
+}  // namespace ukstack

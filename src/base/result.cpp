@@ -1,4 +1,4 @@
-#include "procfs/result.h"
+#include "base/result.h"
 
 #include <cstring>
 
