@@ -148,35 +148,4 @@ std::string parse_wchan(std::string_view wchan_text) {
   return std::string(symbol);
 }
 
-std::string_view describe_state(char state) {
-  switch (state) {
-    case 'R':
-      return "running";
-    case 'S':
-      return "sleeping";
-    case 'D':
-      return "disk sleep";
-    case 'T':
-      return "stopped";
-    case 't':
-      return "tracing stop";
-    case 'Z':
-      return "zombie";
-    case 'X':
-      return "dead";
-    case 'x':
-      return "dead";
-    case 'I':
-      return "idle";
-    case 'P':
-      return "parked";
-    case 'K':
-      return "wakekill";
-    case 'W':
-      return "waking";
-    default:
-      return "unknown";
-  }
-}
-
 }  // namespace ukstack::procfs

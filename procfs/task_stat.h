@@ -47,7 +47,4 @@ Result<SchedStat> parse_schedstat(std::string_view text);
 // /proc/<tid>/wchan: a symbol name, or "0" / "" when not sleeping.
 std::string parse_wchan(std::string_view text);
 
-// "State: S (sleeping)" style description of a state letter.
-std::string_view describe_state(char state);
-
 }  // namespace ukstack::procfs

@@ -6,14 +6,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/thread_state.h"
 #include "procfs/fd_target.h"
 #include "procfs/kernel_stack.h"
 #include "procfs/maps.h"
 #include "procfs/syscall.h"
 #include "procfs/task_stat.h"
-#include "src/render_json.h"
-#include "src/render_text.h"
-#include "src/snapshot.h"
+#include "model/snapshot_json.h"
+#include "render/json.h"
+#include "render/text.h"
+#include "analysis/completeness.h"
+#include "model/snapshot.h"
 
 namespace ukstack::fuzz {
 namespace {
@@ -57,7 +60,7 @@ void stat(const std::uint8_t* data, std::size_t size) {
   // task_stat.h: the name is what stands between the first '(' and the last ')'.
   require(text.find("(" + stat->name + ")") != std::string_view::npos,
           "parse_stat: the name is not \"(name)\" in the text");
-  (void)procfs::describe_state(stat->state);
+  (void)thread_state_name(stat->state);
   (void)stat->is_kernel_thread();
 }
 
@@ -129,7 +132,7 @@ void fd_link(const std::uint8_t* data, std::size_t size) {
   }
 }
 
-// ---- src/render_json.h -------------------------------------------------------------
+// ---- model/snapshot_json.h-----------------------------------------------------------
 
 // Load; if it loads, both renderers run, and the rendered JSON loads again and renders
 // to the same bytes (a saved snapshot re-renders exactly).

@@ -3,7 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "src/render_json.h"
+#include "model/snapshot_json.h"
+#include "render/json.h"
 #include "tests/src/sample_snapshot.h"
 
 namespace ukstack::fuzz {

@@ -1,5 +1,7 @@
 #include "procfs/task_stat.h"
 
+#include "base/thread_state.h"
+
 #include <gtest/gtest.h>
 
 #include "tests/procfs/samples.h"
@@ -25,7 +27,7 @@ TEST(Stat, SleepingProcess) {
   ASSERT_TRUE(stat.ok()) << stat.error().message;
   EXPECT_EQ(stat->name, "sleep");
   EXPECT_EQ(stat->state, 'S');
-  EXPECT_EQ(describe_state(stat->state), "sleeping");
+  EXPECT_EQ(thread_state_name(stat->state), "sleeping");
 }
 
 TEST(Stat, StoppedProcess) {
@@ -33,7 +35,7 @@ TEST(Stat, StoppedProcess) {
   ASSERT_TRUE(stat.ok()) << stat.error().message;
   EXPECT_EQ(stat->name, "python3");
   EXPECT_EQ(stat->state, 'T');
-  EXPECT_EQ(describe_state(stat->state), "stopped");
+  EXPECT_EQ(thread_state_name(stat->state), "stopped");
 }
 
 TEST(Stat, KernelThreadIsFlagged) {
@@ -122,12 +124,12 @@ TEST(Wchan, SymbolOrNothing) {
 }
 
 TEST(DescribeState, Letters) {
-  EXPECT_EQ(describe_state('R'), "running");
-  EXPECT_EQ(describe_state('D'), "disk sleep");
-  EXPECT_EQ(describe_state('t'), "tracing stop");
-  EXPECT_EQ(describe_state('Z'), "zombie");
-  EXPECT_EQ(describe_state('I'), "idle");
-  EXPECT_EQ(describe_state('?'), "unknown");
+  EXPECT_EQ(thread_state_name('R'), "running");
+  EXPECT_EQ(thread_state_name('D'), "uninterruptible sleep");
+  EXPECT_EQ(thread_state_name('t'), "tracing stop");
+  EXPECT_EQ(thread_state_name('Z'), "zombie");
+  EXPECT_EQ(thread_state_name('I'), "idle");
+  EXPECT_EQ(thread_state_name('?'), "unknown");
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
-#include "src/escape.h"
+#include "render/escape.h"
 
 #include <gtest/gtest.h>
 
-#include "src/render_text.h"
+#include "render/text.h"
 #include "tests/src/sample_snapshot.h"
 
 namespace ukstack {

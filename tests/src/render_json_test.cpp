@@ -1,8 +1,9 @@
-#include "src/render_json.h"
+#include "model/snapshot_json.h"
+#include "render/json.h"
 
 #include <gtest/gtest.h>
 
-#include "src/render_text.h"
+#include "render/text.h"
 #include "tests/src/sample_snapshot.h"
 #include "tests/src/schema_check.h"
 

@@ -1,4 +1,4 @@
-#include "src/render_text.h"
+#include "render/text.h"
 
 #include <gtest/gtest.h>
 

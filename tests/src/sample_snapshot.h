@@ -3,7 +3,7 @@
 // system call with a kernel-module frame, one that exited.
 #pragma once
 
-#include "src/snapshot.h"
+#include "model/snapshot.h"
 
 namespace ukstack::testing {
 

@@ -1,4 +1,5 @@
-#include "src/snapshot.h"
+#include "analysis/completeness.h"
+#include "model/snapshot.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "src/snapshot.h"
+#include "model/snapshot.h"
 #include "unwind/unwinder.h"
 
 namespace ukstack {

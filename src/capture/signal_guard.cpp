@@ -1,4 +1,4 @@
-#include "src/signal_guard.h"
+#include "capture/signal_guard.h"
 
 #include <signal.h>
 #include <sys/ptrace.h>

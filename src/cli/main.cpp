@@ -7,13 +7,14 @@
 #include <fstream>
 #include <iostream>
 
-#include "src/capture.h"
-#include "src/cli.h"
-#include "src/core_capture.h"
-#include "src/escape.h"
-#include "src/render_json.h"
-#include "src/render_text.h"
-#include "src/snapshot_file.h"
+#include "capture/live_capture.h"
+#include "cli/cli.h"
+#include "capture/core_capture.h"
+#include "analysis/completeness.h"
+#include "render/escape.h"
+#include "render/json.h"
+#include "render/text.h"
+#include "model/snapshot_file.h"
 
 namespace {
 

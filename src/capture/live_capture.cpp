@@ -1,4 +1,4 @@
-#include "src/capture.h"
+#include "capture/live_capture.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 #include "base/format.h"
 #include "procfs/process_reader.h"
 #include "procfs/syscall_names.h"
-#include "src/attacher.h"
-#include "src/signal_guard.h"
+#include "capture/seized_thread.h"
+#include "capture/signal_guard.h"
 #include "unwind/registers.h"
 
 namespace ukstack {

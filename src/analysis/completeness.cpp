@@ -1,4 +1,4 @@
-#include "src/snapshot.h"
+#include "analysis/completeness.h"
 
 #include <algorithm>
 

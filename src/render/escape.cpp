@@ -1,4 +1,4 @@
-#include "src/escape.h"
+#include "render/escape.h"
 
 namespace ukstack {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/render_text.h"
+#include "render/text.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,8 @@
 #include <ostream>
 #include <string_view>
 
-#include "src/escape.h"
+#include "base/thread_state.h"
+#include "render/escape.h"
 
 namespace ukstack {
 namespace {
@@ -66,19 +67,6 @@ class Writer {
   const TextOptions& options_;
   fmt::memory_buffer out_;
 };
-
-std::string_view state_name(std::string_view state) {
-  if (state == "R") return "running";
-  if (state == "S") return "sleeping";
-  if (state == "D") return "uninterruptible sleep";
-  if (state == "T") return "stopped";
-  if (state == "t") return "tracing stop";
-  if (state == "Z") return "zombie";
-  if (state == "X") return "exited";
-  if (state == "I") return "idle";
-  if (state == "P") return "parked";
-  return "";
-}
 
 // A command-line word, quoted when it would not read back as one word.
 void write_shell_word(Writer& w, std::string_view word) {
@@ -213,7 +201,7 @@ void write_thread(Writer& w, const Thread& thread, bool core) {
   if (!thread.state.empty()) {
     w.text(" state ");
     w.escaped(thread.state);
-    if (auto name = state_name(thread.state); !name.empty()) w.format(" ({})", name);
+    if (thread.state.size() == 1) w.format(" ({})", thread_state_name(thread.state[0]));
   }
   if (!thread.wchan.empty() && thread.wchan != "0") {
     w.text(" wchan ");

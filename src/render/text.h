@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "src/snapshot.h"
+#include "model/snapshot.h"
 
 namespace ukstack {
 

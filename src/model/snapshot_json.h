@@ -1,14 +1,12 @@
 // The JSON snapshot, schema "ukstack.snapshot/1" (DESIGN.md, "JSON snapshot";
-// src/ukstack.snapshot-1.schema.json). Addresses, offsets and sizes are hex
-// strings ("0x1f2"); absent optionals are null.
+// src/model/ukstack.snapshot-1.schema.json), both ways. Addresses, offsets and
+// sizes are hex strings ("0x1f2"); absent optionals are null.
 #pragma once
 
 #include <nlohmann/json.hpp>
-#include <ostream>
-#include <string>
 
 #include "base/result.h"
-#include "src/snapshot.h"
+#include "model/snapshot.h"
 
 namespace ukstack {
 
@@ -21,10 +19,10 @@ nlohmann::json snapshot_to_json(const Snapshot& snapshot);
 // the offending field ("threads[0].kernel.frames[2].offset: expected a hex string").
 Result<Snapshot> snapshot_from_json(const nlohmann::json& document);
 
-// Pretty-printed (2 spaces) with a trailing newline. Bytes that are not valid
-// UTF-8 (a thread name is any bytes) are written as U+FFFD.
-std::string render_json(const Snapshot& snapshot);
-// The same text, written to `out` a thread at a time (memory stays flat).
-void write_json(const Snapshot& snapshot, std::ostream& out);
+// The same document in the schema's field order, in pieces, for writers that
+// stream a thread at a time: everything but the threads ("threads": []), and one
+// thread.
+nlohmann::ordered_json snapshot_outline_to_json(const Snapshot& snapshot);
+nlohmann::ordered_json thread_to_ordered_json(const Thread& thread);
 
 }  // namespace ukstack

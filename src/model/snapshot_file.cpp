@@ -1,10 +1,10 @@
-#include "src/snapshot_file.h"
+#include "model/snapshot_file.h"
 
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "src/render_json.h"
+#include "model/snapshot_json.h"
 
 namespace ukstack {
 

@@ -73,8 +73,4 @@ struct Snapshot {
   // goroutines: later issue; rendered as [] until then.
 };
 
-// Both halves of every thread present and complete (exit status 0 vs 1). A core
-// has no kernel halves: only its user halves count.
-bool snapshot_complete(const Snapshot& snapshot);
-
 }  // namespace ukstack

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "src/capture.h"
+#include "capture/live_capture.h"
 
 namespace ukstack {
 

@@ -1,4 +1,6 @@
-#include "src/cli.h"
+#include "cli/cli.h"
+
+#include "base/version.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -39,7 +41,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       "the system call each is blocked in; the user stacks of every thread of a core file.",
       "ukstack"};
   app.footer(kExamples);
-  app.set_version_flag("--version", "ukstack " UKSTACK_VERSION);
+  app.set_version_flag("--version", std::string("ukstack ") + kVersion);
   app.add_option("PID", options.pid, "process to capture")->check(CLI::PositiveNumber);
   app.add_option("--core", options.core_file,
                  "read the user stacks from this core file instead of a process");

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "base/result.h"
-#include "src/capture.h"
-#include "src/snapshot.h"
+#include "capture/live_capture.h"
+#include "model/snapshot.h"
 
 namespace ukstack {
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "src/snapshot.h"
+#include "model/snapshot.h"
 
 namespace ukstack {
 

@@ -1,4 +1,4 @@
-#include "src/attacher.h"
+#include "capture/seized_thread.h"
 
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <string>
 
-#include "src/signal_guard.h"
+#include "capture/signal_guard.h"
 
 namespace ukstack {
 

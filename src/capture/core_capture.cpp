@@ -1,4 +1,4 @@
-#include "src/core_capture.h"
+#include "capture/core_capture.h"
 
 #include <string.h>
 #include <sys/stat.h>

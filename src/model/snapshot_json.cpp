@@ -1,4 +1,4 @@
-#include "src/render_json.h"
+#include "model/snapshot_json.h"
 
 #include <fmt/format.h>
 
@@ -12,10 +12,7 @@
 #include <utility>
 
 #include "base/format.h"
-
-#ifndef UKSTACK_VERSION
-#define UKSTACK_VERSION "0.1.0"
-#endif
+#include "base/version.h"
 
 namespace ukstack {
 namespace {
@@ -134,7 +131,7 @@ Json to_json(const Snapshot& snapshot, bool with_threads = true) {
   out["schema"] = kSnapshotSchema;
   out["tool"] = Json::object();
   out["tool"]["name"] = "ukstack";
-  out["tool"]["version"] = UKSTACK_VERSION;
+  out["tool"]["version"] = kVersion;
   out["source"] = snapshot.source;
   if (snapshot.core_file) out["core_file"] = *snapshot.core_file;
   out["captured_at"] = snapshot.captured_at;
@@ -336,6 +333,14 @@ nlohmann::json snapshot_to_json(const Snapshot& snapshot) {
   return to_json<nlohmann::json>(snapshot);
 }
 
+nlohmann::ordered_json snapshot_outline_to_json(const Snapshot& snapshot) {
+  return to_json<nlohmann::ordered_json>(snapshot, /*with_threads=*/false);
+}
+
+nlohmann::ordered_json thread_to_ordered_json(const Thread& thread) {
+  return thread_to_json<nlohmann::ordered_json>(thread);
+}
+
 Result<Snapshot> snapshot_from_json(const nlohmann::json& document) {
   try {
     return snapshot_from_reader(Reader(document, ""));
@@ -344,48 +349,6 @@ Result<Snapshot> snapshot_from_json(const nlohmann::json& document) {
   } catch (const nlohmann::json::exception& e) {  // not expected: Reader checks types first
     return Error{0, std::string("not a ukstack snapshot: ") + e.what()};
   }
-}
-
-namespace {
-
-std::string pretty(const nlohmann::ordered_json& value) {
-  return value.dump(2, ' ', /*ensure_ascii=*/false,
-                    nlohmann::ordered_json::error_handler_t::replace);
-}
-
-}  // namespace
-
-// The document is written a thread at a time, each as nlohmann would indent it
-// inside the whole: a DOM of thousands of threads would take twice the memory of
-// the capture itself. Raw newlines in a dump are structure only (strings escape
-// theirs), so re-indenting is inserting spaces after each one.
-void write_json(const Snapshot& snapshot, std::ostream& out) {
-  const std::string outline = pretty(to_json<nlohmann::ordered_json>(snapshot, false));
-  constexpr std::string_view kEmptyThreads = "\"threads\": []";
-  const std::size_t at = outline.find(kEmptyThreads);
-  const std::size_t open = at + kEmptyThreads.size() - 1;  // the ']' of "[]"
-  out.write(outline.data(), static_cast<std::streamsize>(open));
-  std::string thread_text;
-  for (std::size_t i = 0; i < snapshot.threads.size(); ++i) {
-    thread_text = pretty(thread_to_json<nlohmann::ordered_json>(snapshot.threads[i]));
-    out << (i == 0 ? "\n    " : ",\n    ");
-    std::string_view rest = thread_text;
-    for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos;) {
-      out.write(rest.data(), static_cast<std::streamsize>(nl + 1));
-      out << "    ";
-      rest.remove_prefix(nl + 1);
-    }
-    out.write(rest.data(), static_cast<std::streamsize>(rest.size()));
-  }
-  if (!snapshot.threads.empty()) out << "\n  ";
-  out.write(outline.data() + open, static_cast<std::streamsize>(outline.size() - open));
-  out << "\n";
-}
-
-std::string render_json(const Snapshot& snapshot) {
-  std::ostringstream out;
-  write_json(snapshot, out);
-  return std::move(out).str();
 }
 
 }  // namespace ukstack

@@ -1,0 +1,17 @@
+// The JSON view of a snapshot (model/snapshot_json.h has the document itself).
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "model/snapshot.h"
+
+namespace ukstack {
+
+// Pretty-printed (2 spaces) with a trailing newline. Bytes that are not valid
+// UTF-8 (a thread name is any bytes) are written as U+FFFD.
+std::string render_json(const Snapshot& snapshot);
+// The same text, written to `out` a thread at a time (memory stays flat).
+void write_json(const Snapshot& snapshot, std::ostream& out);
+
+}  // namespace ukstack
