@@ -5,7 +5,7 @@
 namespace ukstack {
 
 bool snapshot_complete(const Snapshot& snapshot) {
-  const bool core = snapshot.source == "core";
+  const bool core = snapshot.source == SnapshotSource::Core;
   return std::ranges::all_of(snapshot.threads, [core](const Thread& t) {
     // A thread that exited during capture is reported, not held against the run.
     // A kernel thread has an empty user half without an error, which is complete.

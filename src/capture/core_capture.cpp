@@ -52,7 +52,7 @@ Result<Snapshot> capture_core(const std::string& core_path, const std::string& e
   }
 
   Snapshot snapshot;
-  snapshot.source = "core";
+  snapshot.source = SnapshotSource::Core;
   snapshot.core_file = core_path;
   snapshot.captured_at = written_at(core_path);
   snapshot.arch = dump->arch;  // the kernel's release is not in a core: left empty
@@ -64,8 +64,8 @@ Result<Snapshot> capture_core(const std::string& core_path, const std::string& e
     Thread thread;
     thread.tid = core_thread.tid;
     thread.name = dump->notes.name;  // cores have no per-thread names
-    thread.kernel.method = "none";
-    thread.user.method = "libdw";
+    thread.kernel.method = StackMethod::None;
+    thread.user.method = StackMethod::Libdw;
     for (auto& frame : core_thread.stack.frames)
       thread.user.frames.push_back(to_frame(std::move(frame)));
     thread.user.error = std::move(core_thread.stack.error);

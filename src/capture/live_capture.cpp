@@ -23,7 +23,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using SyscallKind = procfs::SyscallState::Kind;
 
-constexpr long kRestartSyscall = 219;  // x86-64 __NR_restart_syscall
+constexpr long kRestartSyscall = SYS_restart_syscall;
 constexpr int kMaxRescans = 16;        // for a process that never stops making threads
 
 bool thread_gone(const Error& error) { return error.errnum == ENOENT || error.errnum == ESRCH; }
@@ -183,7 +183,7 @@ Result<Snapshot> LiveCapture::run() {
   if (auto checked = check_target(); !checked) return checked.error();
 
   Snapshot snapshot;
-  snapshot.source = "live";
+  snapshot.source = SnapshotSource::Live;
   snapshot.captured_at = rfc3339_utc(std::time(nullptr));
   utsname host{};
   if (uname(&host) == 0) {
@@ -590,8 +590,8 @@ Thread LiveCapture::build_thread(RawThread& raw) {
   Thread thread;
   thread.tid = raw.tid;
   thread.notes = std::move(raw.notes);
-  thread.kernel.method = "procfs";
-  thread.user.method = "none";
+  thread.kernel.method = StackMethod::Procfs;
+  thread.user.method = StackMethod::None;
   if (raw.exited && raw.stat.tid == 0) {
     thread.state = "X";
     thread.notes.push_back("thread exited during capture");
@@ -647,7 +647,10 @@ Thread LiveCapture::build_thread(RawThread& raw) {
     raw.unwound = unwinder_->unwind(*raw.sample);
   }
   if (raw.unwound) {
-    thread.user.method = raw.unwound_without_stop ? "nostop" : std::string(unwinder_->method());
+    thread.user.method = raw.unwound_without_stop ? StackMethod::Nostop
+                         : options_.unwind.backend == unwind::Backend::Libunwind
+                             ? StackMethod::Libunwind
+                             : StackMethod::Libdw;
     thread.user.frames.reserve(raw.unwound->frames.size());
     for (auto& uf : raw.unwound->frames) thread.user.frames.push_back(to_frame(std::move(uf)));
     thread.user.error = std::move(raw.unwound->error);

@@ -62,7 +62,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--inlines,!--no-inlines", options.capture.unwind.inlines,
                "show inlined calls as frames of their own (default on)");
-  app.add_option("--format", options.format, "output format")
+  std::string format = "text";
+  app.add_option("--format", format, "output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   app.add_option("--tid", options.capture.tids, "only this thread (repeatable)")
@@ -85,7 +86,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "(0: none); they only ever happen after every thread has been let go")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
-  app.add_option("--color", options.color, "colour in text output (never with NO_COLOR)")
+  std::string color = "auto";
+  app.add_option("--color", color, "colour in text output (never with NO_COLOR)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 
@@ -135,6 +137,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                                                           {"all", StopMode::All},
                                                           {"none", StopMode::None}};
   options.capture.stop = kStopModes.at(stop_mode);
+  options.format = format == "json" ? OutputFormat::Json : OutputFormat::Text;
+  static const std::map<std::string, ColorChoice> kColors{
+      {"auto", ColorChoice::Auto}, {"always", ColorChoice::Always}, {"never", ColorChoice::Never}};
+  options.color = kColors.at(color);
   options.capture.unwind.backend =
       backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
   return {std::move(options), kExitComplete};

@@ -16,14 +16,17 @@ inline constexpr int kExitUsage = 64;    // bad usage (EX_USAGE)
 // What is to be shown: a live process, a core file, or a saved snapshot.
 enum class InputKind { Live, Core, Snapshot };
 
+enum class OutputFormat { Text, Json };
+enum class ColorChoice { Auto, Always, Never };
+
 struct CliOptions {
   InputKind input = InputKind::Live;
   int pid = 0;                  // Live
   std::string core_file;        // Core: --core
   std::string exe_file;         // Core: --exe (may be empty)
   std::string snapshot_file;    // Snapshot: --input
-  std::string format = "text";  // text | json
-  std::string color = "auto";   // auto | always | never
+  OutputFormat format = OutputFormat::Text;
+  ColorChoice color = ColorChoice::Auto;
   std::string output_file;      // -o: the snapshot as JSON, besides what is printed
   CaptureOptions capture;
 };

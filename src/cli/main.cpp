@@ -18,10 +18,10 @@
 
 namespace {
 
-bool use_color(const std::string& choice) {
-  if (choice == "never") return false;
+bool use_color(ukstack::ColorChoice choice) {
+  if (choice == ukstack::ColorChoice::Never) return false;
   if (std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0') return false;
-  if (choice == "always") return true;
+  if (choice == ukstack::ColorChoice::Always) return true;
   return isatty(STDOUT_FILENO) == 1;
 }
 
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     return kExitNothing;
   }
 
-  if (options.format == "json") {
+  if (options.format == OutputFormat::Json) {
     write_json(*snapshot, std::cout);
   } else {
     write_text(*snapshot, TextOptions{.color = use_color(options.color)}, std::cout);

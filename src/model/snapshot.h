@@ -5,12 +5,26 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/found_by.h"
 
 namespace ukstack {
 
+// Where a snapshot came from.
+enum class SnapshotSource { Live, Core };
+
+// How a half was had: the kernel half from /proc (procfs); the user half unwound
+// by libdw or libunwind after a stop, or without any stop (nostop); none when
+// there is no half (a kernel thread's user half, a core's kernel half).
+enum class StackMethod { None, Procfs, Nostop, Libdw, Libunwind };
+
+// The names the JSON schema and the text output use, and back (nullopt: unknown).
+std::string_view to_string(SnapshotSource source);
+std::string_view to_string(StackMethod method);
+std::optional<SnapshotSource> parse_snapshot_source(std::string_view text);
+std::optional<StackMethod> parse_stack_method(std::string_view text);
 
 struct Frame {
   std::optional<std::uint64_t> pc;    // user frames; kernel frames only when the kernel shows it
@@ -27,7 +41,7 @@ struct Frame {
 struct Stack {
   std::vector<Frame> frames;
   std::optional<std::string> error;  // why the half is missing or cut short
-  std::string method;                // "procfs", "libdw", "libunwind", "nostop", "none"
+  StackMethod method = StackMethod::None;
 };
 
 struct FdDescription {
@@ -63,7 +77,7 @@ struct ProcessInfo {
 };
 
 struct Snapshot {
-  std::string source = "live";           // live | core
+  SnapshotSource source = SnapshotSource::Live;
   std::optional<std::string> core_file;  // the core file's path, for source "core"
   std::string captured_at;               // RFC 3339, UTC
   std::string kernel;                    // uname -r

@@ -83,7 +83,7 @@ Json stack_to_json(const Stack& stack, bool kernel) {
     frames.push_back(kernel ? kernel_frame_to_json<Json>(frame) : user_frame_to_json<Json>(frame));
   }
   Json out = Json::object();
-  out["method"] = stack.method.empty() ? std::string("none") : stack.method;
+  out["method"] = to_string(stack.method);
   out["error"] = string_or_null<Json>(stack.error);
   out["frames"] = std::move(frames);
   return out;
@@ -132,7 +132,7 @@ Json to_json(const Snapshot& snapshot, bool with_threads = true) {
   out["tool"] = Json::object();
   out["tool"]["name"] = "ukstack";
   out["tool"]["version"] = kVersion;
-  out["source"] = snapshot.source;
+  out["source"] = to_string(snapshot.source);
   if (snapshot.core_file) out["core_file"] = *snapshot.core_file;
   out["captured_at"] = snapshot.captured_at;
   out["kernel"] = snapshot.kernel;
@@ -271,7 +271,10 @@ Frame frame_from_json(const Reader& r, bool kernel) {
 
 Stack stack_from_json(const Reader& r, bool kernel) {
   Stack stack;
-  stack.method = r.field("method").str();
+  const Reader method = r.field("method");
+  auto parsed = parse_stack_method(method.str());
+  if (!parsed) method.fail("unknown stack method \"" + method.str() + "\"");
+  stack.method = *parsed;
   stack.error = r.field("error").optional_str();
   r.field("frames").each(
       [&](const Reader& item) { stack.frames.push_back(frame_from_json(item, kernel)); });
@@ -312,7 +315,10 @@ Snapshot snapshot_from_reader(const Reader& r) {
                        kSnapshotSchema));
   }
   Snapshot snapshot;
-  snapshot.source = r.field("source").str();
+  const Reader source = r.field("source");
+  auto parsed = parse_snapshot_source(source.str());
+  if (!parsed) source.fail("unknown source \"" + source.str() + "\" (live or core)");
+  snapshot.source = *parsed;
   if (r.has("core_file")) snapshot.core_file = r.field("core_file").str();
   snapshot.captured_at = r.field("captured_at").str();
   snapshot.kernel = r.field("kernel").str();

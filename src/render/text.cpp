@@ -140,7 +140,7 @@ void write_error(Writer& w, const Stack& stack) {
 void write_method_line(Writer& w, std::string_view half, const Stack& stack) {
   w.text(half);
   w.text(" (");
-  w.escaped(stack.method.empty() ? std::string_view("none") : std::string_view(stack.method));
+  w.text(to_string(stack.method));
   w.text("):\n");
 }
 
@@ -259,7 +259,7 @@ void write_live_header(Writer& w, const Snapshot& snapshot) {
   w.text(')');
   write_exe(w, process);
   w.text(" — ");
-  w.escaped(snapshot.source);
+  w.text(to_string(snapshot.source));
   w.text(", ");
   w.escaped(snapshot.captured_at);
   w.text(", kernel ");
@@ -295,7 +295,7 @@ namespace {
 // text of thousands of threads is never held at once.
 void write_snapshot(Writer& w, const Snapshot& snapshot, std::ostream* sink) {
   const ProcessInfo& process = snapshot.process;
-  const bool core = snapshot.source == "core";
+  const bool core = snapshot.source == SnapshotSource::Core;
   if (core) {
     write_core_header(w, snapshot);
   } else {

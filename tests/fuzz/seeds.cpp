@@ -67,7 +67,7 @@ std::vector<Seed> snapshot_seeds() {
 
   // What a hostile target can put in its names and paths (issue 3, part 5).
   Snapshot hostile = sample;
-  hostile.source = "core";
+  hostile.source = SnapshotSource::Core;
   hostile.process.exe = "/tmp/\x1b]0;owned\x07/exe";
   hostile.process.cmdline = {"a\nb", "\x1b[2J", "\xce\xbb \xe2\x86\x92 \xf0\x9f\x90\x9b", ""};
   if (!hostile.threads.empty()) {

@@ -24,7 +24,7 @@ Frame user_frame(std::uint64_t pc, std::string function, std::uint64_t offset, s
 
 Snapshot sample_snapshot() {
   Snapshot s;
-  s.source = "live";
+  s.source = SnapshotSource::Live;
   s.captured_at = "2026-11-27T23:40:00Z";
   s.kernel = "6.1.0-18-amd64";
   s.arch = "x86_64";
@@ -45,12 +45,12 @@ Snapshot sample_snapshot() {
                                         .fd = 3,
                                         .target = "socket:[81234]",
                                         .description = "tcp 127.0.0.1:1337 LISTEN"}}};
-  accept.kernel.method = "procfs";
+  accept.kernel.method = StackMethod::Procfs;
   accept.kernel.frames = {kernel_frame("inet_csk_accept", 0x1f2, 0x3b0),
                           kernel_frame("inet_accept", 0x4e, 0x130),
                           kernel_frame("do_accept", 0xc2, 0x1a0),
                           kernel_frame("entry_SYSCALL_64_after_hwframe", 0x76, 0xe0)};
-  accept.user.method = "libdw";
+  accept.user.method = StackMethod::Libdw;
   Frame server =
       user_frame(0x55d0c0de1189, "server_accept_and_close", 0x2d, "/build/fixtures/accept_server");
   server.file = "accept_server.c";
@@ -74,8 +74,8 @@ Snapshot sample_snapshot() {
   running.tid = 4243;
   running.name = "worker";
   running.state = "R";
-  running.kernel.method = "procfs";
-  running.user.method = "libdw";
+  running.kernel.method = StackMethod::Procfs;
+  running.user.method = StackMethod::Libdw;
   // spin has no CFI: its caller, in anonymous memory, was found through rbp.
   Frame spin = user_frame(0x55d0c0de1300, "spin", 0x8, "/build/fixtures/accept_server");
   spin.found_by = FoundBy::Context;
@@ -95,9 +95,9 @@ Snapshot sample_snapshot() {
       .name = "epoll_wait",
       .args = {5, 0x7ffd1000, 16, 0xffffffffffffffff, 0, 0},
       .fds = {{.arg = 0, .fd = 5, .target = "anon_inode:[eventpoll]", .description = "epoll"}}};
-  no_root.kernel.method = "none";
+  no_root.kernel.method = StackMethod::None;
   no_root.kernel.error = "kernel stack needs root (CAP_SYS_ADMIN)";
-  no_root.user.method = "nostop";
+  no_root.user.method = StackMethod::Nostop;
   no_root.user.frames = {
       user_frame(0x7f3a12346000, "epoll_wait", 0x4a, "/usr/lib/x86_64-linux-gnu/libc.so.6")};
   no_root.notes = {"unwound without stopping the thread"};
@@ -107,21 +107,21 @@ Snapshot sample_snapshot() {
   nfs.name = "reader";
   nfs.state = "D";
   nfs.syscall = SyscallInfo{.nr = 999, .name = "", .args = {7, 1, 2, 3, 4, 5}, .fds = {}};
-  nfs.kernel.method = "procfs";
+  nfs.kernel.method = StackMethod::Procfs;
   Frame module_frame = kernel_frame("nfs_wait_bit_killable", 0x21, 0x90);
   module_frame.module = "nfs";
   module_frame.pc = 0xffffffffc0a01234;
   nfs.kernel.frames = {module_frame};
-  nfs.user.method = "nostop";
+  nfs.user.method = StackMethod::Nostop;
   nfs.user.frames = {user_frame(0x7f3a12347000, "syscall", 0x1d, "/usr/lib/libc.so.6")};
 
   Thread exited;
   exited.tid = 4246;
   exited.name = "gone";
   exited.state = "X";
-  exited.kernel.method = "none";
+  exited.kernel.method = StackMethod::None;
   exited.kernel.error = "thread exited during capture";
-  exited.user.method = "none";
+  exited.user.method = StackMethod::None;
   exited.user.error = "thread exited during capture";
 
   s.threads = {accept, running, no_root, nfs, exited};
@@ -130,7 +130,7 @@ Snapshot sample_snapshot() {
 
 Snapshot core_snapshot() {
   Snapshot s;
-  s.source = "core";
+  s.source = SnapshotSource::Core;
   s.core_file = "core.13654";
   s.captured_at = "2026-11-27T23:40:00Z";
   s.arch = "x86_64";
@@ -140,8 +140,8 @@ Snapshot core_snapshot() {
     Thread thread;
     thread.tid = tid;
     thread.name = "crasher";
-    thread.kernel.method = "none";
-    thread.user.method = "libdw";
+    thread.kernel.method = StackMethod::None;
+    thread.user.method = StackMethod::Libdw;
     thread.user.frames.push_back(user_frame(0x4006c8, "fu(int)", 0x38, "/usr/bin/crasher"));
     thread.user.frames.push_back(user_frame(0x4004c5, "main", 0x5, "/usr/bin/crasher"));
     s.threads.push_back(std::move(thread));

@@ -18,9 +18,9 @@ Thread complete_thread(int tid) {
   Thread thread;
   thread.tid = tid;
   thread.state = "S";
-  thread.kernel.method = "procfs";
+  thread.kernel.method = StackMethod::Procfs;
   thread.kernel.frames.push_back(frame("do_sys_poll"));
-  thread.user.method = "libdw";
+  thread.user.method = StackMethod::Libdw;
   thread.user.frames.push_back(frame("main"));
   return thread;
 }
@@ -54,7 +54,7 @@ TEST(SnapshotComplete, KernelThreadWithEmptyUserHalfIsComplete) {
   Snapshot s;
   s.threads = {complete_thread(2)};
   s.threads[0].user.frames.clear();
-  s.threads[0].user.method = "none";
+  s.threads[0].user.method = StackMethod::None;
   EXPECT_TRUE(snapshot_complete(s));
 }
 
@@ -66,7 +66,7 @@ TEST(SnapshotComplete, CoreCountsUserHalvesOnly) {
   EXPECT_TRUE(snapshot_complete(s));
   s.threads[0].kernel.error = "no kernel stack in a core";
   EXPECT_TRUE(snapshot_complete(s));
-  s.source = "live";
+  s.source = SnapshotSource::Live;
   EXPECT_FALSE(snapshot_complete(s));
 }
 

@@ -1,0 +1,51 @@
+#include "model/snapshot.h"
+
+#include <array>
+#include <utility>
+
+namespace ukstack {
+
+namespace {
+
+constexpr std::array<std::pair<SnapshotSource, std::string_view>, 2> kSources{{
+    {SnapshotSource::Live, "live"},
+    {SnapshotSource::Core, "core"},
+}};
+
+constexpr std::array<std::pair<StackMethod, std::string_view>, 5> kMethods{{
+    {StackMethod::None, "none"},
+    {StackMethod::Procfs, "procfs"},
+    {StackMethod::Nostop, "nostop"},
+    {StackMethod::Libdw, "libdw"},
+    {StackMethod::Libunwind, "libunwind"},
+}};
+
+template <class Enum, std::size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum value) {
+  for (const auto& [entry, name] : table) {
+    if (entry == value) return name;
+  }
+  return "?";
+}
+
+template <class Enum, std::size_t N>
+std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>, N>& table,
+                             std::string_view text) {
+  for (const auto& [entry, name] : table) {
+    if (name == text) return entry;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(SnapshotSource source) { return name_of(kSources, source); }
+std::string_view to_string(StackMethod method) { return name_of(kMethods, method); }
+std::optional<SnapshotSource> parse_snapshot_source(std::string_view text) {
+  return value_of(kSources, text);
+}
+std::optional<StackMethod> parse_stack_method(std::string_view text) {
+  return value_of(kMethods, text);
+}
+
+}  // namespace ukstack
