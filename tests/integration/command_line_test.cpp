@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "tests/integration/capture_helpers.h"
+#include "tests/support/process_control.h"
 
 namespace ukstack::test {
 namespace {
@@ -18,7 +19,7 @@ int line_count(const std::string& text) {
 }
 
 TEST(CommandLine, NoSuchProcess) {
-  CommandResult result = run_ukstack({"4194303"});  // above the default pid_max range in use
+  CommandResult result = run_ukstack({std::to_string(pid_not_in_use())});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("no such process"), std::string::npos) << result.err;
   EXPECT_EQ(line_count(result.err), 1);
@@ -26,8 +27,12 @@ TEST(CommandLine, NoSuchProcess) {
 }
 
 TEST(CommandLine, BadUsageExits64) {
-  for (auto args : std::vector<std::vector<std::string>>{
-           {}, {"abc"}, {"-5"}, {"--format", "xml", "1"}, {"--timeout", "0", "1"}, {"--bogus", "1"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{},
+                                                         {"abc"},
+                                                         {"-5"},
+                                                         {"--format", "xml", "1"},
+                                                         {"--timeout", "0", "1"},
+                                                         {"--bogus", "1"}}) {
     SCOPED_TRACE(::testing::PrintToString(args));
     CommandResult result = run_ukstack(args);
     EXPECT_EQ(result.exit_code, 64);
@@ -48,8 +53,8 @@ TEST(CommandLine, HelpAndVersion) {
 
 TEST(CommandLine, RefusesItsOwnProcess) {
   // The shell execs ukstack in place, so $$ is ukstack's own PID.
-  CommandResult result = run_command({"/bin/sh", "-c", std::string("exec ") + UKSTACK_BINARY + " $$"},
-                                     std::chrono::seconds(30));
+  CommandResult result = run_command(
+      {"/bin/sh", "-c", std::string("exec ") + UKSTACK_BINARY + " $$"}, std::chrono::seconds(30));
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("itself"), std::string::npos) << result.err;
 }
@@ -83,9 +88,10 @@ TEST(CommandLine, AlreadyTracedNamesTheTracer) {
 TEST(CommandLine, NotPermittedSaysWhatIsNeeded) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
   auto target = FixtureProcess::start({fixture_path("accept_server"), "0"});
-  CommandResult result = run_command({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                      UKSTACK_BINARY, std::to_string(target.pid())},
-                                     std::chrono::seconds(30));
+  CommandResult result =
+      run_command({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", UKSTACK_BINARY,
+                   std::to_string(target.pid())},
+                  std::chrono::seconds(30));
   EXPECT_EQ(result.exit_code, 2) << result.out;
   EXPECT_NE(result.err.find("CAP_SYS_PTRACE"), std::string::npos) << result.err;
   EXPECT_EQ(line_count(result.err), 1);

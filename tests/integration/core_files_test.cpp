@@ -152,7 +152,8 @@ TEST_F(FixtureCore, TidSelectsThreads) {
   EXPECT_EQ(one["threads"][0]["tid"], second);
   EXPECT_EQ(one["threads"][0]["user"]["frames"], all["threads"][1]["user"]["frames"]);
 
-  CommandResult missing = run_ukstack({"--core", *core_, "--tid", "4194303"});
+  CommandResult missing =
+      run_ukstack({"--core", *core_, "--tid", std::to_string(pid_not_in_use())});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(line_count(missing.err), 1) << missing.err;
 }

@@ -69,7 +69,7 @@ class StallingServer {
   StallingServer(int target_pid, Mode mode) : target_pid_(target_pid), mode_(mode) {
     listener_ = UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     int pipe_fds[2];
-    if (!listener_ || pipe2(pipe_fds, O_CLOEXEC) != 0)
+    if (!listener_.valid() || pipe2(pipe_fds, O_CLOEXEC) != 0)
       throw std::runtime_error("socket/pipe failed");
     wake_read_ = UniqueFd(pipe_fds[0]);
     wake_write_ = UniqueFd(pipe_fds[1]);
@@ -135,7 +135,7 @@ class StallingServer {
 
   void accept_one(std::vector<Client>& clients) {
     UniqueFd fd(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-    if (!fd) return;
+    if (!fd.valid()) return;
     // First the target, at once: ukstack is inside the request now.
     Connection connection;
     connection.stopped = stopped_threads(target_pid_);

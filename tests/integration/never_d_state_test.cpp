@@ -1,7 +1,8 @@
 // A process whose main thread is in uninterruptible sleep (state D): the parent of a
 // vfork(2) waits, killable but not interruptible, until its child (which sleeps an
 // hour) execs or exits. A ptrace stop cannot happen before that; ukstack must not
-// wait for it (issue 3, part 4).
+// wait for it (issue 3, part 4). How long gdb and eu-stack take on the same target is
+// a measurement, not a test: tests/bench/run_d_state_bench.sh.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -36,7 +37,8 @@ class KillOnExit {
 
 bool has_vfork_frame(const std::vector<std::string>& kernel) {
   for (const auto& name : kernel) {
-    if (name.find("vfork") != std::string::npos) return true;  // __do_sys_vfork, wait_for_vfork_done
+    if (name.find("vfork") != std::string::npos)
+      return true;  // __do_sys_vfork, wait_for_vfork_done
   }
   return false;
 }
@@ -68,7 +70,8 @@ TEST_P(NeverDState, ReturnsWithinTheDeadlineWithBothHalves) {
   ASSERT_TRUE(wait_for_state(parent, "D", std::chrono::seconds(10))) << "parent never in state D";
 
   const auto start = Clock::now();
-  const auto snapshot = capture_json({"--stop", mode, "--timeout", "200", std::to_string(parent)}, {0});
+  const auto snapshot =
+      capture_json({"--stop", mode, "--timeout", "200", std::to_string(parent)}, {0});
   const double took = seconds_since(start);
   std::cout << "ukstack --stop " << mode << " on a D-state thread: " << took << " s\n";
   // The sleep lasts an hour: waiting for it would take that long. 5 s leaves room
@@ -93,7 +96,8 @@ TEST_P(NeverDState, ReturnsWithinTheDeadlineWithBothHalves) {
   // each/all tried to stop it and gave up at the deadline: the note says so.
   bool gave_up_note = false;
   for (const auto& note : thread["notes"]) {
-    if (note.get<std::string>().starts_with("did not stop within 200 ms (state D); unwound without stopping"))
+    if (note.get<std::string>().starts_with(
+            "did not stop within 200 ms (state D); unwound without stopping"))
       gave_up_note = true;
   }
   if (mode == "each" || mode == "all") {
@@ -118,44 +122,6 @@ TEST_P(NeverDState, ReturnsWithinTheDeadlineWithBothHalves) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, NeverDState, ::testing::Values("auto", "each", "all", "none"),
                          [](const auto& param_info) { return std::string(param_info.param); });
-
-// Not an assertion: how long gdb and eu-stack take on the same kind of target. The
-// child sleeps 10 s; both are expected to wait for the sleep to end (capped at 20 s).
-// The figures are printed for the issue's note.
-TEST(NeverDStateMeasure, GdbAndEuStackOnTheSameTarget) {
-  constexpr const char* kSleep = "10";
-  struct Tool {
-    const char* name;
-    std::vector<std::string> argv;  // the pid is appended
-  };
-  const std::vector<Tool> tools = {
-      {"ukstack", {UKSTACK_BINARY, "--timeout", "200"}},
-      {"gdb", {"gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "thread apply all bt", "-p"}},
-      {"eu-stack", {"eu-stack", "-p"}},
-  };
-  for (const auto& tool : tools) {
-    DStateTarget target(kSleep);
-    const int parent = target.fixture.pid();
-    ASSERT_TRUE(wait_for_state(parent, "D", std::chrono::seconds(10)));
-    auto argv = tool.argv;
-    argv.push_back(std::to_string(parent));
-    const auto start = Clock::now();
-    CommandResult result;
-    try {
-      result = run_command(argv, std::chrono::seconds(20));
-    } catch (const std::exception& error) {
-      std::cout << "[measure] " << tool.name << ": cannot run (" << error.what() << ")\n";
-      continue;
-    }
-    const double took = seconds_since(start);
-    const auto after = thread_state(parent);
-    std::cout << "[measure] " << tool.name << " on a vfork parent in D (child sleeps " << kSleep
-              << " s): " << took << " s, exit " << result.exit_code
-              << (result.timed_out ? " (killed at the 20 s cap)" : "") << ", target state after: "
-              << after.value_or('?') << "\n";
-    RecordProperty(std::string(tool.name) + "_seconds", std::to_string(took));
-  }
-}
 
 }  // namespace
 }  // namespace ukstack::test

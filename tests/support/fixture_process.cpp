@@ -41,80 +41,24 @@ std::string describe_status(int status) {
   return "wait status " + std::to_string(status);
 }
 
-struct Spawned {
-  ChildProcess child;
-  UniqueFd out;
-  UniqueFd err;  // only with capture_stderr
-};
-
-// Fork/exec argv with stdin from /dev/null and stdout (and stderr if asked) on
-// pipes. The child gets default signal dispositions and an empty signal mask, and
-// is killed if this process dies. Throws if the program cannot be executed.
-Spawned spawn(const std::vector<std::string>& argv, bool capture_stderr) {
-  if (argv.empty()) throw std::invalid_argument("spawn: empty argv");
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-
-  auto [out_r, out_w] = make_pipe();
-  UniqueFd err_r, err_w;
-  if (capture_stderr) std::tie(err_r, err_w) = make_pipe();
-  auto [exec_r, exec_w] = make_pipe();  // carries errno if exec fails; EOF if it worked
-  const pid_t parent = getpid();
-
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork: " + errno_text(errno));
-  if (pid == 0) {
-    // Child: async-signal-safe calls only, until exec.
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out_w.get(), STDOUT_FILENO) < 0 ||
-        (capture_stderr && dup2(err_w.get(), STDERR_FILENO) < 0)) {
-      int e = errno;
-      (void)!write(exec_w.get(), &e, sizeof e);
-      _exit(127);
+// For one of the child's outputs: the descriptor the child gets (invalid: it keeps
+// ours) and, for a pipe, the read end this process keeps.
+std::pair<UniqueFd, UniqueFd> connect_output(const Output& output) {
+  switch (output.kind) {
+    case Output::Kind::Inherit:
+      return {};
+    case Output::Kind::Pipe: {
+      auto [read_end, write_end] = make_pipe();
+      return {std::move(write_end), std::move(read_end)};
     }
-    execvp(args[0], args.data());
-    int e = errno;
-    (void)!write(exec_w.get(), &e, sizeof e);
-    _exit(127);
+    case Output::Kind::File: {
+      UniqueFd fd(open(output.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (!fd.valid())
+        throw std::runtime_error("cannot open " + output.path + ": " + errno_text(errno));
+      return {std::move(fd), UniqueFd()};
+    }
   }
-
-  Spawned spawned{ChildProcess(pid), std::move(out_r), std::move(err_r)};
-  out_w.reset();
-  err_w.reset();
-  exec_w.reset();
-  int exec_errno = 0;
-  ssize_t n;
-  do {
-    n = read(exec_r.get(), &exec_errno, sizeof exec_errno);
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof exec_errno)) {
-    spawned.child.wait();
-    throw std::runtime_error("cannot run " + argv[0] + ": " + errno_text(exec_errno));
-  }
-  return spawned;
-}
-
-// Reads the whole of a small file (a /proc file); nullopt if it cannot be read.
-std::optional<std::string> read_small_file(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    if (n == 0) return text;
-    text.append(buf, static_cast<size_t>(n));
-  }
+  throw std::invalid_argument("connect_output: unknown kind");
 }
 
 template <class Predicate>
@@ -128,11 +72,6 @@ bool wait_until(std::chrono::milliseconds deadline, Predicate done) {
 }
 
 }  // namespace
-
-void UniqueFd::reset(int fd) noexcept {
-  if (fd_ >= 0) close(fd_);
-  fd_ = fd;
-}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -157,12 +96,80 @@ int ChildProcess::kill_and_wait() noexcept {
   return wait();
 }
 
+StartedProcess start_process(const std::vector<std::string>& argv, const Output& out,
+                             const Output& err) {
+  if (argv.empty()) throw std::invalid_argument("start_process: empty argv");
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+
+  UniqueFd in(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) throw std::runtime_error("cannot open /dev/null: " + errno_text(errno));
+  auto [child_out, out_r] = connect_output(out);
+  auto [child_err, err_r] = connect_output(err);
+  auto [exec_r, exec_w] = make_pipe();  // carries errno if exec fails; EOF if it worked
+  const pid_t parent = getpid();
+
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork: " + errno_text(errno));
+  if (pid == 0) {
+    // Child: async-signal-safe calls only, until exec. dup2 clears O_CLOEXEC on the copy.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
+    if (dup2(in.get(), STDIN_FILENO) < 0 ||
+        (child_out.valid() && dup2(child_out.get(), STDOUT_FILENO) < 0) ||
+        (child_err.valid() && dup2(child_err.get(), STDERR_FILENO) < 0)) {
+      int e = errno;
+      (void)!write(exec_w.get(), &e, sizeof e);
+      _exit(127);
+    }
+    execvp(args[0], args.data());
+    int e = errno;
+    (void)!write(exec_w.get(), &e, sizeof e);
+    _exit(127);
+  }
+
+  StartedProcess started{ChildProcess(pid), std::move(out_r), std::move(err_r)};
+  child_out.reset();
+  child_err.reset();
+  exec_w.reset();
+  int exec_errno = 0;
+  ssize_t n;
+  do {
+    n = read(exec_r.get(), &exec_errno, sizeof exec_errno);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof exec_errno)) {
+    started.child.wait();
+    throw std::runtime_error("cannot run " + argv[0] + ": " + errno_text(exec_errno));
+  }
+  return started;
+}
+
+std::optional<std::string> read_text_file(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return text;
+    text.append(buf, static_cast<size_t>(n));
+  }
+}
+
 FixtureProcess FixtureProcess::start(std::vector<std::string> argv,
                                      std::chrono::milliseconds ready_deadline) {
-  Spawned spawned = spawn(argv, /*capture_stderr=*/false);
+  StartedProcess started = start_process(argv, Output::pipe(), Output::inherit());
   FixtureProcess process;
-  process.child_ = std::move(spawned.child);
-  process.stdout_ = std::move(spawned.out);
+  process.child_ = std::move(started.child);
+  process.stdout_ = std::move(started.out);
   const pid_t pid = process.pid();
 
   auto fail = [&](const std::string& why, const std::string& seen) {
@@ -227,7 +234,7 @@ int FixtureProcess::id(const std::string& key) const {
 }
 
 std::optional<long> current_syscall(int tid) {
-  auto text = read_small_file("/proc/" + std::to_string(tid) + "/syscall");
+  auto text = read_text_file("/proc/" + std::to_string(tid) + "/syscall");
   if (!text) return std::nullopt;
   long nr = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), nr);
@@ -236,7 +243,7 @@ std::optional<long> current_syscall(int tid) {
 }
 
 std::optional<char> thread_state(int tid) {
-  auto text = read_small_file("/proc/" + std::to_string(tid) + "/stat");
+  auto text = read_text_file("/proc/" + std::to_string(tid) + "/stat");
   if (!text) return std::nullopt;
   // "tid (comm) S ...": comm may hold spaces and parentheses; the last ')' ends it.
   size_t paren = text->rfind(')');
@@ -263,7 +270,7 @@ bool wait_for_state(int tid, std::string_view states, std::chrono::milliseconds 
 }
 
 CommandResult run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
-  Spawned spawned = spawn(argv, /*capture_stderr=*/true);
+  StartedProcess spawned = start_process(argv, Output::pipe(), Output::pipe());
   CommandResult result;
   const auto until = Clock::now() + timeout;
   std::array<pollfd, 2> fds{{{spawned.out.get(), POLLIN, 0}, {spawned.err.get(), POLLIN, 0}}};
@@ -291,8 +298,10 @@ CommandResult run_command(std::vector<std::string> argv, std::chrono::millisecon
     }
   }
   const int status = result.timed_out ? spawned.child.kill_and_wait() : spawned.child.wait();
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_code = 128 + WTERMSIG(status);
   return result;
 }
 

@@ -14,30 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/unique_fd.h"
+
 namespace ukstack::test {
-
-// Owns a file descriptor. Move-only, no implicit conversion to int.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    reset(other.release());
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) noexcept;
-
- private:
-  int fd_ = -1;
-};
 
 // Owns a child process: the destructor kills it (SIGKILL) and reaps it.
 class ChildProcess {
@@ -59,6 +38,31 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
 };
+
+// Where a started program's stdout or stderr goes.
+struct Output {
+  enum class Kind { Inherit, Pipe, File };
+  Kind kind = Kind::Inherit;
+  std::string path;  // Kind::File: created or truncated, mode 0644
+
+  static Output inherit() { return {}; }  // the test's own stream
+  static Output pipe() { return {Kind::Pipe, {}}; }
+  static Output file(std::string path) { return {Kind::File, std::move(path)}; }
+};
+
+struct StartedProcess {
+  ChildProcess child;
+  UniqueFd out;  // read end of stdout when it is Output::pipe()
+  UniqueFd err;  // read end of stderr when it is Output::pipe()
+};
+
+// The one fork/exec of the test support (fixtures, commands, background runs):
+// argv[0] is a path or a name looked up on PATH; stdin is /dev/null. The child gets
+// default signal dispositions and an empty signal mask, and is killed if this
+// process dies (PR_SET_PDEATHSIG). Throws std::runtime_error if an output cannot be
+// opened or the program cannot be run (the child is reaped first).
+StartedProcess start_process(const std::vector<std::string>& argv, const Output& out,
+                             const Output& err);
 
 // A fixture program that has printed its `ready key=value ...` line.
 class FixtureProcess {
@@ -91,6 +95,9 @@ class FixtureProcess {
   std::string ready_line_;
   std::map<std::string, std::string> fields_;
 };
+
+// The whole of a small file (a /proc file); nullopt if it cannot be read.
+std::optional<std::string> read_text_file(const std::string& path);
 
 // /proc/<tid>/syscall's first field: the system call number the thread is blocked
 // in, -1 if blocked outside one; nullopt if it is running or the file is unreadable.

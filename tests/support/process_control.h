@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,10 +16,9 @@
 
 namespace ukstack::test {
 
-// Fork/exec argv (looked up on PATH) in the background: stdin from /dev/null, stdout
-// to `stdout_path` and stderr to `stderr_path` (each truncated; /dev/null when
-// empty). The child gets default signal dispositions, an empty mask, and is killed
-// if this process dies. Throws std::runtime_error if the program cannot be run.
+// start_process() in the background: stdout to `stdout_path` and stderr to
+// `stderr_path` (each truncated; /dev/null when empty). Throws std::runtime_error if
+// the program cannot be run.
 ChildProcess start_background(const std::vector<std::string>& argv,
                               const std::string& stdout_path = {},
                               const std::string& stderr_path = {});
@@ -27,13 +27,27 @@ ChildProcess start_background(const std::vector<std::string>& argv,
 // status; nullopt if it is still running at the deadline (then it is left as is).
 std::optional<int> wait_for_exit(ChildProcess& child, std::chrono::milliseconds deadline);
 
+// Checks `condition` about every 100 us while `child` runs: true once it holds; false
+// if the child ended first (it is not reaped: see wait_for_exit) or at the deadline.
+// For moments inside another program's run that last milliseconds, such as ukstack
+// holding its target seized.
+bool wait_while_running(const ChildProcess& child, std::chrono::milliseconds deadline,
+                        const std::function<bool()>& condition);
+
+// What /proc/<pid>/fd/* point at (readlink): "/proc/42/task/43" for a directory a
+// process holds open, "pipe:[...]", paths. Empty if the process is gone.
+std::vector<std::string> open_files(int pid);
+
 // The thread ids in /proc/<pid>/task (empty if the process is gone).
 std::vector<int> thread_ids(int pid);
 // A numeric field of /proc/<tid>/status ("TracerPid", "voluntary_ctxt_switches",
 // "PPid", ...); nullopt if the thread is gone or has no such field.
 std::optional<long> status_field(int tid, const std::string& field);
-// The whole of a small file (a /proc file); nullopt if it cannot be read.
-std::optional<std::string> read_text_file(const std::string& path);
+
+// A pid that no process has, for "no such process" tests: /proc/sys/kernel/pid_max
+// (the kernel hands out pids below it, so this one cannot be taken while the test
+// runs). Throws std::runtime_error if pid_max cannot be read or the pid answers.
+int pid_not_in_use();
 
 // A directory made with mkdtemp under $TMPDIR (or /tmp), mode 0755, removed with
 // everything in it when this object dies.

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -8,10 +9,6 @@
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/fixture_process.h"
 
@@ -23,12 +20,7 @@ using namespace std::chrono_literals;
 const std::string kFixtureDir = UKSTACK_FIXTURE_DIR;
 const std::string kSupportDir = std::string(UKSTACK_SOURCE_DIR) + "/tests/support";
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string read_text(const std::string& path) { return read_text_file(path).value_or(""); }
 
 bool process_gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
@@ -38,7 +30,7 @@ bool connects(int port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return fd && connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  return fd.valid() && connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 // True if `wanted` appears in `frames` in this order, each name matched on its
@@ -69,16 +61,17 @@ bool have_gdb() {
 TEST(GdbParser, BlockingThreadsSample) {
   Backtraces bt = parse_gdb_backtraces(read_text(kSupportDir + "/gdb_bt_blocking_threads.txt"));
   ASSERT_EQ(bt.size(), 5u);
-  EXPECT_EQ(bt.at(4384), (std::vector<std::string>{
-                             "__futex_abstimed_wait_common64", "__futex_abstimed_wait_common",
-                             "__GI___futex_abstimed_wait_cancelable64", "__pthread_cond_wait_common",
-                             "___pthread_cond_wait", "fixture::cond_wait_inner",
-                             "fixture::cond_wait_middle", "fixture::cond_wait_outer",
-                             "(anonymous namespace)::cond_thread", "start_thread", "clone3"}));
-  EXPECT_EQ(bt.at(4388), (std::vector<std::string>{
-                             "epoll_wait", "epoll_wait_inner", "epoll_wait_middle",
-                             "epoll_wait_outer", "(anonymous namespace)::epoll_thread",
-                             "start_thread", "clone3"}));
+  EXPECT_EQ(bt.at(4384),
+            (std::vector<std::string>{
+                "__futex_abstimed_wait_common64", "__futex_abstimed_wait_common",
+                "__GI___futex_abstimed_wait_cancelable64", "__pthread_cond_wait_common",
+                "___pthread_cond_wait", "fixture::cond_wait_inner", "fixture::cond_wait_middle",
+                "fixture::cond_wait_outer", "(anonymous namespace)::cond_thread", "start_thread",
+                "clone3"}));
+  EXPECT_EQ(bt.at(4388),
+            (std::vector<std::string>{"epoll_wait", "epoll_wait_inner", "epoll_wait_middle",
+                                      "epoll_wait_outer", "(anonymous namespace)::epoll_thread",
+                                      "start_thread", "clone3"}));
   EXPECT_TRUE(has_chain(bt.at(4387), {"sleep_inner", "sleep_middle", "sleep_outer"}));
   EXPECT_TRUE(has_chain(bt.at(4385), {"__GI___libc_read", "pipe_read_inner", "pipe_read_outer"}));
   EXPECT_TRUE(has_chain(bt.at(4383), {"main_wait_inner", "main_wait_outer", "main"}));
@@ -87,10 +80,10 @@ TEST(GdbParser, BlockingThreadsSample) {
 TEST(GdbParser, GoSampleWithoutThreadDb) {
   Backtraces bt = parse_gdb_backtraces(read_text(kSupportDir + "/gdb_bt_accept_server_go.txt"));
   ASSERT_EQ(bt.size(), 4u);
-  EXPECT_EQ(bt.at(4483), (std::vector<std::string>{
-                             "runtime.epollwait", "runtime.netpoll", "runtime.findRunnable",
-                             "runtime.schedule", "runtime.park_m", "runtime.mcall",
-                             "runtime.newproc", "runtime[scavenger]", "??"}));
+  EXPECT_EQ(bt.at(4483),
+            (std::vector<std::string>{
+                "runtime.epollwait", "runtime.netpoll", "runtime.findRunnable", "runtime.schedule",
+                "runtime.park_m", "runtime.mcall", "runtime.newproc", "runtime[scavenger]", "??"}));
   EXPECT_TRUE(has_chain(bt.at(4485), {"runtime.futex", "runtime.sysmon", "runtime.clone"}));
 }
 
@@ -99,17 +92,19 @@ TEST(GdbParser, NamesThatHoldParentheses) {
       "Thread 1 (process 77 \"x\"):\n"
       "#0  0x0000000000401000 in net.(*TCPListener).Accept (l=0xc0, ~r0=...) at tcpsock.go:288\n"
       "#1  apply<void (*)(int)> (f=0x401000 <g(int)>) at t.cpp:3\n"
-      "#2  0x00007f0000001000 in std::thread::_State_impl<int>::_M_run() () from /lib/libstdc++.so.6\n"
-      "#3  0x00007f0000002000 in main::{lambda()#1}::operator()() const (__closure=0x0) at t.cpp:9\n"
+      "#2  0x00007f0000001000 in std::thread::_State_impl<int>::_M_run() () from "
+      "/lib/libstdc++.so.6\n"
+      "#3  0x00007f0000002000 in main::{lambda()#1}::operator()() const (__closure=0x0) at "
+      "t.cpp:9\n"
       "#4  0x00007f0000003000 in ?? ()\n"
       "Backtrace stopped: previous frame inner to this frame (corrupt stack?)\n"
       "\n"
       "#0  stray frame outside a thread block\n");
   ASSERT_EQ(bt.size(), 1u);
-  EXPECT_EQ(bt.at(77), (std::vector<std::string>{
-                           "net.(*TCPListener).Accept", "apply<void (*)(int)>",
-                           "std::thread::_State_impl<int>::_M_run()",
-                           "main::{lambda()#1}::operator()() const", "??"}));
+  EXPECT_EQ(bt.at(77),
+            (std::vector<std::string>{"net.(*TCPListener).Accept", "apply<void (*)(int)>",
+                                      "std::thread::_State_impl<int>::_M_run()",
+                                      "main::{lambda()#1}::operator()() const", "??"}));
 }
 
 // --- run_command -------------------------------------------------------------------
@@ -193,11 +188,18 @@ struct ThreadExpectation {
 
 const std::vector<ThreadExpectation> kBlockingThreads = {
     {"main", "blocking_thread", {SYS_futex}, {"main_wait_inner", "main_wait_outer", "main"}},
-    {"cond", "cond-waiter", {SYS_futex}, {"cond_wait_inner", "cond_wait_middle", "cond_wait_outer"}},
+    {"cond",
+     "cond-waiter",
+     {SYS_futex},
+     {"cond_wait_inner", "cond_wait_middle", "cond_wait_outer"}},
     {"pipe", "pipe-reader", {SYS_read}, {"pipe_read_inner", "pipe_read_middle", "pipe_read_outer"}},
-    {"sleep", "sleeper", {SYS_nanosleep, SYS_clock_nanosleep},
+    {"sleep",
+     "sleeper",
+     {SYS_nanosleep, SYS_clock_nanosleep},
      {"sleep_inner", "sleep_middle", "sleep_outer"}},
-    {"epoll", "epoll-waiter", {SYS_epoll_wait, SYS_epoll_pwait},
+    {"epoll",
+     "epoll-waiter",
+     {SYS_epoll_wait, SYS_epoll_pwait},
      {"epoll_wait_inner", "epoll_wait_middle", "epoll_wait_outer"}},
 };
 
@@ -211,8 +213,8 @@ TEST(FixtureProcess, BlockingThreads) {
       const int tid = fixture.id(t.key);
       EXPECT_TRUE(wait_for_syscall(tid, t.syscalls, 5s)) << t.key;
       EXPECT_TRUE(wait_for_state(tid, "S", 5s)) << t.key;
-      std::string comm = read_text("/proc/" + std::to_string(pid) + "/task/" +
-                                   std::to_string(tid) + "/comm");
+      std::string comm =
+          read_text("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/comm");
       EXPECT_EQ(comm, std::string(t.name) + "\n");
     }
   }
@@ -247,8 +249,8 @@ TEST(FixtureProcess, AcceptServerGo) {
     EXPECT_TRUE(connects(server.id("port")));
     // Go parks the accepting goroutine; one thread waits in the netpoller.
     auto some_thread_in_epoll = [&] {
-      for (const auto& task : std::filesystem::directory_iterator(
-               "/proc/" + std::to_string(pid) + "/task"))
+      for (const auto& task :
+           std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"))
         if (wait_for_syscall(std::stoi(task.path().filename()), {SYS_epoll_wait, SYS_epoll_pwait},
                              1ms))
           return true;
@@ -258,10 +260,10 @@ TEST(FixtureProcess, AcceptServerGo) {
     bool found = some_thread_in_epoll();
     while (!found && std::chrono::steady_clock::now() < until) found = some_thread_in_epoll();
     EXPECT_TRUE(found);
-    EXPECT_GE(std::distance(std::filesystem::directory_iterator(
-                                "/proc/" + std::to_string(pid) + "/task"),
-                            std::filesystem::directory_iterator()),
-              2);
+    EXPECT_GE(
+        std::distance(std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"),
+                      std::filesystem::directory_iterator()),
+        2);
   }
   EXPECT_TRUE(process_gone(pid));
 }

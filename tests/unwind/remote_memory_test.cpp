@@ -7,6 +7,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "tests/support/process_control.h"
+
 namespace ukstack::unwind {
 namespace {
 
@@ -66,7 +68,7 @@ TEST(RemoteMemory, UnmappedAddressIsAnError) {
 }
 
 TEST(RemoteMemory, GoneProcessIsAnError) {
-  RemoteMemory memory(0x3ffffff0);  // above any pid_max
+  RemoteMemory memory(test::pid_not_in_use());
   std::vector<std::byte> out(16);
   auto got = memory.read(RemoteAddr(0x1000), out);
   ASSERT_FALSE(got.ok());
