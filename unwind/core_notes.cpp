@@ -4,6 +4,7 @@
 #include <gelf.h>
 #include <sys/procfs.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -25,6 +26,33 @@ std::optional<T> descriptor_as(const void* data, std::size_t size) {
   T value;
   std::memcpy(&value, data, sizeof(T));
   return value;
+}
+
+// NT_FILE: count and page size, then count (start, end, offset in pages) triples,
+// then count NUL-terminated paths. All fields are 8 bytes on a 64-bit core.
+void read_file_note(const char* desc, std::size_t size, std::vector<CoreFileMapping>& files) {
+  auto count = descriptor_as<std::uint64_t>(desc, size);
+  auto page_size = descriptor_as<std::uint64_t>(desc + 8, size >= 8 ? size - 8 : 0);
+  if (!count || !page_size) return;
+  constexpr std::size_t kHeader = 16, kTriple = 24;
+  if (*count > (size - kHeader) / kTriple) return;  // more entries than the note holds
+  const char* path = desc + kHeader + *count * kTriple;
+  const char* end = desc + size;
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    const char* triple = desc + kHeader + i * kTriple;
+    CoreFileMapping mapping;
+    mapping.start = *descriptor_as<std::uint64_t>(triple, 8);
+    mapping.end = *descriptor_as<std::uint64_t>(triple + 8, 8);
+    std::uint64_t pages = *descriptor_as<std::uint64_t>(triple + 16, 8);
+    if (path >= end) return;
+    std::size_t length = strnlen(path, static_cast<std::size_t>(end - path));
+    if (path + length == end) return;  // no terminating NUL: cut short
+    mapping.path.assign(path, length);
+    path += length + 1;
+    if (mapping.end <= mapping.start || pages > UINT64_MAX / *page_size) continue;
+    mapping.file_offset = pages * *page_size;
+    files.push_back(std::move(mapping));
+  }
 }
 
 void read_note(const GElf_Nhdr& header, std::string_view owner, const char* desc,
@@ -51,6 +79,9 @@ void read_note(const GElf_Nhdr& header, std::string_view owner, const char* desc
         if (entry->a_type == AT_NULL) break;
         if (entry->a_type == AT_ENTRY) notes.entry = entry->a_un.a_val;
       }
+      break;
+    case NT_FILE:
+      read_file_note(desc, header.n_descsz, notes.files);
       break;
     default:
       break;

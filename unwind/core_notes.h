@@ -1,5 +1,5 @@
 // What a core file's notes say about the process (NT_PRPSINFO, NT_PRSTATUS,
-// NT_AUXV), read with libelf's note API. A core is untrusted input: a note too
+// NT_AUXV, NT_FILE), read with libelf's note API. A core is untrusted input: a note too
 // short for its type, or of another architecture's layout, is skipped.
 #pragma once
 
@@ -17,6 +17,14 @@ struct CoreThreadNote {
   int signal = 0;  // pr_cursig: the signal being delivered when the core was written
 };
 
+// One file-backed mapping of NT_FILE: [start, end) maps the file from file_offset.
+struct CoreFileMapping {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  std::uint64_t file_offset = 0;  // in bytes
+  std::string path;               // as the kernel (or gdb) named it when the core was written
+};
+
 struct CoreNotes {
   int pid = 0;                // pr_pid of NT_PRPSINFO
   std::string name;           // pr_fname (the kernel's comm, 15 bytes at most)
@@ -24,6 +32,7 @@ struct CoreNotes {
   std::optional<char> state;  // pr_sname of the process ('R', 'S', ...)
   std::vector<CoreThreadNote> threads;  // in NT_PRSTATUS order
   std::optional<std::uint64_t> entry;   // AT_ENTRY: the executable's entry point
+  std::vector<CoreFileMapping> files;   // NT_FILE, in the note's order
 };
 
 // Notes of an x86-64 core; empty fields for what is missing or unreadable.

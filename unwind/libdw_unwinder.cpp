@@ -1,6 +1,7 @@
 // The libdw backend. dwfl_attach_state with our own callbacks: the thread's initial
-// registers come from the sample, memory from the stack copy first and the live
-// process (process_vm_readv) beyond it. Nothing here stops or touches a thread.
+// registers come from the sample, memory from the stack copy first and the address
+// space (the live process: process_vm_readv) beyond it. Nothing here stops or
+// touches a thread.
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 
@@ -22,11 +23,12 @@ namespace {
 
 class LibdwUnwinder final : public Unwinder {
  public:
-  LibdwUnwinder(std::unique_ptr<DwflSession> session, int pid, UnwindOptions options)
+  LibdwUnwinder(std::unique_ptr<DwflSession> session, const AddressSpace& memory,
+                UnwindOptions options)
       : session_(std::move(session)),
         symbolizer_(session_->get(), options.inlines),
         provenance_(session_->get()),
-        memory_(pid),
+        memory_(memory),
         options_(std::move(options)) {
     symbolizer_.set_mappings(&session_->mappings());
   }
@@ -158,10 +160,11 @@ bool LibdwUnwinder::ends_at_outermost(Dwarf_Addr address) {
   return ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_bregx && cfa_register == kDwarfRsp;
 }
 
-Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options) {
+Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const AddressSpace& memory,
+                                                      const UnwindOptions& options) {
   auto session = DwflSession::open_process(pid, options.debug_dirs, options.debuginfod_budget);
   if (!session) return session.error();
-  auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), pid, options);
+  auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), memory, options);
   if (auto attached = unwinder->attach(pid); !attached) return attached.error();
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }

@@ -1,6 +1,6 @@
 // The libunwind backend: a remote address space with our own accessors, so nothing
 // here stops or touches a thread. Registers come from the sample (an unknown one is
-// -UNW_EBADREG), memory from the stack copy and process_vm_readv beyond it.
+// -UNW_EBADREG), memory from the stack copy and the address space beyond it.
 // Unwind tables are found through the Dwfl's modules (opened through map_files or
 // inside the target's root, see DwflSession), not by opening the path maps shows:
 // a binary deleted after start, or one in another mount namespace, is unwound
@@ -37,10 +37,11 @@ namespace {
 
 class LibunwindUnwinder final : public Unwinder {
  public:
-  LibunwindUnwinder(std::unique_ptr<DwflSession> session, int pid, UnwindOptions options)
+  LibunwindUnwinder(std::unique_ptr<DwflSession> session, const AddressSpace& memory,
+                    UnwindOptions options)
       : session_(std::move(session)),
         symbolizer_(session_->get(), options.inlines),
-        memory_(pid),
+        memory_(memory),
         options_(std::move(options)) {
     symbolizer_.set_mappings(&session_->mappings());
   }
@@ -214,7 +215,8 @@ int LibunwindUnwinder::get_dyn_info_list_addr(unw_addr_space_t, unw_word_t*, voi
   return -UNW_ENOINFO;
 }
 
-int LibunwindUnwinder::access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* value, int write, void*) {
+int LibunwindUnwinder::access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* value, int write,
+                                  void*) {
   if (current_ == nullptr || write != 0) return -UNW_EINVAL;  // never writes to the target
   std::uint64_t word = 0;
   if (!current_->memory_.read_word(addr, word)) return -UNW_EINVAL;
@@ -222,7 +224,8 @@ int LibunwindUnwinder::access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t*
   return 0;
 }
 
-int LibunwindUnwinder::access_reg(unw_addr_space_t, unw_regnum_t regnum, unw_word_t* value, int write, void*) {
+int LibunwindUnwinder::access_reg(unw_addr_space_t, unw_regnum_t regnum, unw_word_t* value,
+                                  int write, void*) {
   // libunwind's x86-64 register numbers are the DWARF ones (rax=0 ... r15=15, rip=16).
   if (current_ == nullptr || write != 0) return -UNW_EINVAL;
   if (regnum < 0 || regnum >= kDwarfRegisterCount) return -UNW_EBADREG;
@@ -238,7 +241,8 @@ int LibunwindUnwinder::access_fpreg(unw_addr_space_t, unw_regnum_t, unw_fpreg_t*
 
 int LibunwindUnwinder::resume(unw_addr_space_t, unw_cursor_t*, void*) { return -UNW_EINVAL; }
 
-int LibunwindUnwinder::get_proc_name(unw_addr_space_t, unw_word_t, char*, size_t, unw_word_t*, void*) {
+int LibunwindUnwinder::get_proc_name(unw_addr_space_t, unw_word_t, char*, size_t, unw_word_t*,
+                                     void*) {
   return -UNW_ENOINFO;  // names come from the Symbolizer
 }
 
@@ -280,7 +284,8 @@ UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
     // Without unwind info libunwind guesses through rbp; a guess that lands on the
     // same frame again would repeat for ever.
     if (!pcs.empty() && pc == previous_pc && sp == previous_sp) {
-      error = "unwind stopped: the frame at " + hex(pc) + " unwinds to itself (no usable unwind info)";
+      error =
+          "unwind stopped: the frame at " + hex(pc) + " unwinds to itself (no usable unwind info)";
       break;
     }
     previous_pc = pc;
@@ -310,10 +315,11 @@ UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
 
 }  // namespace
 
-Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const UnwindOptions& options) {
+Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const AddressSpace& memory,
+                                                          const UnwindOptions& options) {
   auto session = DwflSession::open_process(pid, options.debug_dirs, options.debuginfod_budget);
   if (!session) return session.error();
-  auto unwinder = std::make_unique<LibunwindUnwinder>(std::move(*session), pid, options);
+  auto unwinder = std::make_unique<LibunwindUnwinder>(std::move(*session), memory, options);
   if (auto opened = unwinder->open(); !opened) return opened.error();
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }

@@ -7,7 +7,7 @@ namespace ukstack::unwind {
 
 void SampleMemory::begin(const StackCopy* stack) {
   stack_ = stack;
-  live_pages_.clear();
+  pages_.clear();
 }
 
 bool SampleMemory::read_word(std::uint64_t addr, std::uint64_t& word) {
@@ -17,12 +17,12 @@ bool SampleMemory::read_word(std::uint64_t addr, std::uint64_t& word) {
   for (std::size_t done = 0; done < sizeof word;) {
     std::uint64_t at = addr + done;
     std::uint64_t page = at & ~(kPageSize - 1);
-    auto it = live_pages_.find(page);
-    if (it == live_pages_.end()) {
+    auto it = pages_.find(page);
+    if (it == pages_.end()) {
       std::array<std::byte, kPageSize> buffer;
-      auto got = live_.read(RemoteAddr(page), buffer);
+      auto got = memory_->read(RemoteAddr(page), buffer);
       if (!got || *got != kPageSize) return false;
-      it = live_pages_.emplace(page, buffer).first;
+      it = pages_.emplace(page, buffer).first;
     }
     std::size_t in_page = std::min<std::size_t>(sizeof word - done, page + kPageSize - at);
     std::memcpy(bytes + done, it->second.data() + (at - page), in_page);

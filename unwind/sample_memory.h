@@ -1,6 +1,6 @@
 // The target's memory as an unwinder sees it for one thread: the stack copy taken
-// while the thread was stopped, then the live process (process_vm_readv, one page
-// at a time, cached) beyond it. Shared by the libdw and libunwind backends.
+// while the thread was stopped, then the address space (a live process: one page at
+// a time, cached) beyond it. Shared by the libdw and libunwind backends.
 #pragma once
 
 #include <array>
@@ -8,16 +8,18 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "unwind/remote_memory.h"
+#include "unwind/address_space.h"
+#include "unwind/stack_copy.h"
 
 namespace ukstack::unwind {
 
 class SampleMemory {
  public:
-  explicit SampleMemory(int pid) : live_(pid) {}
+  // Borrows `memory`, which must outlive this object.
+  explicit SampleMemory(const AddressSpace& memory) : memory_(&memory) {}
 
-  // Starts a thread: reads come from `stack` first. Drops the pages read live for
-  // the previous thread (the process has moved on since).
+  // Starts a thread: reads come from `stack` first. Drops the pages read for the
+  // previous thread (a live process has moved on since).
   void begin(const StackCopy* stack);
   void end() { stack_ = nullptr; }
 
@@ -25,9 +27,9 @@ class SampleMemory {
 
  private:
   static constexpr std::uint64_t kPageSize = 4096;
-  RemoteMemory live_;
+  const AddressSpace* memory_;
   const StackCopy* stack_ = nullptr;
-  std::unordered_map<std::uint64_t, std::array<std::byte, kPageSize>> live_pages_;
+  std::unordered_map<std::uint64_t, std::array<std::byte, kPageSize>> pages_;
 };
 
 }  // namespace ukstack::unwind

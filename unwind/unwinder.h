@@ -12,11 +12,13 @@
 #include <string_view>
 #include <vector>
 
+#include "base/found_by.h"
 #include "base/remote_addr.h"
 #include "base/result.h"
-#include "base/found_by.h"
+#include "unwind/address_space.h"
+#include "unwind/live_address_space.h"
 #include "unwind/registers.h"
-#include "unwind/remote_memory.h"
+#include "unwind/stack_copy.h"
 
 namespace ukstack::unwind {
 
@@ -67,14 +69,19 @@ class Unwinder {
   virtual UnwoundStack unwind(const ThreadSample& sample) = 0;
 };
 
-// The backend options.backend names, opened for one process.
-Result<std::unique_ptr<Unwinder>> open_unwinder(int pid, const UnwindOptions& options);
+// The backend options.backend names, opened for one process. Memory beyond a
+// sample's stack copy is read from `memory`, which the caller owns and keeps alive
+// longer than the unwinder.
+Result<std::unique_ptr<Unwinder>> open_unwinder(int pid, const AddressSpace& memory,
+                                                const UnwindOptions& options);
 
 // libdw: modules reported once from /proc/<pid>/maps, then DWARF CFI unwinding.
-Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const UnwindOptions& options);
+Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const AddressSpace& memory,
+                                                      const UnwindOptions& options);
 
 // libunwind, with our own accessors (registers from the sample, memory from the
-// stack copy and process_vm_readv). Only when built with UKSTACK_WITH_LIBUNWIND.
-Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const UnwindOptions& options);
+// stack copy and `memory`). Only when built with UKSTACK_WITH_LIBUNWIND.
+Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const AddressSpace& memory,
+                                                          const UnwindOptions& options);
 
 }  // namespace ukstack::unwind

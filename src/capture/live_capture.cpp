@@ -114,7 +114,7 @@ class LiveCapture {
   const CaptureOptions& options_;
   procfs::RealProcSource source_;
   procfs::ProcessReader reader_;
-  unwind::RemoteMemory memory_;
+  unwind::LiveAddressSpace memory_;
   std::unique_ptr<unwind::Unwinder> unwinder_;
   std::string unwinder_error_;
   procfs::TaskStat leader_;  // read once, by check_target
@@ -201,8 +201,8 @@ Result<Snapshot> LiveCapture::run() {
     // A zombie leader has no memory map left: read maps and memory through a live
     // thread (every thread shares them).
     int mm_tid = live_thread_for_memory();
-    memory_ = unwind::RemoteMemory(mm_tid);
-    auto unwinder = unwind::open_unwinder(mm_tid, options_.unwind);
+    memory_ = unwind::LiveAddressSpace(mm_tid);
+    auto unwinder = unwind::open_unwinder(mm_tid, memory_, options_.unwind);
     if (unwinder) {
       unwinder_ = std::move(*unwinder);
     } else {

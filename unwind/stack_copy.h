@@ -1,33 +1,18 @@
-// Reading the target's memory with process_vm_readv (one system call for a whole
-// range; PTRACE_PEEKDATA costs a system call per word), and the copy of a stopped
-// thread's stack that the unwind later reads from.
+// The copy of a stopped thread's stack that the unwind later reads from, and the
+// buffer it lives in.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <type_traits>
 #include <vector>
 
 #include "base/remote_addr.h"
 #include "base/result.h"
+#include "unwind/address_space.h"
 
 namespace ukstack::unwind {
-
-class RemoteMemory {
- public:
-  explicit RemoteMemory(int pid) : pid_(pid) {}
-  int pid() const { return pid_; }
-
-  // Reads up to out.size() bytes at addr. Returns how many were read: fewer when the
-  // range runs into unmapped memory (the read stops at the first page it cannot
-  // read). An error only when nothing could be read.
-  Result<std::size_t> read(RemoteAddr addr, std::span<std::byte> out) const;
-
- private:
-  int pid_;
-};
 
 // An allocator whose value-initialisation (vector::resize) leaves trivial
 // elements uninitialised: a buffer about to be filled by a read is not zeroed first.
@@ -64,7 +49,7 @@ struct StackCopy {
 
 // Copies [sp, sp + max_bytes), or less where the stack's mapping ends first, into
 // `buffer` (reused when it has the capacity: no allocation while a thread is stopped).
-Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes,
+Result<StackCopy> copy_stack(const AddressSpace& memory, RemoteAddr sp, std::size_t max_bytes,
                              ByteBuffer buffer = {});
 
 }  // namespace ukstack::unwind

@@ -1,11 +1,11 @@
-#include "unwind/remote_memory.h"
+#include "unwind/live_address_space.h"
 
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <cstdint>
 #include <string>
 
 namespace ukstack::unwind {
@@ -15,7 +15,7 @@ constexpr std::uint64_t kPageSize = 4096;
 constexpr std::size_t kMaxIovecs = 256;  // well under IOV_MAX
 }  // namespace
 
-Result<std::size_t> RemoteMemory::read(RemoteAddr addr, std::span<std::byte> out) const {
+Result<std::size_t> LiveAddressSpace::read(RemoteAddr addr, std::span<std::byte> out) const {
   // process_vm_readv never splits one remote iovec on a fault, so give it one iovec
   // per page: a range that runs into an unmapped page still returns the pages before.
   std::size_t total = 0;
@@ -42,24 +42,6 @@ Result<std::size_t> RemoteMemory::read(RemoteAddr addr, std::span<std::byte> out
     if (got == 0 || cursor != addr.value() + total) break;  // stopped early: unmapped page
   }
   return total;
-}
-
-bool StackCopy::read_word(RemoteAddr addr, std::uint64_t& word) const {
-  if (!contains(addr, sizeof word)) return false;
-  std::memcpy(&word, bytes.data() + (addr - base), sizeof word);
-  return true;
-}
-
-Result<StackCopy> copy_stack(const RemoteMemory& memory, RemoteAddr sp, std::size_t max_bytes,
-                             ByteBuffer buffer) {
-  StackCopy copy;
-  copy.base = sp;
-  copy.bytes = std::move(buffer);
-  copy.bytes.resize(max_bytes);  // not zeroed (ByteBuffer): the read fills what is used
-  auto got = memory.read(sp, std::span<std::byte>(copy.bytes.data(), copy.bytes.size()));
-  if (!got) return got.error();
-  copy.bytes.resize(*got);  // shrinks: no copy, no fill
-  return copy;
 }
 
 }  // namespace ukstack::unwind

@@ -1,4 +1,4 @@
-#include "unwind/remote_memory.h"
+#include "unwind/live_address_space.h"
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "tests/support/process_control.h"
+#include "unwind/stack_copy.h"
 
 namespace ukstack::unwind {
 namespace {
@@ -34,10 +35,10 @@ class Mapping {
   void* base_;
 };
 
-TEST(RemoteMemory, ReadsWhatIsThere) {
+TEST(LiveAddressSpace, ReadsWhatIsThere) {
   Mapping mapping(2);
   for (std::size_t i = 0; i < 8192; ++i) mapping.data()[i] = static_cast<std::byte>(i * 7);
-  RemoteMemory memory(getpid());
+  LiveAddressSpace memory(getpid());
   std::vector<std::byte> out(8192);
   auto got = memory.read(mapping.addr(), out);
   ASSERT_TRUE(got.ok()) << got.error().message;
@@ -45,11 +46,11 @@ TEST(RemoteMemory, ReadsWhatIsThere) {
   EXPECT_EQ(std::memcmp(out.data(), mapping.data(), 8192), 0);
 }
 
-TEST(RemoteMemory, StopsAtTheFirstUnmappedPage) {
+TEST(LiveAddressSpace, StopsAtTheFirstUnmappedPage) {
   Mapping mapping(3);
   mapping.unmap_last_page();
   std::memset(mapping.data(), 0x5a, 8192);
-  RemoteMemory memory(getpid());
+  LiveAddressSpace memory(getpid());
   std::vector<std::byte> out(3 * 4096);
   auto got = memory.read(mapping.addr() + 100, out);
   ASSERT_TRUE(got.ok());
@@ -57,18 +58,18 @@ TEST(RemoteMemory, StopsAtTheFirstUnmappedPage) {
   EXPECT_EQ(out[0], std::byte{0x5a});
 }
 
-TEST(RemoteMemory, UnmappedAddressIsAnError) {
+TEST(LiveAddressSpace, UnmappedAddressIsAnError) {
   Mapping mapping(2);
   mapping.unmap_last_page();
-  RemoteMemory memory(getpid());
+  LiveAddressSpace memory(getpid());
   std::vector<std::byte> out(16);
   auto got = memory.read(mapping.addr() + 4096, out);
   EXPECT_FALSE(got.ok());
   EXPECT_EQ(got.error().errnum, EFAULT);
 }
 
-TEST(RemoteMemory, GoneProcessIsAnError) {
-  RemoteMemory memory(test::pid_not_in_use());
+TEST(LiveAddressSpace, GoneProcessIsAnError) {
+  LiveAddressSpace memory(test::pid_not_in_use());
   std::vector<std::byte> out(16);
   auto got = memory.read(RemoteAddr(0x1000), out);
   ASSERT_FALSE(got.ok());
@@ -80,7 +81,7 @@ TEST(StackCopy, CopyIsBoundedAndReadableByWord) {
   mapping.unmap_last_page();
   auto* words = reinterpret_cast<std::uint64_t*>(mapping.data());
   std::iota(words, words + 512, std::uint64_t{1000});
-  RemoteMemory memory(getpid());
+  LiveAddressSpace memory(getpid());
   RemoteAddr sp = mapping.addr() + 4096 - 64;  // 8 words before the unmapped page
   auto copy = copy_stack(memory, sp, 32 * 1024);
   ASSERT_TRUE(copy.ok());

@@ -1,0 +1,48 @@
+// Globals and type layouts read from the debug information of a Dwfl's modules
+// (a live process's or a core's: the same code serves both). Readers of runtime
+// structures take offsets from the binary they read, never from a table of
+// versions: a mutex's owner is at pthread_mutex_t's "__data.__owner".
+#pragma once
+
+#include <elfutils/libdwfl.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/remote_addr.h"
+#include "base/result.h"
+
+namespace ukstack::unwind {
+
+struct MemberInfo {
+  std::uint64_t offset = 0;  // bytes from the start of the outer type, along the whole path
+  std::uint64_t size = 0;    // bytes of the member's type
+  std::string type_name;  // as the source spells it: "int", "struct __pthread_mutex_s", "char[16]"
+};
+
+class DebugTypes {
+ public:
+  // Borrows `dwfl`, which must outlive this object.
+  explicit DebugTypes(Dwfl* dwfl) : dwfl_(dwfl) {}
+
+  // The run-time address of a global (or static) variable: its symbol in the loaded
+  // modules' symbol tables, bias applied; failing that, its DWARF DW_AT_location.
+  // Where several modules define it, a global symbol wins over a local one.
+  // Thread-local variables have no one address: an Error.
+  Result<RemoteAddr> global_address(std::string_view name) const;
+
+  // DW_AT_byte_size of a named type (struct, union, class, typedef, base or enum
+  // type; "struct x" and "ns::x" are accepted), typedefs followed.
+  Result<std::uint64_t> type_size(std::string_view type_name) const;
+
+  // A member of a named struct or union, by a dotted path ("__data.__owner"), each
+  // step through typedefs and qualifiers, and through anonymous struct and union
+  // members as C does. Bit-fields are an Error.
+  Result<MemberInfo> member(std::string_view type_name, std::string_view member_path) const;
+
+ private:
+  Dwfl* dwfl_;
+};
+
+}  // namespace ukstack::unwind
