@@ -19,6 +19,8 @@ struct Mapping {
   std::uint64_t inode = 0;
   std::string path;      // "" for anonymous; "[stack]", "[anon:name]", "/x" (see deleted)
   bool deleted = false;  // path ended in " (deleted)" (suffix removed from path)
+
+  bool operator==(const Mapping&) const = default;
 };
 
 Result<std::vector<Mapping>> parse_maps(std::string_view text);

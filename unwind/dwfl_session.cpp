@@ -254,14 +254,14 @@ int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client,
 }
 
 Result<std::unique_ptr<DwflSession>> DwflSession::open_process(
-    int pid, const std::vector<std::string>& debug_dirs,
+    int pid, std::vector<procfs::Mapping> mappings, const std::vector<std::string>& debug_dirs,
     std::chrono::milliseconds debuginfod_budget) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = &DwflSession::find_process_elf;
   callbacks.find_debuginfo = &DwflSession::find_process_debuginfo;
   if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
-  session->module_files_ = std::make_unique<ModuleFiles>(pid);
+  session->module_files_ = std::make_unique<ModuleFiles>(pid, std::move(mappings));
   session->bound_debuginfod(debuginfod_budget);
   dwfl_report_begin(session->dwfl_);
   int result = dwfl_linux_proc_report(session->dwfl_, pid);

@@ -27,9 +27,11 @@ class DwflSession {
   // find locally, lazily (at the first symbol or CFI lookup in a module: after the
   // threads are detached). All those requests together get `debuginfod_budget`,
   // counted from the first; past it every transfer is abandoned and no new one is
-  // started. A budget of 0 makes no request at all.
+  // started. A budget of 0 makes no request at all. `mappings` is the process's
+  // memory map as the caller read it (through its ProcSource): it finds each
+  // module's file (ModuleFiles) and names anonymous memory.
   static Result<std::unique_ptr<DwflSession>> open_process(
-      int pid, const std::vector<std::string>& debug_dirs,
+      int pid, std::vector<procfs::Mapping> mappings, const std::vector<std::string>& debug_dirs,
       std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10));
   // One ELF file on disk (an executable or a shared object), at its link-time
   // addresses: symbolization without a process (core files, tests).

@@ -160,11 +160,13 @@ bool LibdwUnwinder::ends_at_outermost(Dwarf_Addr address) {
   return ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_bregx && cfa_register == kDwarfRsp;
 }
 
-Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const AddressSpace& memory,
+Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(LiveProcess process,
                                                       const UnwindOptions& options) {
-  auto session = DwflSession::open_process(pid, options.debug_dirs, options.debuginfod_budget);
+  const int pid = process.pid;
+  auto session = DwflSession::open_process(pid, std::move(process.mappings), options.debug_dirs,
+                                           options.debuginfod_budget);
   if (!session) return session.error();
-  auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), memory, options);
+  auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), *process.memory, options);
   if (auto attached = unwinder->attach(pid); !attached) return attached.error();
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }

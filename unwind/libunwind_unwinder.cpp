@@ -315,11 +315,13 @@ UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
 
 }  // namespace
 
-Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const AddressSpace& memory,
+Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(LiveProcess process,
                                                           const UnwindOptions& options) {
-  auto session = DwflSession::open_process(pid, options.debug_dirs, options.debuginfod_budget);
+  const int pid = process.pid;
+  auto session = DwflSession::open_process(pid, std::move(process.mappings), options.debug_dirs,
+                                           options.debuginfod_budget);
   if (!session) return session.error();
-  auto unwinder = std::make_unique<LibunwindUnwinder>(std::move(*session), memory, options);
+  auto unwinder = std::make_unique<LibunwindUnwinder>(std::move(*session), *process.memory, options);
   if (auto opened = unwinder->open(); !opened) return opened.error();
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }

@@ -45,10 +45,8 @@ UniqueFd open_in_root(int root_fd, const std::string& path) {
   return reopen_regular(path_fd.get());
 }
 
-ModuleFiles::ModuleFiles(int pid) : pid_(pid) {
-  procfs::RealProcSource source;
-  procfs::ProcessReader reader(source, pid);
-  if (auto maps = reader.maps()) maps_ = std::move(*maps);
+ModuleFiles::ModuleFiles(int pid, std::vector<procfs::Mapping> mappings)
+    : pid_(pid), maps_(std::move(mappings)) {
   std::string root = "/proc/" + std::to_string(pid) + "/root";
   root_.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
 }

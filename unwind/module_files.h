@@ -27,9 +27,9 @@ UniqueFd open_in_root(int root_fd, const std::string& path);
 
 class ModuleFiles {
  public:
-  // Reads the process's mappings and opens its root (O_PATH). Either may fail
-  // (not permitted, process gone): the ways that need them are then skipped.
-  explicit ModuleFiles(int pid);
+  // The process's mappings as the caller read them; opens its root (O_PATH), which
+  // may fail (not permitted, process gone): the ways that need it are then skipped.
+  ModuleFiles(int pid, std::vector<procfs::Mapping> mappings);
 
   // An fd for the module that maps `path` (as /proc/<pid>/maps names it, with or
   // without " (deleted)") starting at `base`; invalid when none of the ways works.

@@ -15,6 +15,7 @@
 #include "base/found_by.h"
 #include "base/remote_addr.h"
 #include "base/result.h"
+#include "procfs/maps.h"
 #include "unwind/address_space.h"
 #include "unwind/live_address_space.h"
 #include "unwind/registers.h"
@@ -69,19 +70,26 @@ class Unwinder {
   virtual UnwoundStack unwind(const ThreadSample& sample) = 0;
 };
 
-// The backend options.backend names, opened for one process. Memory beyond a
-// sample's stack copy is read from `memory`, which the caller owns and keeps alive
-// longer than the unwinder.
-Result<std::unique_ptr<Unwinder>> open_unwinder(int pid, const AddressSpace& memory,
-                                                const UnwindOptions& options);
+// The live process an unwinder is opened for: a live thread's id (maps and memory
+// are read through it), the memory map as the caller read it, and its memory
+// (owned by the caller, kept alive longer than the unwinder).
+struct LiveProcess {
+  int pid = 0;
+  std::vector<procfs::Mapping> mappings;
+  const AddressSpace* memory = nullptr;
+};
 
-// libdw: modules reported once from /proc/<pid>/maps, then DWARF CFI unwinding.
-Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(int pid, const AddressSpace& memory,
+// The backend options.backend names, opened for one process. Memory beyond a
+// sample's stack copy is read from process.memory.
+Result<std::unique_ptr<Unwinder>> open_unwinder(LiveProcess process, const UnwindOptions& options);
+
+// libdw: modules reported once, then DWARF CFI unwinding.
+Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(LiveProcess process,
                                                       const UnwindOptions& options);
 
 // libunwind, with our own accessors (registers from the sample, memory from the
-// stack copy and `memory`). Only when built with UKSTACK_WITH_LIBUNWIND.
-Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(int pid, const AddressSpace& memory,
+// stack copy and process.memory). Only when built with UKSTACK_WITH_LIBUNWIND.
+Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(LiveProcess process,
                                                           const UnwindOptions& options);
 
 }  // namespace ukstack::unwind

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/format.h"
+#include "capture/thread_builder.h"
 #include "unwind/core_unwinder.h"
 
 namespace ukstack {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "capture/live_capture.h"
+#include "capture/options.h"
 #include "model/snapshot.h"
 
 namespace ukstack {

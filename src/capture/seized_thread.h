@@ -4,25 +4,17 @@
 
 #include <sys/user.h>
 
-#include <chrono>
-
 #include "base/result.h"
+#include "capture/tracer.h"
 
 namespace ukstack {
 
-// Owns a ptrace seize. Not copyable; the destructor detaches, so no path leaves a
-// thread seized. Every seized tid is also in the SeizeRegistry, which a fatal-signal
-// handler detaches (signal_guard.h).
+// Owns a seize. Not copyable; the destructor detaches, so no path leaves a thread
+// seized.
 class SeizedThread {
  public:
-  enum class Stop {
-    Stopped,   // in a ptrace stop: registers can be read
-    TimedOut,  // did not stop by the deadline (state D, or busy in the kernel)
-    Exited,    // the thread ended while we waited
-  };
-
   // ESRCH: the thread is gone. EPERM: not permitted, or already traced.
-  static Result<SeizedThread> seize(int tid);
+  static Result<SeizedThread> seize(Tracer& tracer, int tid);
 
   SeizedThread(SeizedThread&& other) noexcept;
   SeizedThread& operator=(SeizedThread&&) = delete;
@@ -35,35 +27,25 @@ class SeizedThread {
   // Asks the thread to stop (PTRACE_INTERRUPT). False when it is gone.
   bool interrupt();
   // Waits until the interrupted thread stops or the deadline passes.
-  Stop wait_for_stop(std::chrono::steady_clock::time_point deadline);
+  StopOutcome wait_for_stop(Clock::time_point deadline);
 
-  // Only after Stop::Stopped.
+  // Only after StopOutcome::Stopped.
   Result<user_regs_struct> registers() const;
+  Result<unwind::StackCopy> copy_stack(RemoteAddr sp, std::size_t max_bytes,
+                                       unwind::ByteBuffer buffer) const;
 
   // Lets the thread run on, handing back a signal that arrived while we held it.
-  // A thread that has not stopped yet cannot be detached: the kernel detaches it
-  // when ukstack exits, and because no SIGSTOP was ever sent it runs on.
+  // A thread that has not stopped yet cannot be detached: it lingers (Tracer::linger)
+  // and, because no SIGSTOP was ever sent, runs on once let go.
   void detach();
 
  private:
-  explicit SeizedThread(int tid) : tid_(tid) {}
+  SeizedThread(Tracer& tracer, int tid) : tracer_(&tracer), tid_(tid) {}
 
+  Tracer* tracer_;
   int tid_ = -1;
   bool stopped_ = false;
   int signal_to_deliver_ = 0;
-};
-
-// Blocks SIGCHLD for the life of the object, so waits for a ptrace stop sleep in
-// sigtimedwait and wake on the stop rather than polling. Create one per capture.
-class ChildSignalBlock {
- public:
-  ChildSignalBlock();
-  ~ChildSignalBlock();
-  ChildSignalBlock(const ChildSignalBlock&) = delete;
-  ChildSignalBlock& operator=(const ChildSignalBlock&) = delete;
-
- private:
-  bool was_blocked_ = false;
 };
 
 }  // namespace ukstack

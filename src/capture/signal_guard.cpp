@@ -126,4 +126,27 @@ FatalSignalGuard::~FatalSignalGuard() {
   }
 }
 
+Watchdog::Watchdog(std::chrono::milliseconds limit) {
+  alarm(static_cast<unsigned>(std::chrono::ceil<std::chrono::seconds>(limit).count()));
+}
+
+Watchdog::~Watchdog() { alarm(0); }
+
+ChildSignalBlock::ChildSignalBlock() {
+  sigset_t child_signal;
+  sigset_t previous;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &child_signal, &previous);
+  was_blocked_ = sigismember(&previous, SIGCHLD) == 1;
+}
+
+ChildSignalBlock::~ChildSignalBlock() {
+  if (was_blocked_) return;
+  sigset_t child_signal;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  sigprocmask(SIG_UNBLOCK, &child_signal, nullptr);
+}
+
 }  // namespace ukstack

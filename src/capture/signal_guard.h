@@ -1,10 +1,15 @@
 // Every thread ukstack holds seized is in the SeizeRegistry. If ukstack receives
 // SIGINT, SIGTERM, SIGHUP or SIGQUIT, or crashes (SIGSEGV, SIGABRT, SIGBUS, SIGFPE,
 // SIGILL), an async-signal-safe handler detaches them all, then lets the signal do
-// what it would have done. SIGALRM is the capture's watchdog (see capture.cpp):
-// detach, one line on stderr, exit 2. (After SIGKILL the kernel detaches; since no SIGSTOP was
-// ever sent, the target runs on.)
+// what it would have done. SIGALRM is the capture's watchdog: detach, one line on
+// stderr, exit 2. (After SIGKILL the kernel detaches; since no SIGSTOP was ever
+// sent, the target runs on.)
+//
+// These are process-wide: main owns them (FatalSignalGuard, Watchdog,
+// ChildSignalBlock), never a library call.
 #pragma once
+
+#include <chrono>
 
 namespace ukstack {
 
@@ -27,6 +32,31 @@ class FatalSignalGuard {
   ~FatalSignalGuard();
   FatalSignalGuard(const FatalSignalGuard&) = delete;
   FatalSignalGuard& operator=(const FatalSignalGuard&) = delete;
+};
+
+// alarm(2) for the life of the object; FatalSignalGuard turns SIGALRM into detach
+// + exit 2. Covers a single read that never returns (a /proc file or
+// process_vm_readv waiting on the target's mmap lock), which no deadline checked
+// between reads can.
+class Watchdog {
+ public:
+  explicit Watchdog(std::chrono::milliseconds limit);
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+};
+
+// Blocks SIGCHLD for the life of the object, so waits for a ptrace stop sleep in
+// sigtimedwait and wake on the stop rather than polling.
+class ChildSignalBlock {
+ public:
+  ChildSignalBlock();
+  ~ChildSignalBlock();
+  ChildSignalBlock(const ChildSignalBlock&) = delete;
+  ChildSignalBlock& operator=(const ChildSignalBlock&) = delete;
+
+ private:
+  bool was_blocked_ = false;
 };
 
 }  // namespace ukstack

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include "analysis/completeness.h"
 #include "base/version.h"
 
 #include <CLI/CLI.hpp>
@@ -144,6 +145,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   options.capture.unwind.backend =
       backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
   return {std::move(options), kExitComplete};
+}
+
+int exit_status(const Result<Snapshot>& snapshot) {
+  if (!snapshot) return kExitNothing;
+  return snapshot_complete(*snapshot) ? kExitComplete : kExitPartial;
 }
 
 }  // namespace ukstack

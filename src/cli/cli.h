@@ -4,7 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "capture/live_capture.h"
+#include "capture/options.h"
+#include "model/snapshot.h"
 
 namespace ukstack {
 
@@ -35,6 +36,10 @@ struct ParsedCommandLine {
   std::optional<CliOptions> options;  // empty: exit with exit_code (help, version, usage error)
   int exit_code = kExitComplete;
 };
+
+// DESIGN.md's exit status for what a capture gave: 2 when nothing was captured, 0
+// when every half of every thread was, 1 when some half is missing or cut short.
+int exit_status(const Result<Snapshot>& snapshot);
 
 // Prints help, version and usage errors itself (errors as one line on stderr).
 ParsedCommandLine parse_command_line(int argc, char** argv);

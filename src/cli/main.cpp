@@ -7,14 +7,14 @@
 #include <fstream>
 #include <iostream>
 
-#include "capture/live_capture.h"
-#include "cli/cli.h"
 #include "capture/core_capture.h"
-#include "analysis/completeness.h"
+#include "capture/session.h"
+#include "capture/signal_guard.h"
+#include "cli/cli.h"
+#include "model/snapshot_file.h"
 #include "render/escape.h"
 #include "render/json.h"
 #include "render/text.h"
-#include "model/snapshot_file.h"
 
 namespace {
 
@@ -35,9 +35,16 @@ int main(int argc, char** argv) {
 
   Result<Snapshot> snapshot = Error{};
   switch (options.input) {
-    case InputKind::Live:
+    case InputKind::Live: {
+      // Process-wide, for as long as threads may be seized: a fatal or terminating
+      // signal detaches them; the watchdog ends a read the target never lets
+      // return; SIGCHLD stays blocked so waits for a stop sleep in sigtimedwait.
+      FatalSignalGuard signal_guard;
+      Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));
+      ChildSignalBlock child_signal_block;
       snapshot = capture_live(options.pid, options.capture);
       break;
+    }
     case InputKind::Core:
       snapshot = capture_core(options.core_file, options.exe_file, options.capture);
       break;
@@ -47,7 +54,7 @@ int main(int argc, char** argv) {
   }
   if (!snapshot) {
     std::cerr << "ukstack: " << escape_for_terminal(snapshot.error().message) << "\n";
-    return kExitNothing;
+    return exit_status(snapshot);
   }
 
   if (options.format == OutputFormat::Json) {
@@ -67,5 +74,5 @@ int main(int argc, char** argv) {
       return kExitNothing;
     }
   }
-  return snapshot_complete(*snapshot) ? kExitComplete : kExitPartial;
+  return exit_status(snapshot);
 }

@@ -18,6 +18,7 @@
 #include "tests/support/process_control.h"
 #include "unwind/core_address_space.h"
 #include "unwind/debug_types.h"
+#include "procfs/process_reader.h"
 #include "unwind/dwfl_session.h"
 #include "unwind/live_address_space.h"
 
@@ -85,7 +86,11 @@ TEST(AddressSpaceLiveAndCore, SameBytesLiveAndFromTheCore) {
   ASSERT_TRUE(fs::exists(core_path));
 
   // Live: the fixture still runs (gcore detached), blocked in pause().
-  auto live_session = DwflSession::open_process(fixture.pid(), {}, std::chrono::milliseconds(0));
+  procfs::RealProcSource proc;
+  auto maps = procfs::ProcessReader(proc, fixture.pid()).maps();
+  ASSERT_TRUE(maps.ok()) << maps.error().message;
+  auto live_session =
+      DwflSession::open_process(fixture.pid(), std::move(*maps), {}, std::chrono::milliseconds(0));
   ASSERT_TRUE(live_session.ok()) << live_session.error().message;
   auto core_session = DwflSession::open_core(core_path, "", {}, std::chrono::milliseconds(0));
   ASSERT_TRUE(core_session.ok()) << core_session.error().message;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 
+#include "procfs/process_reader.h"
 #include "unwind/dwfl_session.h"
 
 extern "C" {
@@ -39,7 +40,11 @@ RemoteAddr address_of(const void* p) { return RemoteAddr(reinterpret_cast<std::u
 class DebugTypesOfThisProgram : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto session = DwflSession::open_process(getpid(), {}, std::chrono::milliseconds(0));
+    procfs::RealProcSource proc;
+    auto maps = procfs::ProcessReader(proc, getpid()).maps();
+    ASSERT_TRUE(maps.ok()) << maps.error().message;
+    auto session =
+        DwflSession::open_process(getpid(), std::move(*maps), {}, std::chrono::milliseconds(0));
     ASSERT_TRUE(session.ok()) << session.error().message;
     session_ = session->release();
   }

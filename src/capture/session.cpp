@@ -1,0 +1,233 @@
+#include "capture/session.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+
+#include "base/format.h"
+#include "capture/stop_policy.h"
+#include "capture/thread_builder.h"
+#include "procfs/process_reader.h"
+#include "unwind/live_address_space.h"
+
+namespace ukstack {
+
+namespace {
+
+bool thread_gone(const Error& error) { return error.errnum == ENOENT || error.errnum == ESRCH; }
+
+// The mappings that make modules: files. Anonymous memory (thread stacks, heap)
+// comes and goes with every thread and changes no module.
+std::vector<procfs::Mapping> file_mappings(const std::vector<procfs::Mapping>& mappings) {
+  std::vector<procfs::Mapping> files;
+  for (const auto& mapping : mappings) {
+    if (!mapping.path.empty() && mapping.path.front() == '/') files.push_back(mapping);
+  }
+  return files;
+}
+
+}  // namespace
+
+CaptureSession::CaptureSession(int pid, CaptureOptions options, CaptureSeams seams)
+    : pid_(pid), options_(std::move(options)), seams_(std::move(seams)) {}
+
+CaptureSession::~CaptureSession() = default;
+
+Result<std::unique_ptr<CaptureSession>> CaptureSession::open(int pid, CaptureOptions options,
+                                                             CaptureSeams seams) {
+  std::unique_ptr<CaptureSession> session(
+      new CaptureSession(pid, std::move(options), std::move(seams)));
+  if (auto checked = session->check_target(); !checked) return checked.error();
+  // Modules are reported (and the main ELF opened) before any thread is stopped:
+  // no file access or symbol lookup happens during a stop.
+  session->report_modules_if_changed();
+  session->modules_just_reported_ = true;
+  return session;
+}
+
+Status CaptureSession::check_target() {
+  if (pid_ <= 0) return Error{0, "invalid PID " + std::to_string(pid_)};
+  if (pid_ == getpid())
+    return Error{0, "ukstack cannot capture itself (PID " + std::to_string(pid_) + ")"};
+  procfs::ProcessReader reader(*seams_.proc, pid_);
+  auto stat = reader.stat(pid_);
+  if (!stat) {
+    if (thread_gone(stat.error())) return Error{ESRCH, "no such process: " + std::to_string(pid_)};
+    return stat.error();
+  }
+  if (stat->tid != pid_) {
+    return Error{0, std::to_string(pid_) + " is a thread of process " + std::to_string(stat->tid) +
+                        "; give the process ID (use --tid to pick threads)"};
+  }
+  leader_ = *stat;
+  kernel_process_ = stat->is_kernel_thread();
+  foreign_tracer_.clear();
+  auto status = reader.status(pid_);
+  if (status && status->tracer_pid != 0 && status->tracer_pid != getpid()) {
+    std::string tracer_name = "?";
+    procfs::ProcessReader tracer_reader(*seams_.proc, status->tracer_pid);
+    if (auto tracer = tracer_reader.stat(status->tracer_pid)) tracer_name = tracer->name;
+    foreign_tracer_ = std::to_string(status->tracer_pid) + " (" + tracer_name + ")";
+    if (options_.stop != StopMode::None) {
+      return Error{EBUSY,
+                   "process " + std::to_string(pid_) + " is already traced by PID " +
+                       foreign_tracer_ +
+                       "; detach that debugger, or use --stop none to capture without stopping"};
+    }
+  }
+  return {};
+}
+
+// A zombie leader has no memory map left: maps and memory are read through a live
+// thread (every thread shares them).
+int CaptureSession::live_thread_for_memory() const {
+  if (leader_.state != 'Z') return pid_;
+  procfs::ProcessReader reader(*seams_.proc, pid_);
+  if (auto tasks = reader.tasks()) {
+    for (int tid : *tasks) {
+      auto stat = reader.stat(tid);
+      if (stat && stat->state != 'Z' && stat->state != 'X') return tid;
+    }
+  }
+  return pid_;
+}
+
+void CaptureSession::report_modules_if_changed() {
+  if (kernel_process_) return;
+  const int mm_tid = live_thread_for_memory();
+  procfs::ProcessReader reader(*seams_.proc, mm_tid);
+  auto maps = reader.maps();
+  if (!maps) {
+    if (!unwinder_) unwinder_error_ = maps.error().message;
+    return;  // gone, or not permitted: the capture says which
+  }
+  std::vector<procfs::Mapping> files = file_mappings(*maps);
+  if (unwinder_ && files == module_mappings_) return;
+
+  unwinder_.reset();  // before the memory it reads through
+  memory_ = std::make_unique<unwind::LiveAddressSpace>(mm_tid);
+  auto unwinder = seams_.open_unwinder(
+      unwind::LiveProcess{.pid = mm_tid, .mappings = std::move(*maps), .memory = memory_.get()},
+      options_.unwind);
+  ++module_reports_;
+  if (unwinder) {
+    unwinder_ = std::move(*unwinder);
+    unwinder_error_.clear();
+    module_mappings_ = std::move(files);
+  } else {
+    unwinder_error_ = unwinder.error().message;
+    module_mappings_.clear();
+  }
+}
+
+Result<Snapshot> CaptureSession::capture() {
+  const Clock::time_point run_deadline = Clock::now() + options_.run_deadline;
+  if (auto checked = check_target(); !checked) return checked.error();
+  if (!modules_just_reported_) report_modules_if_changed();
+  modules_just_reported_ = false;
+
+  // A reader per capture: what it caches (the socket table) is of this moment.
+  procfs::ProcessReader reader(*seams_.proc, pid_);
+  Snapshot snapshot;
+  snapshot.source = SnapshotSource::Live;
+  snapshot.captured_at = rfc3339_utc(std::time(nullptr));
+  utsname host{};
+  if (uname(&host) == 0) {
+    snapshot.kernel = host.release;
+    snapshot.arch = host.machine;
+  }
+  snapshot.process.pid = pid_;
+  snapshot.process.name = leader_.name;
+  if (auto exe = reader.exe()) snapshot.process.exe = *exe;
+  if (auto cmdline = reader.cmdline()) snapshot.process.cmdline = *cmdline;
+
+  auto wanted = [this](int tid) {
+    return options_.tids.empty() || std::ranges::find(options_.tids, tid) != options_.tids.end();
+  };
+  std::set<int> seen;
+  // Threads of the task list not seen before (and asked for); marks them seen.
+  auto fresh_threads = [&]() {
+    std::vector<int> fresh;
+    if (auto tasks = reader.tasks()) {
+      for (int tid : *tasks) {
+        if (wanted(tid) && seen.insert(tid).second) fresh.push_back(tid);
+      }
+    }
+    return fresh;
+  };
+
+  StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get());
+  std::vector<RawThread> raws;
+  if (options_.stop == StopMode::All) {
+    policy.capture_all(raws, fresh_threads, run_deadline);
+  } else {
+    // Threads that appear during the capture are captured too: rescan until a
+    // pass finds no new thread.
+    for (int pass = 0; pass < kMaxRescans; ++pass) {
+      std::vector<int> fresh = fresh_threads();
+      if (fresh.empty()) break;  // none new, or the process is gone
+      for (int tid : fresh) {
+        RawThread& raw = raws.emplace_back();
+        raw.tid = tid;
+        if (Clock::now() >= run_deadline) {
+          raw.user_error = "not captured: the whole run's deadline passed";
+          continue;
+        }
+        policy.capture_one(raw);
+      }
+    }
+  }
+  seams_.tracer->detach_lingering();
+
+  if (raws.empty()) {
+    if (!options_.tids.empty()) {
+      return Error{ESRCH, "none of the given threads is in process " + std::to_string(pid_)};
+    }
+    return Error{ESRCH, "no such process: " + std::to_string(pid_)};
+  }
+  for (int tid : options_.tids) {
+    if (!seen.count(tid)) {
+      return Error{ESRCH,
+                   "no thread " + std::to_string(tid) + " in process " + std::to_string(pid_)};
+    }
+  }
+  const Error& refused = policy.last_seize_error();
+  if (policy.seize_refusals() == static_cast<int>(raws.size()) &&
+      (refused.errnum == EPERM || refused.errnum == EACCES)) {
+    return Error{EPERM, "not permitted to trace process " + std::to_string(pid_) +
+                            ": run ukstack as root or with CAP_SYS_PTRACE (kernel stacks also "
+                            "need CAP_SYS_ADMIN)"};
+  }
+
+  const StackMethod method = options_.unwind.backend == unwind::Backend::Libunwind
+                                 ? StackMethod::Libunwind
+                                 : StackMethod::Libdw;
+  ThreadBuilder builder(reader, unwinder_.get(), unwinder_error_, method);
+  snapshot.threads.reserve(raws.size());
+  for (auto& raw : raws) snapshot.threads.push_back(builder.build(raw));
+  for (std::size_t i = 0; i < raws.size(); ++i) {
+    builder.recheck_kernel_half(raws[i], snapshot.threads[i]);
+  }
+  if (!foreign_tracer_.empty()) {
+    for (auto& thread : snapshot.threads) {
+      thread.notes.push_back("process is traced by PID " + foreign_tracer_ +
+                             "; nothing was stopped");
+    }
+  }
+  std::sort(snapshot.threads.begin(), snapshot.threads.end(),
+            [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
+  return snapshot;
+}
+
+Result<Snapshot> capture_live(int pid, const CaptureOptions& options) {
+  procfs::RealProcSource proc;
+  PtraceTracer tracer;
+  auto session = CaptureSession::open(pid, options, CaptureSeams{.proc = &proc, .tracer = &tracer});
+  if (!session) return session.error();
+  return (*session)->capture();
+}
+
+}  // namespace ukstack

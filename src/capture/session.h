@@ -1,0 +1,85 @@
+// A capture session: opened once per live process, then captures it as often as
+// asked (samples, before/after comparisons). What is costly and does not change
+// between captures is kept: the modules reported to libdw, the symbol and CFI
+// caches, the debug-info search, the unwinder. Modules are reported again only
+// when the process's file mappings changed (a dlopen, an exec).
+//
+// The session asks the kernel only through its seams: the ProcSource for /proc,
+// the Tracer for ptrace, the unwinder factory for user stacks; so the stop policy
+// runs against fakes in unit tests. Process-wide state (signal handlers, the
+// watchdog, the SIGCHLD mask) is not the session's: main owns it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "capture/options.h"
+#include "capture/tracer.h"
+#include "model/snapshot.h"
+#include "procfs/maps.h"
+#include "procfs/source.h"
+#include "procfs/task_stat.h"
+#include "unwind/unwinder.h"
+
+namespace ukstack {
+
+using UnwinderFactory = std::function<Result<std::unique_ptr<unwind::Unwinder>>(
+    unwind::LiveProcess process, const unwind::UnwindOptions& options)>;
+
+// What a session asks the kernel through. Borrowed: they outlive the session.
+struct CaptureSeams {
+  const procfs::ProcSource* proc = nullptr;
+  Tracer* tracer = nullptr;
+  UnwinderFactory open_unwinder = &unwind::open_unwinder;
+};
+
+class CaptureSession {
+ public:
+  // An Error when the target cannot be captured at all: no such process, a thread
+  // id given as the PID, ukstack itself, already traced (unless --stop none).
+  static Result<std::unique_ptr<CaptureSession>> open(int pid, CaptureOptions options,
+                                                      CaptureSeams seams);
+  ~CaptureSession();
+  CaptureSession(const CaptureSession&) = delete;
+  CaptureSession& operator=(const CaptureSession&) = delete;
+
+  // One capture. An Error only when nothing could be captured (the process is
+  // gone, not permitted, the threads asked for are not there); problems with
+  // single threads are in the snapshot.
+  Result<Snapshot> capture();
+
+  int pid() const { return pid_; }
+  // How often modules were reported (1 after open; more after the maps changed).
+  int module_reports() const { return module_reports_; }
+
+ private:
+  CaptureSession(int pid, CaptureOptions options, CaptureSeams seams);
+  Status check_target();
+  void report_modules_if_changed();
+  int live_thread_for_memory() const;
+
+  int pid_;
+  CaptureOptions options_;
+  CaptureSeams seams_;
+  procfs::TaskStat leader_;     // read by check_target, at every capture
+  bool kernel_process_ = false;
+  std::string foreign_tracer_;  // "PID (name)" when another debugger traces the target
+
+  // The file-backed mappings the unwinder's modules were reported from.
+  std::vector<procfs::Mapping> module_mappings_;
+  // Declared before the unwinder, which reads through it: destroyed after it.
+  std::unique_ptr<unwind::AddressSpace> memory_;
+  std::unique_ptr<unwind::Unwinder> unwinder_;
+  std::string unwinder_error_;
+  int module_reports_ = 0;
+  bool modules_just_reported_ = false;  // by open: the first capture need not look again
+};
+
+// One capture of a live process through the real /proc and ptrace (the CLI's
+// path). The caller holds the process-wide guards (see signal_guard.h).
+Result<Snapshot> capture_live(int pid, const CaptureOptions& options);
+
+}  // namespace ukstack
