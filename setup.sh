@@ -18,6 +18,7 @@ PACKAGES=(
   python3 python3-jsonschema   # validates every JSON output against the schema in tests
   procps iproute2 util-linux   # ps, ss, setpriv in tests
   clang libclang-rt-14-dev     # libFuzzer targets (tests/fuzz/run_fuzzers.sh)
+  clang-format                 # the format check (.clang-format) the test run starts with
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 
@@ -84,9 +85,29 @@ demo() {
   fi
 }
 
-# The whole suite: the ci build (warnings are errors), the same suite under
+# Fails, naming the files, when clang-format would change any C or C++ file.
+check_format() {
+  local files
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    files=$(git ls-files '*.c' '*.cpp' '*.h')
+  else
+    files=$(find fixtures procfs src tests unwind -name '*.c' -o -name '*.cpp' -o -name '*.h')
+  fi
+  local unformatted=()
+  for file in $files; do
+    clang-format --dry-run --Werror "$file" >/dev/null 2>&1 || unformatted+=("$file")
+  done
+  if ((${#unformatted[@]})); then
+    echo "setup: clang-format would change: ${unformatted[*]} (run clang-format -i on them)" >&2
+    return 1
+  fi
+  echo "setup: every C and C++ file is formatted (clang-format $(clang-format --version | grep -o '[0-9.]*' | head -1))"
+}
+
+# The whole suite: the format check, the ci build (warnings are errors), the same suite under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and a short run of every fuzzer.
 run_tests() {
+  check_format
   ctest --preset "$PRESET" -j 2 --timeout 900
   echo "setup: the test suite again under ASan + UBSan"
   cmake --preset asan >/dev/null

@@ -15,9 +15,9 @@ namespace ukstack::procfs {
 struct FdLink {
   enum class Kind { Socket, Pipe, AnonInode, File, Other };
   Kind kind = Kind::Other;
-  std::string target;        // the link text, e.g. "socket:[81234]"
-  std::uint64_t inode = 0;   // socket and pipe
-  std::string anon_type;     // "eventfd", "eventpoll", "timerfd", ...
+  std::string target;       // the link text, e.g. "socket:[81234]"
+  std::uint64_t inode = 0;  // socket and pipe
+  std::string anon_type;    // "eventfd", "eventpoll", "timerfd", ...
 };
 
 FdLink classify_fd_link(std::string_view link);

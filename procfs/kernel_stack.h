@@ -17,7 +17,7 @@
 namespace ukstack::procfs {
 
 struct KernelFrame {
-  std::string function;                 // "inet_csk_accept", or "0x..." if unnamed
+  std::string function;  // "inet_csk_accept", or "0x..." if unnamed
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
   std::optional<std::uint64_t> address;  // only when the kernel shows a real one

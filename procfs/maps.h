@@ -14,7 +14,7 @@ namespace ukstack::procfs {
 struct Mapping {
   RemoteAddr start;
   RemoteAddr end;
-  std::string perms;     // "r-xp"
+  std::string perms;  // "r-xp"
   std::uint64_t offset = 0;
   std::uint64_t inode = 0;
   std::string path;      // "" for anonymous; "[stack]", "[anon:name]", "/x" (see deleted)

@@ -16,10 +16,10 @@ namespace ukstack::procfs {
 struct SyscallState {
   enum class Kind { Running, NotInSyscall, InSyscall };
   Kind kind = Kind::Running;
-  long nr = -1;                            // only for InSyscall
-  std::array<std::uint64_t, 6> args{};     // rdi, rsi, rdx, r10, r8, r9 on x86-64
-  RemoteAddr sp;                           // not for Running
-  RemoteAddr pc;                           // not for Running
+  long nr = -1;                         // only for InSyscall
+  std::array<std::uint64_t, 6> args{};  // rdi, rsi, rdx, r10, r8, r9 on x86-64
+  RemoteAddr sp;                        // not for Running
+  RemoteAddr pc;                        // not for Running
   bool operator==(const SyscallState&) const = default;
 };
 

@@ -42,8 +42,9 @@ bool CuIndex::cu_at(Dwfl_Module* module, std::uint64_t address, Dwarf_Die* die, 
   if (index.dwarf == nullptr || index.ranges.empty()) return false;
   Dwarf_Addr relative = address - index.bias;
   // The last range starting at or before the address.
-  auto after = std::upper_bound(index.ranges.begin(), index.ranges.end(), relative,
-                                [](Dwarf_Addr value, const Range& range) { return value < range.low; });
+  auto after =
+      std::upper_bound(index.ranges.begin(), index.ranges.end(), relative,
+                       [](Dwarf_Addr value, const Range& range) { return value < range.low; });
   if (after == index.ranges.begin()) return false;
   const Range& range = *std::prev(after);
   if (relative >= range.high) return false;

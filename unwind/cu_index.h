@@ -6,12 +6,12 @@
 // indexed once per module when libdw's lookup fails, as gdb and binutils do.
 #pragma once
 
+#include <elfutils/libdw.h>
+
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <elfutils/libdw.h>
 
 typedef struct Dwfl_Module Dwfl_Module;
 

@@ -101,7 +101,8 @@ Status make_directory(const std::string& directory) {
     if (slash == std::string::npos) break;
   }
   struct stat st;
-  if (::lstat(directory.c_str(), &st) != 0) return Error::from_errno(errno, "cannot stat " + directory);
+  if (::lstat(directory.c_str(), &st) != 0)
+    return Error::from_errno(errno, "cannot stat " + directory);
   if (!S_ISDIR(st.st_mode) || !trusted(st)) {
     return Error{0, directory + " is not a private directory of this user; not caching there"};
   }
@@ -169,7 +170,8 @@ Status write_uncompressed(Elf* in, int out_fd) {
   for (Elf_Scn* scn = elf_nextscn(in, nullptr); scn != nullptr; scn = elf_nextscn(in, scn)) {
     Elf_Scn* copy = elf_newscn(out.get());
     GElf_Shdr shdr;
-    if (copy == nullptr || gelf_getshdr(scn, &shdr) == nullptr) return elf_error("cannot copy a section");
+    if (copy == nullptr || gelf_getshdr(scn, &shdr) == nullptr)
+      return elf_error("cannot copy a section");
     if (Elf_Data* data = elf_getdata(scn, nullptr); data != nullptr) {
       Elf_Data* copied = elf_newdata(copy);
       if (copied == nullptr) return elf_error("cannot copy section data");
@@ -296,7 +298,8 @@ int find_debuginfo_with_cache(Dwfl_Module* mod, void** userdata, const char* mod
   GElf_Addr vaddr = 0;
   const int length = dwfl_module_build_id(mod, &bits, &vaddr);
   if (length > 0) {
-    UniqueFd hit = cache->lookup(std::span<const unsigned char>(bits, static_cast<std::size_t>(length)));
+    UniqueFd hit =
+        cache->lookup(std::span<const unsigned char>(bits, static_cast<std::size_t>(length)));
     if (hit.valid()) {
       const BuildId id(bits, bits + length);
       if (debuginfo_file_name != nullptr) {

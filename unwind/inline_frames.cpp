@@ -78,7 +78,7 @@ std::vector<InlinedCall> inlined_calls(Dwarf_Die* cu, std::uint64_t bias, std::u
     Dwarf_Die* scope = &scopes[i];
     int tag = dwarf_tag(scope);
     if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) break;  // the physical function
-    if (tag != DW_TAG_inlined_subroutine) continue;                     // lexical blocks
+    if (tag != DW_TAG_inlined_subroutine) continue;                    // lexical blocks
     InlinedCall call;
     call.function = scope_name(scope);
     call_site(cu, scope, call.call_file, call.call_line);

@@ -4,11 +4,11 @@
 // core file or a file on disk): nothing here reads process memory.
 #pragma once
 
+#include <elfutils/libdw.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <elfutils/libdw.h>
 
 typedef struct Dwfl_Module Dwfl_Module;
 

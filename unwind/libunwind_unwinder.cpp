@@ -321,7 +321,8 @@ Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(LiveProcess process,
   auto session = DwflSession::open_process(pid, std::move(process.mappings), options.debug_dirs,
                                            options.debuginfod_budget);
   if (!session) return session.error();
-  auto unwinder = std::make_unique<LibunwindUnwinder>(std::move(*session), *process.memory, options);
+  auto unwinder =
+      std::make_unique<LibunwindUnwinder>(std::move(*session), *process.memory, options);
   if (auto opened = unwinder->open(); !opened) return opened.error();
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "procfs/maps.h"
 #include "base/unique_fd.h"
+#include "procfs/maps.h"
 
 namespace ukstack::unwind {
 

@@ -7,8 +7,21 @@ namespace ukstack::unwind {
 namespace {
 // DWARF register numbers of the x86-64 psABI.
 enum : int {
-  kRax = 0, kRdx = 1, kRcx = 2, kRbx = 3, kRsi = 4, kRdi = 5, kRbp = 6,
-  kR8 = 8, kR9 = 9, kR10 = 10, kR11 = 11, kR12 = 12, kR13 = 13, kR14 = 14, kR15 = 15,
+  kRax = 0,
+  kRdx = 1,
+  kRcx = 2,
+  kRbx = 3,
+  kRsi = 4,
+  kRdi = 5,
+  kRbp = 6,
+  kR8 = 8,
+  kR9 = 9,
+  kR10 = 10,
+  kR11 = 11,
+  kR12 = 12,
+  kR13 = 13,
+  kR14 = 14,
+  kR15 = 15,
 };
 }  // namespace
 
@@ -45,7 +58,8 @@ RegisterSet registers_from_syscall(const procfs::SyscallState& state) {
   set.set(kDwarfRip, state.pc.value());
   if (state.kind == procfs::SyscallState::Kind::InSyscall) {
     static constexpr int kArgumentRegisters[6] = {kRdi, kRsi, kRdx, kR10, kR8, kR9};
-    for (std::size_t i = 0; i < state.args.size(); ++i) set.set(kArgumentRegisters[i], state.args[i]);
+    for (std::size_t i = 0; i < state.args.size(); ++i)
+      set.set(kArgumentRegisters[i], state.args[i]);
   }
   return set;
 }

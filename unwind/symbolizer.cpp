@@ -40,7 +40,8 @@ std::string without_go_abi_suffix(std::string name) {
   return name;
 }
 
-std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings, std::uint64_t address) {
+std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings,
+                                  std::uint64_t address) {
   for (const auto& mapping : mappings) {
     if (address < mapping.start.value() || address >= mapping.end.value()) continue;
     if (mapping.path.empty()) return "[anon]";

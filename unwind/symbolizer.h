@@ -56,7 +56,8 @@ class Symbolizer {
   Dwfl* dwfl_;
   bool inlines_;
   CuIndex cus_;
-  const std::vector<procfs::Mapping>* mappings_ = nullptr;  // CUs by address, also without .debug_aranges (Go)
+  const std::vector<procfs::Mapping>* mappings_ =
+      nullptr;  // CUs by address, also without .debug_aranges (Go)
   std::unordered_map<std::uint64_t, Symbol> cache_;
 };
 
@@ -70,7 +71,8 @@ void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
 // What names memory outside every ELF module, from its mapping: "[anon]" for an
 // anonymous one, else the name maps gives ("[anon:name]", "[heap]", "[stack]", a
 // file that is not an ELF); "" when no mapping covers the address.
-std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings, std::uint64_t address);
+std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings,
+                                  std::uint64_t address);
 
 // "pthread_cond_wait@@GLIBC_2.3.2" -> "pthread_cond_wait".
 std::string without_symbol_version(const char* name);

@@ -1,12 +1,12 @@
 #include "cli/cli.h"
 
-#include "analysis/completeness.h"
-#include "base/version.h"
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <map>
+
+#include "analysis/completeness.h"
+#include "base/version.h"
 
 namespace ukstack {
 

@@ -22,13 +22,13 @@ enum class ColorChoice { Auto, Always, Never };
 
 struct CliOptions {
   InputKind input = InputKind::Live;
-  int pid = 0;                  // Live
-  std::string core_file;        // Core: --core
-  std::string exe_file;         // Core: --exe (may be empty)
-  std::string snapshot_file;    // Snapshot: --input
+  int pid = 0;                // Live
+  std::string core_file;      // Core: --core
+  std::string exe_file;       // Core: --exe (may be empty)
+  std::string snapshot_file;  // Snapshot: --input
   OutputFormat format = OutputFormat::Text;
   ColorChoice color = ColorChoice::Auto;
-  std::string output_file;      // -o: the snapshot as JSON, besides what is printed
+  std::string output_file;  // -o: the snapshot as JSON, besides what is printed
   CaptureOptions capture;
 };
 

@@ -21,7 +21,8 @@ constexpr std::array<std::pair<StackMethod, std::string_view>, 5> kMethods{{
 }};
 
 template <class Enum, std::size_t N>
-std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum value) {
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table,
+                         Enum value) {
   for (const auto& [entry, name] : table) {
     if (entry == value) return name;
   }

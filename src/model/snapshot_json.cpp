@@ -21,7 +21,6 @@ namespace {
 // Built as a template so render_json can keep the DESIGN's field order
 // (nlohmann::ordered_json) while snapshot_to_json returns a plain nlohmann::json.
 
-
 template <class Json>
 Json hex_or_null(const std::optional<std::uint64_t>& value) {
   return value ? Json(hex(*value)) : Json(nullptr);

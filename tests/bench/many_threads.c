@@ -186,15 +186,24 @@ NOINLINE static void epoll_block(struct slot* s) {
 
 // ---- named frames above it: depth 3..5 (block + 2..4 of these) ----------------
 // depth 3: outer -> inner -> block; 4: outer -> middle -> inner -> block; 5: two middles.
-#define CHAIN(kind)                                                             \
-  NOINLINE static void kind##_inner(struct slot* s) { kind##_block(s); KEEP(); } \
-  NOINLINE static void kind##_middle(struct slot* s, int hops) {                \
-    if (hops > 1) kind##_middle(s, hops - 1); else kind##_inner(s);             \
-    KEEP();                                                                     \
-  }                                                                             \
-  NOINLINE static void kind##_outer(struct slot* s) {                           \
-    if (s->depth > 3) kind##_middle(s, s->depth - 3); else kind##_inner(s);     \
-    KEEP();                                                                     \
+#define CHAIN(kind)                                              \
+  NOINLINE static void kind##_inner(struct slot* s) {            \
+    kind##_block(s);                                             \
+    KEEP();                                                      \
+  }                                                              \
+  NOINLINE static void kind##_middle(struct slot* s, int hops) { \
+    if (hops > 1)                                                \
+      kind##_middle(s, hops - 1);                                \
+    else                                                         \
+      kind##_inner(s);                                           \
+    KEEP();                                                      \
+  }                                                              \
+  NOINLINE static void kind##_outer(struct slot* s) {            \
+    if (s->depth > 3)                                            \
+      kind##_middle(s, s->depth - 3);                            \
+    else                                                         \
+      kind##_inner(s);                                           \
+    KEEP();                                                      \
   }
 CHAIN(futex)
 CHAIN(pipe)
@@ -207,11 +216,21 @@ NOINLINE static void* worker_main(void* arg) {
   atomic_store(&s->tid, gettid());
   atomic_fetch_add(&started, 1);
   switch (s->kind) {
-    case K_FUTEX: futex_outer(s); break;
-    case K_PIPE: pipe_outer(s); break;
-    case K_SLEEP: sleep_outer(s); break;
-    case K_ACCEPT: accept_outer(s); break;
-    default: epoll_outer(s); break;
+    case K_FUTEX:
+      futex_outer(s);
+      break;
+    case K_PIPE:
+      pipe_outer(s);
+      break;
+    case K_SLEEP:
+      sleep_outer(s);
+      break;
+    case K_ACCEPT:
+      accept_outer(s);
+      break;
+    default:
+      epoll_outer(s);
+      break;
   }
   KEEP();
   return NULL;
@@ -251,9 +270,11 @@ static void report(void) {
   int64_t max = lates[nthreads - 1];
   int64_t p99 = lates[(nthreads - 1) * 99 / 100];
   int64_t p50 = lates[(nthreads - 1) / 2];
-  printf("report seq=%d max_late_us=%lld p99_late_us=%lld p50_late_us=%lld late_over_1ms=%lld eintr=%lld kinds=",
-         ++report_seq, (long long)(max / 1000), (long long)(p99 / 1000), (long long)(p50 / 1000),
-         (long long)over_1ms, (long long)eintr);
+  printf(
+      "report seq=%d max_late_us=%lld p99_late_us=%lld p50_late_us=%lld late_over_1ms=%lld "
+      "eintr=%lld kinds=",
+      ++report_seq, (long long)(max / 1000), (long long)(p99 / 1000), (long long)(p50 / 1000),
+      (long long)over_1ms, (long long)eintr);
   for (int k = 0; k < K_COUNT; ++k) {
     printf("%s%s:%lld", k ? "," : "", kind_names[k], (long long)(kind_max[k] / 1000));
   }
@@ -270,7 +291,8 @@ static void reset(void) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: many_threads N [--mode blocked|ticking] [--tick-ms MS] [--stack-kib KIB]\n");
+  fprintf(stderr,
+          "usage: many_threads N [--mode blocked|ticking] [--tick-ms MS] [--stack-kib KIB]\n");
   exit(64);
 }
 
@@ -282,8 +304,10 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
       ++i;
-      if (!strcmp(argv[i], "ticking")) ticking = 1;
-      else if (strcmp(argv[i], "blocked")) usage();
+      if (!strcmp(argv[i], "ticking"))
+        ticking = 1;
+      else if (strcmp(argv[i], "blocked"))
+        usage();
     } else if (!strcmp(argv[i], "--tick-ms") && i + 1 < argc) {
       tick_ns = atoll(argv[++i]) * 1000000LL;
       if (tick_ns <= 0) usage();
@@ -306,17 +330,22 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &usr1, NULL);
   int signal_fd = signalfd(-1, &usr1, SFD_CLOEXEC);
 
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) { perror("pipe"); return 2; }
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    perror("pipe");
+    return 2;
+  }
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0};
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(listen_fd, (struct sockaddr*)&address, sizeof address) != 0 || listen(listen_fd, 16) != 0) {
+  if (bind(listen_fd, (struct sockaddr*)&address, sizeof address) != 0 ||
+      listen(listen_fd, 16) != 0) {
     perror("listen");
     return 2;
   }
   if (ticking) {
-    struct timeval timeout = {.tv_sec = tick_ns / 1000000000LL, .tv_usec = (tick_ns % 1000000000LL) / 1000};
+    struct timeval timeout = {.tv_sec = tick_ns / 1000000000LL,
+                              .tv_usec = (tick_ns % 1000000000LL) / 1000};
     setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   }
 
@@ -355,8 +384,8 @@ int main(int argc, char** argv) {
     usleep((useconds_t)(2 * tick_ns / 1000));  // let start-up lateness pass, then start clean
     reset();
   }
-  printf("ready pid=%d n=%d mode=%s tick_ms=%lld\n", getpid(), nthreads, ticking ? "ticking" : "blocked",
-         (long long)(tick_ns / 1000000));
+  printf("ready pid=%d n=%d mode=%s tick_ms=%lld\n", getpid(), nthreads,
+         ticking ? "ticking" : "blocked", (long long)(tick_ns / 1000000));
   fflush(stdout);
 
   char line[256];
@@ -381,9 +410,12 @@ int main(int argc, char** argv) {
       char* newline;
       while ((newline = strchr(line, '\n')) != NULL) {
         *newline = 0;
-        if (!strcmp(line, "report")) report();
-        else if (!strcmp(line, "reset")) reset();
-        else if (!strcmp(line, "quit")) return 0;
+        if (!strcmp(line, "report"))
+          report();
+        else if (!strcmp(line, "reset"))
+          reset();
+        else if (!strcmp(line, "quit"))
+          return 0;
         size_t rest = used - (size_t)(newline + 1 - line);
         memmove(line, newline + 1, rest);
         used = rest;

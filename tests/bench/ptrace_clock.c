@@ -28,8 +28,8 @@
 #define TABLE 65536  // > pid_max here is not needed: keyed by tid modulo, open addressing
 
 struct entry {
-  int tid;         // 0: empty
-  int8_t target;   // -1 unknown, 0 no, 1 yes
+  int tid;        // 0: empty
+  int8_t target;  // -1 unknown, 0 no, 1 yes
   int8_t held;
   int64_t since;
 };
@@ -79,7 +79,8 @@ long ptrace(enum __ptrace_request request, ...) {
   void* addr = va_arg(args, void*);
   void* data = va_arg(args, void*);
   va_end(args);
-  if (real_ptrace == NULL) real_ptrace = (long (*)(int, pid_t, void*, void*))dlsym(RTLD_NEXT, "ptrace");
+  if (real_ptrace == NULL)
+    real_ptrace = (long (*)(int, pid_t, void*, void*))dlsym(RTLD_NEXT, "ptrace");
 
   int starts = request == PTRACE_INTERRUPT || request == PTRACE_ATTACH;
   int ends = request == PTRACE_DETACH || request == PTRACE_CONT || request == PTRACE_KILL;
@@ -118,8 +119,11 @@ __attribute__((destructor)) static void finish(void) {
     if (fgets(name, sizeof name, comm)) name[strcspn(name, "\n")] = 0;
     fclose(comm);
   }
-  fprintf(log, "ptrace_clock tool=%s stops=%ld max_stop_us=%.1f whole_stop_us=%.1f max_held=%ld unreleased=%ld\n",
+  fprintf(log,
+          "ptrace_clock tool=%s stops=%ld max_stop_us=%.1f whole_stop_us=%.1f max_held=%ld "
+          "unreleased=%ld\n",
           name, stops, (double)max_stop / 1000.0,
-          last_release >= 0 ? (double)(last_release - first_stop) / 1000.0 : -1.0, max_held, held_now);
+          last_release >= 0 ? (double)(last_release - first_stop) / 1000.0 : -1.0, max_held,
+          held_now);
   fclose(log);
 }

@@ -83,7 +83,7 @@ fi
 # ---- build ----------------------------------------------------------------------
 BIN="$BUILD/tests/bench"
 if [[ -f "$BUILD/CMakeCache.txt" ]] &&
-   cmake --build "$BUILD" -j "$(nproc)" --target ukstack bench_many_threads bench_floor bench_ptrace_clock \
+   cmake --build "$BUILD" -j "$(nproc)" --target ukstack bench_many_threads bench_floor bench_ptrace_clock bench_session \
      >"$TMP/build.log" 2>&1; then
   :
 else
@@ -302,6 +302,31 @@ if ((WITH_PAUSES)); then
   done
 fi
 
+# ---- many captures through one session (issue 9) --------------------------------------------
+# The first capture opens the session (modules reported, ELF/DWARF opened, caches
+# cold); the ones after it reuse all of that. Medians over R sessions, on the
+# 1,000-thread target.
+declare -A FIRST SECOND
+SESSION_BENCH="$BIN/session_bench"
+SESSION_N=1000
+if [[ -x "$SESSION_BENCH" ]] && [[ " $NS " == *" $SESSION_N "* ]]; then
+  if start_target "$SESSION_N" blocked 10 /dev/null; then
+    log "N=$SESSION_N: many captures through one session"
+    for ((rep = 1; rep <= REPS; ++rep)); do
+      for mode in auto each all; do
+        out=$("$SESSION_BENCH" "$TPID" 3 "$mode" 2>"$TMP/err.session") ||
+          { NOTES+=("session_bench $mode: $(head -c 200 "$TMP/err.session")"); continue; }
+        FIRST[$mode]+="$(awk '/^capture 1:/ {print $3}' <<<"$out") "
+        SECOND[$mode]+="$(awk '/^capture 2:/ {print $3}' <<<"$out") "
+      done
+      ensure_running session_bench "$SESSION_N"
+    done
+    stop_target
+  fi
+else
+  NOTES+=("session_bench not built or N=$SESSION_N not run: no second-capture figures")
+fi
+
 # ---- the tables ---------------------------------------------------------------------------------
 kernel=$(uname -r)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -381,6 +406,23 @@ for n in 1 10; do
   [[ -n "${WALL[$n|$MAIN]:-}" ]] || continue
   r=$(ratio "$(W "$n|$MAIN")" "$(W "$n|eu")"); echo "| $n thread(s): ukstack / eu-stack -p (wall) | $r | ≤ 1 | $(verdict "$r" 1) |"
 done
+if [[ -n "${FIRST[auto]:-}" ]]; then
+  echo
+  echo "### Many captures of one process (issue 9): one CaptureSession, $SESSION_N threads, median of $REPS sessions"
+  echo
+  echo "| stop mode | first capture (opens the session), ms | second capture, ms | second / first |"
+  echo "|---|---:|---:|---:|"
+  for mode in auto each all; do
+    [[ -n "${FIRST[$mode]:-}" ]] || continue
+    f=$(median "${FIRST[$mode]}"); sc=$(median "${SECOND[$mode]}")
+    echo "| $mode | $(fmt_ms "$f") | $(fmt_ms "$sc") | $(ratio "$sc" "$f") |"
+  done
+  echo
+  r=$(ratio "$(median "${SECOND[auto]}")" "$(median "${FIRST[auto]}")")
+  echo "| goal | measured | limit | verdict |"
+  echo "|---|---:|---:|---|"
+  echo "| 1,000 threads, --stop auto: second capture / first, one session | $r | ≤ 0.60 | $(verdict "$r" 0.60) |"
+fi
 if ((${#NOTES[@]})); then
   echo
   echo "Notes:"

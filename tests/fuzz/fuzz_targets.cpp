@@ -6,17 +6,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "analysis/completeness.h"
 #include "base/thread_state.h"
+#include "model/snapshot.h"
+#include "model/snapshot_json.h"
 #include "procfs/fd_target.h"
 #include "procfs/kernel_stack.h"
 #include "procfs/maps.h"
 #include "procfs/syscall.h"
 #include "procfs/task_stat.h"
-#include "model/snapshot_json.h"
 #include "render/json.h"
 #include "render/text.h"
-#include "analysis/completeness.h"
-#include "model/snapshot.h"
 
 namespace ukstack::fuzz {
 namespace {

@@ -8,9 +8,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "tests/src/schema_check.h"
-
 #include "tests/integration/capture_helpers.h"
+#include "tests/src/schema_check.h"
 
 namespace ukstack::test {
 namespace {
@@ -21,8 +20,10 @@ constexpr long kAccept4 = 288;
 class AcceptServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("accept_server"), "0"}));
-    ASSERT_TRUE(wait_for_syscall(server_->pid(), std::vector<long>{kAccept, kAccept4}, std::chrono::seconds(10)))
+    server_ = std::make_unique<FixtureProcess>(
+        FixtureProcess::start({fixture_path("accept_server"), "0"}));
+    ASSERT_TRUE(wait_for_syscall(server_->pid(), std::vector<long>{kAccept, kAccept4},
+                                 std::chrono::seconds(10)))
         << "the server never blocked in accept";
   }
   std::string listen_description() const {
@@ -53,12 +54,14 @@ TEST_F(AcceptServer, JsonShowsBothHalvesJoinedAtAccept) {
   EXPECT_TRUE(thread["kernel"]["error"].is_null());
 
   auto user = functions(thread, "user");
-  EXPECT_TRUE(in_order(user, {"server_accept_and_close", "main"})) << ::testing::PrintToString(user);
+  EXPECT_TRUE(in_order(user, {"server_accept_and_close", "main"}))
+      << ::testing::PrintToString(user);
   // The default (--stop auto) unwinds a thread blocked in accept without stopping it.
   EXPECT_EQ(thread["user"]["method"], "nostop");
   // The innermost frame is libc's accept wrapper, in libc.
   ASSERT_FALSE(thread["user"]["frames"].empty());
-  EXPECT_NE(thread["user"]["frames"][0]["module"].get<std::string>().find("libc.so"), std::string::npos);
+  EXPECT_NE(thread["user"]["frames"][0]["module"].get<std::string>().find("libc.so"),
+            std::string::npos);
   // The server's own frames carry source lines (built with -g).
   for (const auto& frame : thread["user"]["frames"]) {
     if (frame["function"] == "server_accept_and_close") {
@@ -113,11 +116,13 @@ TEST_F(AcceptServer, UserFramesAgreeWithGdb) {
   auto ours = functions(*thread, "user");
   EXPECT_TRUE(in_order(gdb[server_->pid()], {"server_accept_and_close", "main"}));
   expect_agrees_with_gdb(ours, gdb[server_->pid()]);
-  SCOPED_TRACE("ukstack: " + ::testing::PrintToString(ours) + "\ngdb: " + ::testing::PrintToString(gdb[server_->pid()]));
+  SCOPED_TRACE("ukstack: " + ::testing::PrintToString(ours) +
+               "\ngdb: " + ::testing::PrintToString(gdb[server_->pid()]));
 }
 
 TEST_F(AcceptServer, OutputFileKeepsTheSnapshot) {
-  std::string path = ::testing::TempDir() + "/ukstack-snapshot-" + std::to_string(server_->pid()) + ".json";
+  std::string path =
+      ::testing::TempDir() + "/ukstack-snapshot-" + std::to_string(server_->pid()) + ".json";
   CommandResult result = run_ukstack({"-o", path, std::to_string(server_->pid())});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::ifstream in(path);

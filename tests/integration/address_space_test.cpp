@@ -14,11 +14,11 @@
 
 #include "base/unique_elf.h"
 #include "base/unique_fd.h"
+#include "procfs/process_reader.h"
 #include "tests/integration/capture_helpers.h"
 #include "tests/support/process_control.h"
 #include "unwind/core_address_space.h"
 #include "unwind/debug_types.h"
-#include "procfs/process_reader.h"
 #include "unwind/dwfl_session.h"
 #include "unwind/live_address_space.h"
 

@@ -21,18 +21,34 @@ struct Role {
   std::vector<long> syscalls;
   std::vector<std::string> syscall_names;
   std::vector<std::string> kernel_functions;  // one of these is on the path (names vary by version)
-  std::vector<std::string> chain;  // user frames, innermost first
+  std::vector<std::string> chain;             // user frames, innermost first
 };
 
 const std::vector<Role>& roles() {
   static const std::vector<Role> kRoles = {
-      {"cond", "cond-waiter", {kFutex}, {"futex"}, {"futex_wait"},
+      {"cond",
+       "cond-waiter",
+       {kFutex},
+       {"futex"},
+       {"futex_wait"},
        {"cond_wait_inner", "cond_wait_middle", "cond_wait_outer"}},
-      {"pipe", "pipe-reader", {kRead}, {"read"}, {"pipe_read", "anon_pipe_read"},
+      {"pipe",
+       "pipe-reader",
+       {kRead},
+       {"read"},
+       {"pipe_read", "anon_pipe_read"},
        {"pipe_read_inner", "pipe_read_middle", "pipe_read_outer"}},
-      {"sleep", "sleeper", {kNanosleep, kClockNanosleep}, {"nanosleep", "clock_nanosleep"},
-       {"hrtimer_nanosleep", "do_nanosleep"}, {"sleep_inner", "sleep_middle", "sleep_outer"}},
-      {"epoll", "epoll-waiter", {kEpollWait, kEpollPwait}, {"epoll_wait", "epoll_pwait"}, {"ep_poll", "do_epoll_wait"},
+      {"sleep",
+       "sleeper",
+       {kNanosleep, kClockNanosleep},
+       {"nanosleep", "clock_nanosleep"},
+       {"hrtimer_nanosleep", "do_nanosleep"},
+       {"sleep_inner", "sleep_middle", "sleep_outer"}},
+      {"epoll",
+       "epoll-waiter",
+       {kEpollWait, kEpollPwait},
+       {"epoll_wait", "epoll_pwait"},
+       {"ep_poll", "do_epoll_wait"},
        {"epoll_wait_inner", "epoll_wait_middle", "epoll_wait_outer"}},
   };
   return kRoles;
@@ -48,7 +64,8 @@ bool kernel_has(const std::vector<std::string>& names, const std::vector<std::st
 class BlockingThreads : public ::testing::Test {
  protected:
   void SetUp() override {
-    fixture_ = std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("blocking_threads")}));
+    fixture_ =
+        std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("blocking_threads")}));
     for (const auto& role : roles()) {
       ASSERT_TRUE(wait_for_syscall(fixture_->id(role.key), role.syscalls, std::chrono::seconds(10)))
           << role.key << " thread never blocked";
@@ -86,7 +103,8 @@ TEST_F(BlockingThreads, EveryThreadHasBothHalves) {
   }
   const auto* main_thread = find_thread(snapshot, fixture_->pid());
   ASSERT_NE(main_thread, nullptr);
-  EXPECT_TRUE(in_order(functions(*main_thread, "user"), {"main_wait_inner", "main_wait_outer", "main"}))
+  EXPECT_TRUE(
+      in_order(functions(*main_thread, "user"), {"main_wait_inner", "main_wait_outer", "main"}))
       << ::testing::PrintToString(functions(*main_thread, "user"));
   expect_not_disturbed(fixture_->pid());
 }
@@ -96,7 +114,8 @@ TEST_F(BlockingThreads, FileDescriptorsAreDescribed) {
   const auto* pipe_thread = find_thread(snapshot, fixture_->id("pipe"));
   ASSERT_NE(pipe_thread, nullptr);
   ASSERT_FALSE((*pipe_thread)["syscall"]["fds"].empty());
-  EXPECT_EQ((*pipe_thread)["syscall"]["fds"][0]["description"].get<std::string>().rfind("pipe:[", 0), 0u);
+  EXPECT_EQ(
+      (*pipe_thread)["syscall"]["fds"][0]["description"].get<std::string>().rfind("pipe:[", 0), 0u);
 
   const auto* epoll_thread = find_thread(snapshot, fixture_->id("epoll"));
   ASSERT_NE(epoll_thread, nullptr);
@@ -138,7 +157,8 @@ TEST_F(BlockingThreads, UserFramesAgreeWithGdb) {
     ASSERT_TRUE(gdb.count(tid));
     auto ours = functions(thread, "user");
     expect_agrees_with_gdb(ours, gdb[tid]);
-    SCOPED_TRACE("ukstack: " + ::testing::PrintToString(ours) + "\ngdb: " + ::testing::PrintToString(gdb[tid]));
+    SCOPED_TRACE("ukstack: " + ::testing::PrintToString(ours) +
+                 "\ngdb: " + ::testing::PrintToString(gdb[tid]));
   }
 }
 

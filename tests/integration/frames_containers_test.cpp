@@ -4,7 +4,6 @@
 // still expects names and source lines: ukstack opens the mapped file through
 // /proc/<pid>/map_files/ or inside /proc/<pid>/root.
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -49,7 +48,8 @@ void expect_symbolized_accept_server(const nlohmann::json& snapshot, int pid,
       << ::testing::PrintToString(user);
   bool saw_main = false;
   for (const auto& frame : (*thread)["user"]["frames"]) {
-    std::string function = frame["function"].is_string() ? frame["function"].get<std::string>() : "";
+    std::string function =
+        frame["function"].is_string() ? frame["function"].get<std::string>() : "";
     if (function != "server_accept_and_close" && function != "main") continue;
     SCOPED_TRACE(function);
     saw_main = saw_main || function == "main";
@@ -86,13 +86,15 @@ TEST(Containers, BinaryInAPrivateMountNamespaceIsSymbolized) {
                        fixture_path("accept_server") + "' '" + inside.string() + "' && exec '" +
                        inside.string() + "' 0";
   // unshare and sh exec in place: the fixture keeps the pid FixtureProcess owns.
-  auto server = FixtureProcess::start({"unshare", "-m", "--propagation", "private", "sh", "-c", script});
+  auto server =
+      FixtureProcess::start({"unshare", "-m", "--propagation", "private", "sh", "-c", script});
   ASSERT_FALSE(fs::exists(inside)) << "the namespace's tmpfs is visible on the host";
   ASSERT_TRUE(wait_for_syscall(server.pid(), std::vector<long>{kAccept}, std::chrono::seconds(10)));
 
   for (const char* unwinder : {"libdw", "libunwind"}) {
     SCOPED_TRACE(unwinder);
-    auto snapshot = capture_json({"--stop", "each", "--unwinder", unwinder, std::to_string(server.pid())});
+    auto snapshot =
+        capture_json({"--stop", "each", "--unwinder", unwinder, std::to_string(server.pid())});
     expect_symbolized_accept_server(snapshot, server.pid(), inside.string());
   }
 }

@@ -39,7 +39,8 @@ std::vector<EuFrame> parse_eu_stack(const std::string& text) {
       // FILE:LINE:COL or FILE:LINE
       auto last = position.rfind(':');
       auto before = last == std::string::npos ? std::string::npos : position.rfind(':', last - 1);
-      if (before != std::string::npos && std::isdigit(static_cast<unsigned char>(position[before + 1]))) {
+      if (before != std::string::npos &&
+          std::isdigit(static_cast<unsigned char>(position[before + 1]))) {
         frames.back().file = position.substr(0, before);
         frames.back().line = std::stoi(position.substr(before + 1, last - before - 1));
       } else if (last != std::string::npos) {
@@ -56,14 +57,16 @@ std::uint64_t hex(const std::string& text) { return std::stoull(text, nullptr, 1
 bool same_file(const std::string& ours, const std::string& theirs) {
   // The same line-table entry; one tool may print it relative to the CU's directory.
   if (ours == theirs) return true;
-  return ours.size() > theirs.size() && ours.compare(ours.size() - theirs.size(), theirs.size(), theirs) == 0 &&
+  return ours.size() > theirs.size() &&
+         ours.compare(ours.size() - theirs.size(), theirs.size(), theirs) == 0 &&
          ours[ours.size() - theirs.size() - 1] == '/';
 }
 
 class InlineChain : public ::testing::Test {
  protected:
   void SetUp() override {
-    fixture_ = std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("inline_chain")}));
+    fixture_ =
+        std::make_unique<FixtureProcess>(FixtureProcess::start({fixture_path("inline_chain")}));
     ASSERT_TRUE(wait_for_syscall(fixture_->id("tid"), kRead, std::chrono::seconds(10)));
   }
   const nlohmann::json& user_frames(const nlohmann::json& snapshot) {
@@ -79,8 +82,8 @@ TEST_F(InlineChain, InlinedCallsAreFramesSharingThePc) {
   auto snapshot = capture_json({std::to_string(fixture_->pid())});
   const auto& frames = user_frames(snapshot);
   auto names = functions(*find_thread(snapshot, fixture_->id("tid")), "user");
-  ASSERT_TRUE(in_order(names, {"read", "chain::chain_inner", "chain::chain_middle", "chain::chain_outer",
-                               "inline_chain_reader", "main"}))
+  ASSERT_TRUE(in_order(names, {"read", "chain::chain_inner", "chain::chain_middle",
+                               "chain::chain_outer", "inline_chain_reader", "main"}))
       << ::testing::PrintToString(names);
   // The three helpers and the function they were inlined into: one pc, the helpers
   // marked inlined, the physical function not; every one with its own line.
@@ -120,7 +123,8 @@ TEST_F(InlineChain, SameFramesPcsAndLinesAsEuStack) {
                  theirs[i].pc + " " + theirs[i].function + " " + theirs[i].file + ":" +
                  std::to_string(theirs[i].line));
     EXPECT_EQ(hex(frames[i]["pc"].get<std::string>()), hex(theirs[i].pc));
-    std::string ours = frames[i]["function"].is_string() ? frames[i]["function"].get<std::string>() : "";
+    std::string ours =
+        frames[i]["function"].is_string() ? frames[i]["function"].get<std::string>() : "";
     // In the fixture, the same name. In glibc one address has several names
     // (__libc_start_main / __libc_start_main_impl, read / __GI___libc_read), and the
     // two tools may pick different ones: there the pc and source line identify it.
@@ -143,7 +147,8 @@ TEST_F(InlineChain, FramesAgreeWithGdbInlinesIncluded) {
   int tid = fixture_->id("tid");
   ASSERT_TRUE(gdb.count(tid));
   auto ours = functions(*find_thread(snapshot, tid), "user");
-  SCOPED_TRACE("ukstack: " + ::testing::PrintToString(ours) + "\ngdb: " + ::testing::PrintToString(gdb[tid]));
+  SCOPED_TRACE("ukstack: " + ::testing::PrintToString(ours) +
+               "\ngdb: " + ::testing::PrintToString(gdb[tid]));
   EXPECT_TRUE(contains_name(gdb[tid], "chain::chain_middle")) << "gdb shows the inlined calls too";
   expect_same_frames_as_gdb(ours, gdb[tid]);
 }

@@ -43,7 +43,8 @@ TEST(GoAcceptServer, EveryThreadHasBothHalvesWithGoNames) {
     // Every Go frame carries file:line from Go's DWARF (which has no .debug_aranges),
     // and the names are gdb's: without the linker's ".abi0" suffix.
     for (const auto& frame : thread["user"]["frames"]) {
-      std::string function = frame["function"].is_string() ? frame["function"].get<std::string>() : "";
+      std::string function =
+          frame["function"].is_string() ? frame["function"].get<std::string>() : "";
       SCOPED_TRACE(function);
       EXPECT_FALSE(function.ends_with(".abi0"));
       if (function.rfind("runtime.", 0) != 0) continue;
@@ -59,8 +60,8 @@ TEST(GoAcceptServer, EveryThreadHasBothHalvesWithGoNames) {
         EXPECT_TRUE(file.ends_with("/runtime/sys_linux_amd64.s")) << file;
       }
     }
-    if (thread["syscall"].is_object() && (thread["syscall"]["name"] == "epoll_pwait" ||
-                                          thread["syscall"]["name"] == "epoll_wait")) {
+    if (thread["syscall"].is_object() &&
+        (thread["syscall"]["name"] == "epoll_pwait" || thread["syscall"]["name"] == "epoll_wait")) {
       saw_netpoll_thread = true;
       EXPECT_TRUE(contains_name(kernel, "ep_poll") || contains_name(kernel, "do_epoll_wait"))
           << ::testing::PrintToString(kernel);

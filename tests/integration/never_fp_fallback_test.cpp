@@ -31,8 +31,8 @@ TEST_F(NeverFpFallback, NoStopUnwindIsCutShort) {
   ASSERT_NE(thread, nullptr) << snapshot.dump(2);
   EXPECT_EQ((*thread)["user"]["method"], "nostop");
   const auto user = functions(*thread, "user");
-  EXPECT_FALSE(in_order(user, kChain)) << "the no-stop unwind got through rbp-based frames: "
-                                       << ::testing::PrintToString(user);
+  EXPECT_FALSE(in_order(user, kChain))
+      << "the no-stop unwind got through rbp-based frames: " << ::testing::PrintToString(user);
   EXPECT_TRUE((*thread)["user"]["error"].is_string())
       << "a cut-short unwind must say so; frames: " << ::testing::PrintToString(user);
   expect_not_disturbed(fixture_->pid());

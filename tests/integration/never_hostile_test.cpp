@@ -16,14 +16,17 @@ constexpr long kRead = 0;
 constexpr long kAccept = 43;
 constexpr long kAccept4 = 288;
 
-const std::string kMainName = "\x1b[31mred\x07";             // as the fixture sets it
+const std::string kMainName = "\x1b[31mred\x07";  // as the fixture sets it
 const std::string kMainNameEscaped = "\\x1b[31mred\\x07";
 const std::string kSecondName = "\x1b]0;pwn\x07\r\b";
 const std::string kSecondNameEscaped = "\\x1b]0;pwn\\x07\\x0d\\x08";
 const std::string kSocketName = "\x1b[2J\x1b]0;owned\x07sock";  // clear screen, set title
 const std::string kSocketNameEscaped = "\\x1b[2J\\x1b]0;owned\\x07sock";
 // argv: CSI as a C1 control (U+009B), a right-to-left override (U+202E), a tab, DEL.
-const std::string kArg = "\x1b[8m\xc2\x9b" "31m\xe2\x80\xae" "gpj.exe\tx\x7f";
+const std::string kArg =
+    "\x1b[8m\xc2\x9b"
+    "31m\xe2\x80\xae"
+    "gpj.exe\tx\x7f";
 const std::string kArgEscaped = "\\x1b[8m\\xc2\\x9b31m\\xe2\\x80\\xaegpj.exe\\tx\\x7f";
 
 // Offsets of bytes a terminal would act on: C0 controls other than newline, DEL,
@@ -53,7 +56,8 @@ std::string show(const std::string& text, const std::vector<size_t>& at) {
   std::string out;
   for (size_t offset : at) {
     const size_t from = offset < 40 ? 0 : offset - 40;
-    out += "\n  at " + std::to_string(offset) + ": " + ::testing::PrintToString(text.substr(from, 80));
+    out +=
+        "\n  at " + std::to_string(offset) + ": " + ::testing::PrintToString(text.substr(from, 80));
   }
   return out;
 }
@@ -67,7 +71,8 @@ class NeverHostile : public ::testing::Test {
     ASSERT_TRUE(wait_for_syscall(fixture_->pid(), {kAccept, kAccept4}, std::chrono::seconds(10)));
     ASSERT_TRUE(wait_for_syscall(fixture_->id("tid"), kRead, std::chrono::seconds(10)));
     // The kernel kept the names as the fixture set them.
-    ASSERT_EQ(read_text_file("/proc/" + std::to_string(fixture_->pid()) + "/comm"), kMainName + "\n");
+    ASSERT_EQ(read_text_file("/proc/" + std::to_string(fixture_->pid()) + "/comm"),
+              kMainName + "\n");
   }
   TempDir dir_;
   std::string socket_path_;
@@ -77,19 +82,23 @@ class NeverHostile : public ::testing::Test {
 TEST_F(NeverHostile, TextOutputEscapesEverythingFromTheTarget) {
   for (const char* stop : {"auto", "each"}) {
     SCOPED_TRACE(std::string("--stop ") + stop);
-    CommandResult result = run_ukstack({"--color", "never", "--stop", stop, std::to_string(fixture_->pid())});
+    CommandResult result =
+        run_ukstack({"--color", "never", "--stop", stop, std::to_string(fixture_->pid())});
     ASSERT_FALSE(result.timed_out);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     const auto raw = raw_controls(result.out);
-    EXPECT_TRUE(raw.empty()) << raw.size() << " raw control characters in the text output:" << show(result.out, raw);
+    EXPECT_TRUE(raw.empty()) << raw.size() << " raw control characters in the text output:"
+                             << show(result.out, raw);
     const auto raw_err = raw_controls(result.err);
     EXPECT_TRUE(raw_err.empty()) << "in stderr:" << show(result.err, raw_err);
     EXPECT_NE(result.out.find(kMainNameEscaped), std::string::npos) << "main thread's name";
     EXPECT_NE(result.out.find(kSecondNameEscaped), std::string::npos) << "second thread's name";
     EXPECT_NE(result.out.find(kArgEscaped), std::string::npos) << "argv[2] in the cmdline line";
-    EXPECT_NE(result.out.find(kSocketNameEscaped), std::string::npos) << "the socket path accept waits on";
+    EXPECT_NE(result.out.find(kSocketNameEscaped), std::string::npos)
+        << "the socket path accept waits on";
     if (::testing::Test::HasFailure()) {
-      ADD_FAILURE() << "text output, escaped for this log:\n" << ::testing::PrintToString(result.out);
+      ADD_FAILURE() << "text output, escaped for this log:\n"
+                    << ::testing::PrintToString(result.out);
     }
   }
 }

@@ -29,13 +29,14 @@ int capture_count() {
   return std::max(1, std::atoi(text));
 }
 
-constexpr const char* kCallNames[SC_CALLS] = {"read", "nanosleep", "pthread_cond_timedwait", "accept",
-                                              "epoll_wait"};
+constexpr const char* kCallNames[SC_CALLS] = {"read", "nanosleep", "pthread_cond_timedwait",
+                                              "accept", "epoll_wait"};
 constexpr const char* kReadyKeys[SC_CALLS] = {"read", "nanosleep", "condwait", "accept", "epoll"};
 // The system call each thread is blocked in (x86-64 numbers; glibc may use either).
 // A sleep with a timeout that a ptrace stop interrupted goes on in restart_syscall
 // (219), transparently to the program: still blocked, not an early return.
-const std::vector<long> kBlockedIn[SC_CALLS] = {{0}, {35, 230, 219}, {202, 219}, {43, 288}, {232, 281}};
+const std::vector<long> kBlockedIn[SC_CALLS] = {
+    {0}, {35, 230, 219}, {202, 219}, {43, 288}, {232, 281}};
 
 signal_counter_block read_counters(const std::string& path) {
   signal_counter_block block{};
@@ -56,12 +57,13 @@ TEST_P(NeverSignal, ManyCapturesDisturbNothing) {
   auto fixture = FixtureProcess::start({fixture_path("signal_counter"), counters});
   const int pid = fixture.pid();
   for (int call = 0; call < SC_CALLS; ++call) {
-    ASSERT_TRUE(wait_for_syscall(fixture.id(kReadyKeys[call]), kBlockedIn[call], std::chrono::seconds(10)))
+    ASSERT_TRUE(
+        wait_for_syscall(fixture.id(kReadyKeys[call]), kBlockedIn[call], std::chrono::seconds(10)))
         << kCallNames[call] << " thread never blocked";
   }
   ASSERT_TRUE(wait_for_syscall(pid, 34 /* pause */, std::chrono::seconds(10)));
 
-  std::map<int, int> exits;          // exit status -> runs
+  std::map<int, int> exits;            // exit status -> runs
   std::map<std::string, int> methods;  // user.method -> threads
   int left_stopped = 0, left_traced = 0, timed_out = 0;
   std::string first_failure;
@@ -85,7 +87,8 @@ TEST_P(NeverSignal, ManyCapturesDisturbNothing) {
     }
     auto json = nlohmann::json::parse(result.out, nullptr, false);
     if (json.is_object() && json.contains("threads")) {
-      for (const auto& thread : json["threads"]) ++methods[thread["user"]["method"].get<std::string>()];
+      for (const auto& thread : json["threads"])
+        ++methods[thread["user"]["method"].get<std::string>()];
     }
   }
   const double took = std::chrono::duration<double>(Clock::now() - start).count();
@@ -93,7 +96,8 @@ TEST_P(NeverSignal, ManyCapturesDisturbNothing) {
   // Let any late effect of the last capture land before counting: every counted
   // thread is back in its blocking call.
   for (int call = 0; call < SC_CALLS; ++call) {
-    EXPECT_TRUE(wait_for_syscall(fixture.id(kReadyKeys[call]), kBlockedIn[call], std::chrono::seconds(10)));
+    EXPECT_TRUE(
+        wait_for_syscall(fixture.id(kReadyKeys[call]), kBlockedIn[call], std::chrono::seconds(10)));
   }
   const signal_counter_block block = read_counters(counters);
 
@@ -112,7 +116,8 @@ TEST_P(NeverSignal, ManyCapturesDisturbNothing) {
   std::cout << "; signals received " << signals << signal_list << "; seen stopped after a capture "
             << left_stopped << "; still traced " << left_traced << "; early returns / EINTR:";
   for (int call = 0; call < SC_CALLS; ++call)
-    std::cout << " " << kCallNames[call] << "=" << block.early_returns[call] << "/" << block.eintr[call];
+    std::cout << " " << kCallNames[call] << "=" << block.early_returns[call] << "/"
+              << block.eintr[call];
   std::cout << std::endl;
 
   EXPECT_EQ(exits[0], captures) << "first failing run: " << first_failure;

@@ -4,7 +4,6 @@
 // (issue 3, part 4). The binaries are copied to a 0755 temporary directory, since
 // the build tree need not be reachable by nobody.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,7 +69,8 @@ TEST_F(NeverUnprivileged, OwnProcessGetsUserStacksAndKernelNeedsCapSysAdmin) {
   ASSERT_FALSE(result.timed_out);
   // Every kernel half is missing: exit 1, not 0 and not 2.
   EXPECT_EQ(result.exit_code, 1) << "stderr: " << result.err;
-  ASSERT_EQ(ukstack::testing::validate_against_schema(result.out), "") << result.out.substr(0, 2000);
+  ASSERT_EQ(ukstack::testing::validate_against_schema(result.out), "")
+      << result.out.substr(0, 2000);
   const auto snapshot = nlohmann::json::parse(result.out);
   ASSERT_EQ(snapshot["threads"].size(), 5u);
   for (const auto& thread : snapshot["threads"]) {
@@ -84,7 +84,8 @@ TEST_F(NeverUnprivileged, OwnProcessGetsUserStacksAndKernelNeedsCapSysAdmin) {
   }
   const auto* pipe = find_thread(snapshot, fixture.id("pipe"));
   ASSERT_NE(pipe, nullptr);
-  EXPECT_TRUE(in_order(functions(*pipe, "user"), {"pipe_read_inner", "pipe_read_middle", "pipe_read_outer"}))
+  EXPECT_TRUE(in_order(functions(*pipe, "user"),
+                       {"pipe_read_inner", "pipe_read_middle", "pipe_read_outer"}))
       << pipe->dump(2);
 
   // The text output says the same in words, without a crash.
@@ -101,7 +102,8 @@ TEST_F(NeverUnprivileged, OtherUsersProcessIsRefusedClearly) {
   ASSERT_FALSE(result.timed_out);
   EXPECT_EQ(result.exit_code, 2) << "stdout: " << result.out << "\nstderr: " << result.err;
   EXPECT_NE(result.err.find("CAP_SYS_PTRACE"), std::string::npos) << result.err;
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line: " << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1)
+      << "one line: " << result.err;
   expect_not_disturbed(fixture.pid());
 }
 

@@ -11,8 +11,8 @@
 
 #include <algorithm>
 
-#include "procfs/syscall_names.h"
 #include "base/unique_fd.h"
+#include "procfs/syscall_names.h"
 #include "tests/procfs/samples.h"
 
 namespace ukstack::procfs {

@@ -1,9 +1,8 @@
 #include "procfs/task_stat.h"
 
-#include "base/thread_state.h"
-
 #include <gtest/gtest.h>
 
+#include "base/thread_state.h"
 #include "tests/procfs/samples.h"
 
 namespace ukstack::procfs {

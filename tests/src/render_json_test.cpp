@@ -1,8 +1,7 @@
-#include "model/snapshot_json.h"
-#include "render/json.h"
-
 #include <gtest/gtest.h>
 
+#include "model/snapshot_json.h"
+#include "render/json.h"
 #include "render/text.h"
 #include "tests/src/sample_snapshot.h"
 #include "tests/src/schema_check.h"

@@ -1,10 +1,9 @@
-#include "render/text.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <sstream>
 
+#include "render/text.h"
 #include "tests/src/sample_snapshot.h"
 
 namespace ukstack {

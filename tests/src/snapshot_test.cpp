@@ -1,8 +1,8 @@
-#include "analysis/completeness.h"
 #include "model/snapshot.h"
 
 #include <gtest/gtest.h>
 
+#include "analysis/completeness.h"
 #include "tests/src/sample_snapshot.h"
 
 namespace ukstack {

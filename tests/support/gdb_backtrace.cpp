@@ -6,10 +6,10 @@
 // and thread headers like
 //   Thread 2 (Thread 0x7f... (LWP 1235) "cond-waiter"):   (libthread_db)
 //   Thread 1 (LWP 4483 "accept_server_g"):                 (static Go binary)
-#include "tests/support/fixture_process.h"
-
 #include <charconv>
 #include <stdexcept>
+
+#include "tests/support/fixture_process.h"
 
 namespace ukstack::test {
 namespace {
@@ -78,10 +78,10 @@ Backtraces parse_gdb_backtraces(std::string_view gdb_output) {
 }
 
 Backtraces gdb_backtraces(int pid) {
-  CommandResult gdb = run_command({"gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
-                                   "-p", std::to_string(pid), "-ex", "set pagination off", "-ex",
-                                   "thread apply all bt"},
-                                  std::chrono::seconds(60));
+  CommandResult gdb =
+      run_command({"gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off", "-p",
+                   std::to_string(pid), "-ex", "set pagination off", "-ex", "thread apply all bt"},
+                  std::chrono::seconds(60));
   if (gdb.timed_out) throw std::runtime_error("gdb -p " + std::to_string(pid) + " timed out");
   Backtraces result = parse_gdb_backtraces(gdb.out);
   if (result.empty())

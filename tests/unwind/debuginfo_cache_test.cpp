@@ -260,14 +260,15 @@ TEST_F(DebuginfoCacheTest, LookupByBuildIdFindsOnlyVerifiedEntries) {
   // The same entry asked for under another build-id (renamed file): refused.
   auto other_id = id;
   other_id.back() ^= 1;
-  fs::copy_file(cache_dir_ + "/" + original.build_id + ".debug",
-                cache_dir_ + "/" + original.build_id.substr(0, original.build_id.size() - 2) +
-                    [&] {
-                      char hex[3];
-                      std::snprintf(hex, sizeof hex, "%02x", other_id.back());
-                      return std::string(hex);
-                    }() +
-                    ".debug");
+  fs::copy_file(
+      cache_dir_ + "/" + original.build_id + ".debug",
+      cache_dir_ + "/" + original.build_id.substr(0, original.build_id.size() - 2) +
+          [&] {
+            char hex[3];
+            std::snprintf(hex, sizeof hex, "%02x", other_id.back());
+            return std::string(hex);
+          }() +
+          ".debug");
   EXPECT_FALSE(cache.lookup(other_id).valid());
   EXPECT_EQ(cache.last_outcome(), DebuginfoCache::Outcome::Miss);
 }

@@ -45,7 +45,8 @@ class PeerInlines : public ::testing::Test {
 };
 
 bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 // eu-stack -r -n 6 -s -i: #0..#4 at 0x4006c8 = fubar :6, foobar :14, bar :21,

@@ -16,10 +16,10 @@ TEST(Registers, FromPtraceMapsToDwarfNumbering) {
   regs.rip = 0x401000;
   RegisterSet set = registers_from_ptrace(regs);
   EXPECT_TRUE(set.complete());
-  EXPECT_EQ(set.values[0], 1u);   // rax
-  EXPECT_EQ(set.values[1], 2u);   // rdx
-  EXPECT_EQ(set.values[6], 7u);   // rbp
-  EXPECT_EQ(set.values[15], 15u); // r15
+  EXPECT_EQ(set.values[0], 1u);    // rax
+  EXPECT_EQ(set.values[1], 2u);    // rdx
+  EXPECT_EQ(set.values[6], 7u);    // rbp
+  EXPECT_EQ(set.values[15], 15u);  // r15
   EXPECT_EQ(set.sp(), RemoteAddr(0x7ffd0000));
   EXPECT_EQ(set.pc(), RemoteAddr(0x401000));
 }

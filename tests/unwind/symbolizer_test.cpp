@@ -23,7 +23,6 @@ TEST(SymbolVersion, IsNotPartOfTheName) {
   EXPECT_EQ(without_symbol_version("accept"), "accept");
 }
 
-
 TEST(GoAbiSuffix, IsDroppedAsGdbDoes) {
   EXPECT_EQ(without_go_abi_suffix("runtime.futex.abi0"), "runtime.futex");
   EXPECT_EQ(without_go_abi_suffix("runtime.mstart.abi0"), "runtime.mstart");
@@ -34,13 +33,19 @@ TEST(GoAbiSuffix, IsDroppedAsGdbDoes) {
   EXPECT_EQ(without_go_abi_suffix("accept"), "accept");
 }
 
-
 TEST(AnonymousModule, NamedFromMaps) {
   std::vector<procfs::Mapping> maps(4);
-  maps[0].start = RemoteAddr(0x1000); maps[0].end = RemoteAddr(0x2000);
-  maps[1].start = RemoteAddr(0x2000); maps[1].end = RemoteAddr(0x3000); maps[1].path = "[anon:v8 jit]";
-  maps[2].start = RemoteAddr(0x3000); maps[2].end = RemoteAddr(0x4000); maps[2].path = "[heap]";
-  maps[3].start = RemoteAddr(0x4000); maps[3].end = RemoteAddr(0x5000); maps[3].path = "/memfd:jit";
+  maps[0].start = RemoteAddr(0x1000);
+  maps[0].end = RemoteAddr(0x2000);
+  maps[1].start = RemoteAddr(0x2000);
+  maps[1].end = RemoteAddr(0x3000);
+  maps[1].path = "[anon:v8 jit]";
+  maps[2].start = RemoteAddr(0x3000);
+  maps[2].end = RemoteAddr(0x4000);
+  maps[2].path = "[heap]";
+  maps[3].start = RemoteAddr(0x4000);
+  maps[3].end = RemoteAddr(0x5000);
+  maps[3].path = "/memfd:jit";
   maps[3].deleted = true;
   EXPECT_EQ(anonymous_module_name(maps, 0x1abc), "[anon]");
   EXPECT_EQ(anonymous_module_name(maps, 0x2000), "[anon:v8 jit]");
