@@ -8,11 +8,23 @@
 #include <vector>
 
 #include "base/result.h"
+#include "model/snapshot.h"
 #include "procfs/syscall.h"
 #include "procfs/task_stat.h"
 #include "unwind/unwinder.h"
 
 namespace ukstack {
+
+// What a capture verified of a blocked thread that auto left running, kept by the
+// session: while the thread is never on a CPU (same schedstat), none of it can
+// change, and the next capture takes it as it is instead of reading and
+// unwinding it again.
+struct VerifiedThread {
+  procfs::SchedStat sched;
+  std::string kernel_text;
+  procfs::SyscallState syscall;
+  Stack user;
+};
 
 struct RawThread {
   int tid = 0;
@@ -33,10 +45,12 @@ struct RawThread {
   bool verified_in_place = false;  // re-checked right after its no-stop unwind
   std::optional<std::string> user_error;
   std::vector<std::string> notes;
+  // auto, in a session's later captures: the thread has not been on a CPU since
+  // the previous capture verified it in place, so its halves are the ones that
+  // capture saw (kernel_before and syscall are then those too).
+  std::optional<Stack> reused_user;
 
-  bool blocked() const {
-    return syscall && syscall->kind != procfs::SyscallState::Kind::Running;
-  }
+  bool blocked() const { return syscall && syscall->kind != procfs::SyscallState::Kind::Running; }
 };
 
 }  // namespace ukstack

@@ -29,6 +29,20 @@ std::vector<procfs::Mapping> file_mappings(const std::vector<procfs::Mapping>& m
   return files;
 }
 
+// A blocked thread auto verified in place, whole (both halves, no error): what the
+// next capture may take as it is while the thread stays off the CPU.
+void remember_if_verified(const RawThread& raw, const Thread& thread,
+                          std::unordered_map<int, VerifiedThread>& verified) {
+  if (!raw.verified_in_place || raw.exited || !raw.sched_before || !raw.syscall ||
+      !raw.kernel_before || thread.user.error || !thread.notes.empty()) {
+    return;
+  }
+  verified.emplace(raw.tid, VerifiedThread{.sched = *raw.sched_before,
+                                           .kernel_text = *raw.kernel_before,
+                                           .syscall = *raw.syscall,
+                                           .user = thread.user});
+}
+
 }  // namespace
 
 CaptureSession::CaptureSession(int pid, CaptureOptions options, CaptureSeams seams)
@@ -108,6 +122,7 @@ void CaptureSession::report_modules_if_changed() {
   if (unwinder_ && files == module_mappings_) return;
 
   unwinder_.reset();  // before the memory it reads through
+  verified_.clear();  // unwound by the unwinder that goes
   memory_ = std::make_unique<unwind::LiveAddressSpace>(mm_tid);
   auto unwinder = seams_.open_unwinder(
       unwind::LiveProcess{.pid = mm_tid, .mappings = std::move(*maps), .memory = memory_.get()},
@@ -159,7 +174,7 @@ Result<Snapshot> CaptureSession::capture() {
     return fresh;
   };
 
-  StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get());
+  StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get(), &verified_);
   std::vector<RawThread> raws;
   if (options_.stop == StopMode::All) {
     policy.capture_all(raws, fresh_threads, run_deadline);
@@ -207,7 +222,12 @@ Result<Snapshot> CaptureSession::capture() {
                                  : StackMethod::Libdw;
   ThreadBuilder builder(reader, unwinder_.get(), unwinder_error_, method);
   snapshot.threads.reserve(raws.size());
-  for (auto& raw : raws) snapshot.threads.push_back(builder.build(raw));
+  std::unordered_map<int, VerifiedThread> verified;
+  for (auto& raw : raws) {
+    snapshot.threads.push_back(builder.build(raw));
+    remember_if_verified(raw, snapshot.threads.back(), verified);
+  }
+  verified_ = std::move(verified);  // threads gone since are forgotten
   for (std::size_t i = 0; i < raws.size(); ++i) {
     builder.recheck_kernel_half(raws[i], snapshot.threads[i]);
   }

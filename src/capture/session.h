@@ -13,10 +13,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
 #include "capture/options.h"
+#include "capture/raw_thread.h"
 #include "capture/tracer.h"
 #include "model/snapshot.h"
 #include "procfs/maps.h"
@@ -64,7 +66,7 @@ class CaptureSession {
   int pid_;
   CaptureOptions options_;
   CaptureSeams seams_;
-  procfs::TaskStat leader_;     // read by check_target, at every capture
+  procfs::TaskStat leader_;  // read by check_target, at every capture
   bool kernel_process_ = false;
   std::string foreign_tracer_;  // "PID (name)" when another debugger traces the target
 
@@ -74,6 +76,8 @@ class CaptureSession {
   std::unique_ptr<unwind::AddressSpace> memory_;
   std::unique_ptr<unwind::Unwinder> unwinder_;
   std::string unwinder_error_;
+  // auto: the blocked threads the last capture verified in place, by tid.
+  std::unordered_map<int, VerifiedThread> verified_;
   int module_reports_ = 0;
   bool modules_just_reported_ = false;  // by open: the first capture need not look again
 };

@@ -21,8 +21,13 @@ bool at_same_place(const procfs::SyscallState& before, const procfs::SyscallStat
 }
 
 StopPolicy::StopPolicy(const CaptureOptions& options, const procfs::ProcessReader& reader,
-                       Tracer& tracer, unwind::Unwinder* unwinder)
-    : options_(options), reader_(reader), tracer_(tracer), unwinder_(unwinder) {}
+                       Tracer& tracer, unwind::Unwinder* unwinder,
+                       const std::unordered_map<int, VerifiedThread>* verified)
+    : options_(options),
+      reader_(reader),
+      tracer_(tracer),
+      unwinder_(unwinder),
+      verified_(verified) {}
 
 // PTRACE_SEIZE refuses (EPERM) a thread that is exiting: that is not a permission
 // problem, the thread is just going away.
@@ -35,18 +40,23 @@ bool StopPolicy::now_exiting(int tid) const {
 // thread's kernel stack shows ptrace_stop, not the call it was blocked in.
 // False when there is no user half to get (exited, kernel thread, zombie).
 bool StopPolicy::read_before_stop(RawThread& raw) {
-  auto stat = reader_.stat(raw.tid);
-  if (!stat) {
-    raw.exited = true;
-    return false;
+  if (raw.stat.tid != raw.tid) {  // not read yet (reuse_if_never_ran reads it first)
+    auto stat = reader_.stat(raw.tid);
+    if (!stat) {
+      raw.exited = true;
+      return false;
+    }
+    raw.stat = *stat;
+    raw.kernel_thread = stat->is_kernel_thread();
+    // Auto's verification needs a counter read before both halves: a thread that
+    // was never on a CPU from here to the re-read cannot have moved.
+    if (options_.stop == StopMode::Auto) {
+      if (auto sched = reader_.schedstat(raw.tid); sched && sched->kept()) {
+        raw.sched_before = *sched;
+      }
+    }
   }
-  raw.stat = *stat;
-  raw.kernel_thread = stat->is_kernel_thread();
-  // Auto's verification needs a counter read before both halves: a thread that
-  // was never on a CPU from here to the re-read cannot have moved.
-  if (options_.stop == StopMode::Auto) {
-    if (auto sched = reader_.schedstat(raw.tid); sched && sched->kept()) raw.sched_before = *sched;
-  }
+  const procfs::TaskStat* stat = &raw.stat;
   raw.kernel_before = reader_.kernel_stack_text(raw.tid);
   if (auto syscall = reader_.syscall(raw.tid)) raw.syscall = *syscall;
   // wchan is the kernel stack's first frame (the builder takes it from there);
@@ -72,7 +82,35 @@ bool StopPolicy::read_before_stop(RawThread& raw) {
   return true;
 }
 
+// auto: a thread the previous capture verified in place, and that has not been on
+// a CPU since (the same schedstat: time run and times scheduled, counted in
+// nanoseconds, so a reused tid cannot match), has the same kernel stack, system
+// call and user stack as then: two reads instead of five and an unwind. Its name
+// and state are read again (another thread may rename it).
+bool StopPolicy::reuse_if_never_ran(RawThread& raw) {
+  if (options_.stop != StopMode::Auto || verified_ == nullptr) return false;
+  auto known = verified_->find(raw.tid);
+  if (known == verified_->end()) return false;
+  auto stat = reader_.stat(raw.tid);
+  if (!stat) return false;  // read_before_stop reads it again and says it exited
+  raw.stat = *stat;
+  raw.kernel_thread = stat->is_kernel_thread();
+  auto sched = reader_.schedstat(raw.tid);
+  if (!sched || !sched->kept()) return false;
+  raw.sched_before = *sched;
+  if (!known->second.sched.same_run_as(*sched) || stat->state == 'Z' || stat->state == 'X') {
+    return false;
+  }
+  raw.kernel_before = known->second.kernel_text;
+  raw.syscall = known->second.syscall;
+  raw.reused_user = known->second.user;
+  raw.unwound_without_stop = true;
+  raw.verified_in_place = true;
+  return true;
+}
+
 void StopPolicy::capture_one(RawThread& raw) {
+  if (reuse_if_never_ran(raw)) return;
   if (!read_before_stop(raw)) return;
   switch (options_.stop) {
     case StopMode::None:
@@ -214,8 +252,8 @@ void StopPolicy::sample_stopped(RawThread& raw, SeizedThread& seized, unwind::By
   unwind::ThreadSample sample;
   sample.tid = raw.tid;
   sample.registers = unwind::registers_from_ptrace(*regs);
-  if (auto copy = seized.copy_stack(sample.registers.sp(), options_.stack_copy_bytes,
-                                    std::move(buffer))) {
+  if (auto copy =
+          seized.copy_stack(sample.registers.sp(), options_.stack_copy_bytes, std::move(buffer))) {
     sample.stack = std::move(*copy);
   }
   raw.sample = std::move(sample);

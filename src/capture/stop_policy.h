@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -27,8 +28,11 @@ class StopPolicy {
  public:
   // `unwinder` may be null (it could not be opened): threads are still sampled,
   // and the builder reports why their user half is missing.
+  // `verified`: what the session's previous capture verified in place (auto
+  // reuses a thread's entry while its schedstat shows it never ran since).
   StopPolicy(const CaptureOptions& options, const procfs::ProcessReader& reader, Tracer& tracer,
-             unwind::Unwinder* unwinder);
+             unwind::Unwinder* unwinder,
+             const std::unordered_map<int, VerifiedThread>* verified = nullptr);
 
   // auto, each, none: one thread, from its reads to its detach.
   void capture_one(RawThread& raw);
@@ -43,6 +47,7 @@ class StopPolicy {
 
  private:
   bool read_before_stop(RawThread& raw);
+  bool reuse_if_never_ran(RawThread& raw);
   bool now_exiting(int tid) const;
   void use_no_stop(RawThread& raw, const std::string& why);
   bool try_verified_no_stop(RawThread& raw);
@@ -56,6 +61,7 @@ class StopPolicy {
   const procfs::ProcessReader& reader_;
   Tracer& tracer_;
   unwind::Unwinder* unwinder_;
+  const std::unordered_map<int, VerifiedThread>* verified_;
   int seize_refusals_ = 0;
   Error last_seize_error_;
   unwind::ByteBuffer stack_buffer_;  // one stack copy's room, reused thread after thread

@@ -92,6 +92,11 @@ Thread ThreadBuilder::build(RawThread& raw) {
     thread.user.error = raw.user_error;
     return thread;
   }
+  if (raw.reused_user) {
+    thread.user = std::move(*raw.reused_user);
+    raw.reused_user.reset();
+    return thread;
+  }
   if (!raw.unwound && raw.sample) {
     if (unwinder_ == nullptr) {
       thread.user.error = unwinder_error_;
