@@ -81,9 +81,9 @@ Result<TaskStat> parse_stat(std::string_view stat_text) {
 Result<TaskStatus> parse_status(std::string_view status_text) {
   TaskStatus status;
   bool seen_any = false;
-  int seen = 0;  // bit per key: TracerPid, Uid, voluntary, nonvoluntary
+  int seen = 0;  // bit per key: TracerPid, Uid, voluntary, nonvoluntary, Tgid
   std::string_view rest = status_text;
-  while (!rest.empty() && seen != 0xf) {
+  while (!rest.empty() && seen != 0x1f) {
     const auto nl = rest.find('\n');
     const std::string_view line = rest.substr(0, nl);
     rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
@@ -99,6 +99,9 @@ Result<TaskStatus> parse_status(std::string_view status_text) {
     if (key == "TracerPid") {
       if (!to_int(first_word(value), status.tracer_pid)) return bad();
       seen |= 1;
+    } else if (key == "Tgid") {
+      if (!to_int(first_word(value), status.tgid)) return bad();
+      seen |= 0x10;
     } else if (key == "voluntary_ctxt_switches" || key == "nonvoluntary_ctxt_switches") {
       auto parsed = text::parse_u64(first_word(value));
       if (!parsed) return bad();

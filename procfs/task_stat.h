@@ -20,6 +20,7 @@ struct TaskStat {
 };
 
 struct TaskStatus {
+  int tgid = 0;  // the process a thread belongs to (its leader's tid)
   int tracer_pid = 0;
   std::uint64_t voluntary_ctxt_switches = 0;
   std::uint64_t nonvoluntary_ctxt_switches = 0;

@@ -72,14 +72,17 @@ Status CaptureSession::check_target() {
     if (thread_gone(stat.error())) return Error{ESRCH, "no such process: " + std::to_string(pid_)};
     return stat.error();
   }
-  if (stat->tid != pid_) {
-    return Error{0, std::to_string(pid_) + " is a thread of process " + std::to_string(stat->tid) +
+  // /proc/<tid> of a non-leader thread exists too (hidden from the listing), and its
+  // stat shows that tid: only status's Tgid tells a thread from a process.
+  auto status = reader.status(pid_);
+  if (status && status->tgid != 0 && status->tgid != pid_) {
+    return Error{0, std::to_string(pid_) + " is a thread of process " +
+                        std::to_string(status->tgid) +
                         "; give the process ID (use --tid to pick threads)"};
   }
   leader_ = *stat;
   kernel_process_ = stat->is_kernel_thread();
   foreign_tracer_.clear();
-  auto status = reader.status(pid_);
   if (status && status->tracer_pid != 0 && status->tracer_pid != getpid()) {
     std::string tracer_name = "?";
     procfs::ProcessReader tracer_reader(*seams_.proc, status->tracer_pid);

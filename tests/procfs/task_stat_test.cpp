@@ -58,6 +58,7 @@ TEST(Status, TracedProcessShowsItsTracer) {
   auto status = parse_status(sample("status-traced.txt"));
   ASSERT_TRUE(status.ok()) << status.error().message;
   EXPECT_EQ(status->tracer_pid, 7757);
+  EXPECT_EQ(status->tgid, 7756);
   EXPECT_EQ(status->uid_real, 0);
   EXPECT_EQ(status->uid_effective, 0);
   EXPECT_EQ(status->voluntary_ctxt_switches, 10u);
@@ -80,7 +81,7 @@ TEST(Status, RealAndEffectiveUidDiffer) {
 
 TEST(Status, MalformedFieldsAreErrors) {
   for (const char* bad : {"", "Name:\tx\n", "TracerPid:\tx\n", "TracerPid:\n", "Uid:\t1000\n",
-                          "voluntary_ctxt_switches:\t-1\n"}) {
+                          "voluntary_ctxt_switches:\t-1\n", "Tgid:\tx\n"}) {
     auto status = parse_status(bad);
     EXPECT_FALSE(status.ok()) << "'" << bad << "'";
   }
