@@ -42,6 +42,11 @@ int EventLog::count(const std::string& kind, int tid) const {
       events_, [&](const Event& e) { return e.kind == kind && e.tid == tid; }));
 }
 
+int EventLog::reads(const std::string& name, int tid) const {
+  return static_cast<int>(std::ranges::count_if(
+      events_, [&](const Event& e) { return e.kind == "read" && e.file == name && e.tid == tid; }));
+}
+
 int EventLog::count(const std::string& kind) const {
   return static_cast<int>(
       std::ranges::count_if(events_, [&](const Event& e) { return e.kind == kind; }));

@@ -45,6 +45,8 @@ class EventLog {
   int last(const std::string& kind, int tid = 0) const;
   // Position of the first / last read of a file named `name` ("stack", "stat").
   int first_read(const std::string& name, int tid = 0) const;
+  // How often a file named `name` of `tid` was read.
+  int reads(const std::string& name, int tid) const;
   int last_read(const std::string& name, int tid = 0) const;
   // Everything, one event a line, for failure messages.
   std::string dump() const;

@@ -265,3 +265,85 @@ TEST_F(SessionTest, EachCaptureOfASessionStopsAndLetsGoAgain) {
 
 }  // namespace
 }  // namespace ukstack::testing
+
+namespace ukstack::testing {
+namespace {
+
+// Auto in a session's later captures: a blocked thread verified in place that has
+// not been on a CPU since (same schedstat) is taken as the last capture saw it.
+class SessionReuseTest : public CaptureTest {};
+
+TEST_F(SessionReuseTest, AThreadThatNeverRanSinceIsNotReadOrUnwoundAgain) {
+  add(process.blocked(kPid));
+  auto session = open();
+  ASSERT_TRUE(session) << session.error().message;
+  auto first = capture_with(**session);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(unwinding.samples().size(), 1u);
+  const int stack_reads = log.reads("stack", kPid);
+  ASSERT_GT(stack_reads, 0) << log.dump();
+
+  auto second = capture_with(**session);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(unwinding.samples().size(), 1u) << "unwound again though it never ran";
+  EXPECT_EQ(log.reads("stack", kPid), stack_reads) << log.dump();
+  const Thread& before = thread_of(*first, kPid);
+  const Thread& after = thread_of(*second, kPid);
+  EXPECT_EQ(functions(after.user), functions(before.user));
+  EXPECT_EQ(after.user.method, StackMethod::Nostop);
+  EXPECT_EQ(after.kernel.frames.size(), before.kernel.frames.size());
+  EXPECT_EQ(after.wchan, before.wchan);
+  ASSERT_TRUE(after.syscall);
+  EXPECT_EQ(after.syscall->name, before.syscall->name);
+}
+
+TEST_F(SessionReuseTest, AThreadThatRanSinceIsReadAndUnwoundAgain) {
+  add(process.blocked(kPid));
+  auto session = open();
+  ASSERT_TRUE(session) << session.error().message;
+  ASSERT_TRUE(capture_with(**session));
+  ASSERT_EQ(unwinding.samples().size(), 1u);
+
+  process.set_schedstat(kPid, "2600000 7131706 3\n");  // it ran once more
+  auto second = capture_with(**session);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(unwinding.samples().size(), 2u) << log.dump();
+  EXPECT_EQ(thread_of(*second, kPid).user.method, StackMethod::Nostop);
+}
+
+TEST_F(SessionReuseTest, ARenamedThreadShowsItsNewNameThoughItNeverRan) {
+  FakeThread thread = add(process.blocked(kPid));
+  auto session = open();
+  ASSERT_TRUE(session) << session.error().message;
+  ASSERT_TRUE(capture_with(**session));
+
+  thread.name = "renamed";  // another thread wrote its comm
+  process.add(thread);
+  auto second = capture_with(**session);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(unwinding.samples().size(), 1u);
+  EXPECT_EQ(thread_of(*second, kPid).name, "renamed");
+}
+
+TEST_F(SessionReuseTest, StopEachNeverTakesAThreadFromThePreviousCapture) {
+  options.stop = StopMode::Each;
+  add(process.blocked(kPid));
+  auto session = open();
+  ASSERT_TRUE(session) << session.error().message;
+  ASSERT_TRUE(capture_with(**session));
+  ASSERT_TRUE(capture_with(**session));
+  EXPECT_EQ(log.count("seize", kPid), 2) << log.dump();
+}
+
+TEST_F(SessionReuseTest, AThreadThatWasStoppedIsNotTakenFromThePreviousCapture) {
+  add(process.blocked(kPid));
+  unwinding.script(kPid).nostop.complete = false;  // auto has to stop it
+  auto session = open();
+  ASSERT_TRUE(session) << session.error().message;
+  ASSERT_TRUE(capture_with(**session));
+  ASSERT_TRUE(capture_with(**session));
+  EXPECT_EQ(log.count("seize", kPid), 2) << log.dump();
+}
+
+}  // namespace
+}  // namespace ukstack::testing

@@ -1,0 +1,96 @@
+// A capture session on a live fixture: captured again and again, it reports its
+// modules once, and every capture sees what one ukstack run sees.
+#include "capture/session.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "capture/signal_guard.h"
+#include "procfs/source.h"
+#include "tests/integration/capture_helpers.h"
+
+namespace ukstack::test {
+namespace {
+
+std::vector<std::string> user_functions(const Thread& thread) {
+  std::vector<std::string> names;
+  for (const auto& frame : thread.user.frames) names.push_back(frame.function);
+  return names;
+}
+
+const Thread* thread_with_tid(const Snapshot& snapshot, int tid) {
+  auto it = std::ranges::find(snapshot.threads, tid, &Thread::tid);
+  return it == snapshot.threads.end() ? nullptr : &*it;
+}
+
+class LiveSession : public ::testing::TestWithParam<StopMode> {};
+
+TEST_P(LiveSession, EveryCaptureSeesTheBlockedChainsAndModulesAreReportedOnce) {
+  FixtureProcess fixture = FixtureProcess::start({fixture_path("blocking_threads")});
+  const std::vector<std::pair<const char*, const char*>> chains = {{"cond", "cond_wait_inner"},
+                                                                   {"pipe", "pipe_read_inner"},
+                                                                   {"sleep", "sleep_inner"},
+                                                                   {"epoll", "epoll_wait_inner"}};
+  for (const auto& [key, inner] : chains) {
+    ASSERT_TRUE(wait_for_state(fixture.id(key), "S", std::chrono::seconds(5))) << key;
+  }
+
+  // What main holds for a capture of a live process.
+  FatalSignalGuard signal_guard;
+  ChildSignalBlock child_signal_block;
+  procfs::RealProcSource proc;
+  PtraceTracer tracer;
+  CaptureOptions options;
+  options.stop = GetParam();
+  auto session =
+      CaptureSession::open(fixture.pid(), options, CaptureSeams{.proc = &proc, .tracer = &tracer});
+  ASSERT_TRUE(session) << session.error().message;
+
+  std::vector<Snapshot> snapshots;
+  for (int i = 0; i < 3; ++i) {
+    auto snapshot = (*session)->capture();
+    ASSERT_TRUE(snapshot) << snapshot.error().message;
+    snapshots.push_back(std::move(*snapshot));
+  }
+  EXPECT_EQ((*session)->module_reports(), 1);
+
+  for (const auto& [key, inner] : chains) {
+    const int tid = fixture.id(key);
+    for (std::size_t i = 0; i < snapshots.size(); ++i) {
+      const Thread* thread = thread_with_tid(snapshots[i], tid);
+      ASSERT_NE(thread, nullptr) << key << " in capture " << i + 1;
+      EXPECT_FALSE(thread->user.error) << key << ": " << *thread->user.error;
+      EXPECT_TRUE(contains_name(user_functions(*thread), inner)) << key << " in capture " << i + 1;
+      EXPECT_FALSE(thread->kernel.frames.empty()) << key << " in capture " << i + 1;
+      // The same frames every time: the thread has not moved.
+      EXPECT_EQ(user_functions(*thread), user_functions(*thread_with_tid(snapshots[0], tid)))
+          << key << " in capture " << i + 1;
+    }
+  }
+  // Nothing left stopped or traced.
+  for (const auto& [key, inner] : chains) {
+    EXPECT_NE(thread_state(fixture.id(key)), std::optional<char>('t')) << key;
+  }
+}
+
+std::string mode_name(const ::testing::TestParamInfo<StopMode>& mode) {
+  switch (mode.param) {
+    case StopMode::Auto:
+      return "auto";
+    case StopMode::Each:
+      return "each";
+    case StopMode::All:
+      return "all";
+    case StopMode::None:
+      break;
+  }
+  return "none";
+}
+
+INSTANTIATE_TEST_SUITE_P(StopModes, LiveSession,
+                         ::testing::Values(StopMode::Auto, StopMode::Each, StopMode::All),
+                         mode_name);
+
+}  // namespace
+}  // namespace ukstack::test
