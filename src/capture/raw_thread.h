@@ -15,6 +15,12 @@
 
 namespace ukstack {
 
+// A /proc read or a ptrace call that failed because the thread (or process) is no
+// longer there: ENOENT from /proc, ESRCH from ptrace. Not an error to report.
+inline bool thread_gone(const Error& error) {
+  return error.errnum == ENOENT || error.errnum == ESRCH;
+}
+
 // What a capture verified of a blocked thread that auto left running, kept by the
 // session: while the thread is never on a CPU (same schedstat), none of it can
 // change, and the next capture takes it as it is instead of reading and

@@ -17,8 +17,6 @@ namespace ukstack {
 
 namespace {
 
-bool thread_gone(const Error& error) { return error.errnum == ENOENT || error.errnum == ESRCH; }
-
 // The mappings that make modules: files. Anonymous memory (thread stacks, heap)
 // comes and goes with every thread and changes no module.
 std::vector<procfs::Mapping> file_mappings(const std::vector<procfs::Mapping>& mappings) {
@@ -141,7 +139,7 @@ void CaptureSession::report_modules_if_changed() {
   }
 }
 
-Result<Snapshot> CaptureSession::capture() {
+Result<Snapshot> CaptureSession::capture(bool last) {
   const Clock::time_point run_deadline = Clock::now() + options_.run_deadline;
   if (auto checked = check_target(); !checked) return checked.error();
   if (!modules_just_reported_) report_modules_if_changed();
@@ -228,7 +226,7 @@ Result<Snapshot> CaptureSession::capture() {
   std::unordered_map<int, VerifiedThread> verified;
   for (auto& raw : raws) {
     snapshot.threads.push_back(builder.build(raw));
-    remember_if_verified(raw, snapshot.threads.back(), verified);
+    if (!last) remember_if_verified(raw, snapshot.threads.back(), verified);
   }
   verified_ = std::move(verified);  // threads gone since are forgotten
   for (std::size_t i = 0; i < raws.size(); ++i) {
@@ -250,7 +248,7 @@ Result<Snapshot> capture_live(int pid, const CaptureOptions& options) {
   PtraceTracer tracer;
   auto session = CaptureSession::open(pid, options, CaptureSeams{.proc = &proc, .tracer = &tracer});
   if (!session) return session.error();
-  return (*session)->capture();
+  return (*session)->capture(/*last=*/true);
 }
 
 }  // namespace ukstack

@@ -50,8 +50,9 @@ class CaptureSession {
 
   // One capture. An Error only when nothing could be captured (the process is
   // gone, not permitted, the threads asked for are not there); problems with
-  // single threads are in the snapshot.
-  Result<Snapshot> capture();
+  // single threads are in the snapshot. `last`: no capture follows, so nothing is
+  // kept for the next one (a one-shot run keeps its memory to the snapshot).
+  Result<Snapshot> capture(bool last = false);
 
   int pid() const { return pid_; }
   // How often modules were reported (1 after open; more after the maps changed).

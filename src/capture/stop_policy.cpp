@@ -8,12 +8,6 @@
 
 namespace ukstack {
 
-namespace {
-
-bool thread_gone(const Error& error) { return error.errnum == ENOENT || error.errnum == ESRCH; }
-
-}  // namespace
-
 bool at_same_place(const procfs::SyscallState& before, const procfs::SyscallState& after,
                    bool allow_restart) {
   bool same_call = after.nr == before.nr || (allow_restart && after.nr == SYS_restart_syscall);

@@ -8,8 +8,6 @@ namespace ukstack {
 
 namespace {
 
-bool thread_gone(const Error& error) { return error.errnum == ENOENT || error.errnum == ESRCH; }
-
 std::string kernel_stack_error(const Error& error) {
   if (error.errnum == EACCES || error.errnum == EPERM) {
     return "kernel stack needs root (CAP_SYS_ADMIN)";

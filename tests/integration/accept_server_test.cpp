@@ -3,6 +3,7 @@
 // path, the boundary at accept(fd → tcp 127.0.0.1:PORT LISTEN), then the server's
 // own functions.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 
 #include <cstdio>
 #include <fstream>
@@ -14,7 +15,7 @@
 namespace ukstack::test {
 namespace {
 
-constexpr long kAccept = 43;
+constexpr long kAccept = SYS_accept;
 constexpr long kAccept4 = 288;
 
 class AcceptServer : public ::testing::Test {

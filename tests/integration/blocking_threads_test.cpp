@@ -2,18 +2,19 @@
 // whose threads block in pthread_cond_wait, read on a pipe, nanosleep and
 // epoll_wait, each through a chain of named functions.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 
 #include "tests/integration/capture_helpers.h"
 
 namespace ukstack::test {
 namespace {
 
-constexpr long kRead = 0;
-constexpr long kFutex = 202;
-constexpr long kNanosleep = 35;
-constexpr long kClockNanosleep = 230;
-constexpr long kEpollWait = 232;
-constexpr long kEpollPwait = 281;
+constexpr long kRead = SYS_read;
+constexpr long kFutex = SYS_futex;
+constexpr long kNanosleep = SYS_nanosleep;
+constexpr long kClockNanosleep = SYS_clock_nanosleep;
+constexpr long kEpollWait = SYS_epoll_wait;
+constexpr long kEpollPwait = SYS_epoll_pwait;
 
 struct Role {
   const char* key;          // on the fixture's ready line

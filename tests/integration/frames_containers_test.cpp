@@ -5,6 +5,7 @@
 // /proc/<pid>/map_files/ or inside /proc/<pid>/root.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr long kAccept = 43;
+constexpr long kAccept = SYS_accept;
 
 // A private temporary directory, removed with its contents.
 class TempDir {

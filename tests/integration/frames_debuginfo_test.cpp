@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -24,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr long kRead = 0;
+constexpr long kRead = SYS_read;
 
 // A private temporary directory, removed with its contents.
 class TempDir {

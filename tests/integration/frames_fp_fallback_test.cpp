@@ -6,6 +6,7 @@
 // frame whose callee has no CFI by "frame_pointer", the others by "cfi".
 // The chain is checked against gdb's backtrace of the same thread.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 
 #include "tests/integration/capture_helpers.h"
 #include "tests/support/process_control.h"
@@ -13,7 +14,7 @@
 namespace ukstack::test {
 namespace {
 
-constexpr long kRead = 0;
+constexpr long kRead = SYS_read;
 const std::vector<std::string> kChain = {"nocfi_inner", "nocfi_middle", "nocfi_outer", "main"};
 
 std::string found_by(const nlohmann::json& frame) {

@@ -3,6 +3,7 @@
 // what eu-stack -i -s and gdb show: one frame per inlined call, all at the same pc,
 // each with the source line of the call it makes.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 
 #include <set>
 #include <sstream>
@@ -12,7 +13,7 @@
 namespace ukstack::test {
 namespace {
 
-constexpr long kRead = 0;
+constexpr long kRead = SYS_read;
 
 struct EuFrame {
   std::string pc;  // "0x..." as eu-stack prints it (16 digits)

@@ -2,15 +2,16 @@
 // the threads are the runtime's: one in epoll_pwait (netpoll), the others in futex
 // waits. A user expects both halves for each, with Go function names.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 
 #include "tests/integration/capture_helpers.h"
 
 namespace ukstack::test {
 namespace {
 
-constexpr long kFutex = 202;
-constexpr long kEpollWait = 232;
-constexpr long kEpollPwait = 281;
+constexpr long kFutex = SYS_futex;
+constexpr long kEpollWait = SYS_epoll_wait;
+constexpr long kEpollPwait = SYS_epoll_pwait;
 
 bool any_prefix(const std::vector<std::string>& names, const std::string& prefix) {
   for (const auto& name : names) {

@@ -4,6 +4,7 @@
 // unwind ends early; --stop auto must see that and stop the thread, giving the
 // complete chain (issue 3, part 4).
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 
 #include "tests/integration/capture_helpers.h"
 #include "tests/support/process_control.h"
@@ -11,7 +12,7 @@
 namespace ukstack::test {
 namespace {
 
-constexpr long kRead = 0;
+constexpr long kRead = SYS_read;
 const std::vector<std::string> kChain = {"fp_inner", "fp_middle", "fp_outer", "main"};
 
 class NeverFpFallback : public ::testing::Test {

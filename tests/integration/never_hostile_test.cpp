@@ -4,6 +4,7 @@
 // carries none of them raw, only their escaped forms ("\x1b", src/escape.h); the
 // JSON output holds the exact original strings, JSON-escaped.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 
 #include "tests/integration/capture_helpers.h"
 #include "tests/src/schema_check.h"
@@ -12,8 +13,8 @@
 namespace ukstack::test {
 namespace {
 
-constexpr long kRead = 0;
-constexpr long kAccept = 43;
+constexpr long kRead = SYS_read;
+constexpr long kAccept = SYS_accept;
 constexpr long kAccept4 = 288;
 
 const std::string kMainName = "\x1b[31mred\x07";  // as the fixture sets it

@@ -7,6 +7,7 @@
 // the target seized (TracerPid, polled), so every run of the test signals ukstack at
 // least once while it has the target stopped, and asserts that it did.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -27,8 +28,8 @@ using std::chrono::milliseconds;
 
 constexpr int kThreads = 1000;
 constexpr int kIterations = 20;  // half after a random delay, half once ukstack has seized
-constexpr long kRead = 0;
-constexpr long kPause = 34;
+constexpr long kRead = SYS_read;
+constexpr long kPause = SYS_pause;
 
 struct Param {
   int signal;

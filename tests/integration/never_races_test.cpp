@@ -3,6 +3,7 @@
 // about happened at least once); a zombie thread-group leader; a
 // kernel thread; a process already traced by another tracer.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <csignal>
@@ -23,7 +24,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr long kRead = 0;
+constexpr long kRead = SYS_read;
 
 bool has_note(const nlohmann::json& thread, const std::string& part) {
   for (const auto& note : thread["notes"]) {

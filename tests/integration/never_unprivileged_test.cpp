@@ -4,6 +4,7 @@
 // (issue 3, part 4). The binaries are copied to a 0755 temporary directory, since
 // the build tree need not be reachable by nobody.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr long kRead = 0;
-constexpr long kFutex = 202;
+constexpr long kRead = SYS_read;
+constexpr long kFutex = SYS_futex;
 const std::vector<std::string> kAsNobody = {"setpriv", "--reuid=nobody", "--regid=nogroup",
                                             "--clear-groups", "--"};
 
