@@ -5,7 +5,7 @@
 
 #include "model/snapshot_json.h"
 #include "render/json.h"
-#include "tests/src/sample_snapshot.h"
+#include "tests/model/sample_snapshot.h"
 
 namespace ukstack::fuzz {
 namespace {

@@ -1,5 +1,5 @@
 // Seeds that fixtures/procfs/ does not hold: fd link texts (with a socket table) and
-// JSON snapshots rendered from tests/src/sample_snapshot.cpp and variants of it.
+// JSON snapshots rendered from tests/model/sample_snapshot.cpp and variants of it.
 #pragma once
 
 #include <string>

@@ -10,7 +10,7 @@
 #include <iterator>
 
 #include "tests/integration/capture_helpers.h"
-#include "tests/src/schema_check.h"
+#include "tests/model/schema_check.h"
 
 namespace ukstack::test {
 namespace {

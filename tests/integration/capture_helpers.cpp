@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/src/schema_check.h"
+#include "tests/model/schema_check.h"
 
 namespace ukstack::test {
 

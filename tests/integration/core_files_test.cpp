@@ -9,7 +9,7 @@
 
 #include "tests/integration/capture_helpers.h"
 #include "tests/integration/eu_stack_output.h"
-#include "tests/src/schema_check.h"
+#include "tests/model/schema_check.h"
 #include "tests/support/process_control.h"
 
 namespace ukstack::test {

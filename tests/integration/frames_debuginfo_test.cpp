@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "tests/integration/capture_helpers.h"
-#include "tests/src/schema_check.h"
+#include "tests/model/schema_check.h"
 
 namespace ukstack::test {
 namespace {

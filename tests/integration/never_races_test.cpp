@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "tests/integration/capture_helpers.h"
-#include "tests/src/schema_check.h"
+#include "tests/model/schema_check.h"
 #include "tests/support/process_control.h"
 
 namespace ukstack::test {

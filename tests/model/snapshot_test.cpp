@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "analysis/completeness.h"
-#include "tests/src/sample_snapshot.h"
+#include "tests/model/sample_snapshot.h"
 
 namespace ukstack {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/src/schema_check.h"
+#include "tests/model/schema_check.h"
 
 #include <fcntl.h>
 #include <spawn.h>

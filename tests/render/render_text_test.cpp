@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "render/text.h"
-#include "tests/src/sample_snapshot.h"
+#include "tests/model/sample_snapshot.h"
 
 namespace ukstack {
 namespace {

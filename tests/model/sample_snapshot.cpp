@@ -1,4 +1,4 @@
-#include "tests/src/sample_snapshot.h"
+#include "tests/model/sample_snapshot.h"
 
 namespace ukstack::testing {
 namespace {

@@ -3,8 +3,8 @@
 #include "model/snapshot_json.h"
 #include "render/json.h"
 #include "render/text.h"
-#include "tests/src/sample_snapshot.h"
-#include "tests/src/schema_check.h"
+#include "tests/model/sample_snapshot.h"
+#include "tests/model/schema_check.h"
 
 namespace ukstack {
 namespace {
