@@ -87,6 +87,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "(0: none); they only ever happen after every thread has been let go")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
+  bool group = true;
+  app.add_flag("--group,!--no-group", group,
+               "text: show threads with the same stacks once, as a group with their count and "
+               "tids (default: when the process has more than 16 threads)");
   std::string color = "auto";
   app.add_option("--color", color, "colour in text output (never with NO_COLOR)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -142,6 +146,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   static const std::map<std::string, ColorChoice> kColors{
       {"auto", ColorChoice::Auto}, {"always", ColorChoice::Always}, {"never", ColorChoice::Never}};
   options.color = kColors.at(color);
+  if (app.count("--group") > 0) options.grouping = group ? Grouping::Always : Grouping::Never;
   options.capture.unwind.backend =
       backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
   return {std::move(options), kExitComplete};

@@ -6,6 +6,7 @@
 
 #include "capture/options.h"
 #include "model/snapshot.h"
+#include "render/text.h"
 
 namespace ukstack {
 
@@ -28,7 +29,8 @@ struct CliOptions {
   std::string snapshot_file;  // Snapshot: --input
   OutputFormat format = OutputFormat::Text;
   ColorChoice color = ColorChoice::Auto;
-  std::string output_file;  // -o: the snapshot as JSON, besides what is printed
+  Grouping grouping = Grouping::Auto;  // text: --group / --no-group
+  std::string output_file;             // -o: the snapshot as JSON, besides what is printed
   CaptureOptions capture;
 };
 

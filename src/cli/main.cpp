@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "analysis/groups.h"
 #include "capture/core_capture.h"
 #include "capture/session.h"
 #include "capture/signal_guard.h"
@@ -60,7 +61,10 @@ int main(int argc, char** argv) {
   if (options.format == OutputFormat::Json) {
     write_json(*snapshot, std::cout);
   } else {
-    write_text(*snapshot, TextOptions{.color = use_color(options.color)}, std::cout);
+    snapshot->groups = group_threads(*snapshot);
+    write_text(*snapshot,
+               TextOptions{.color = use_color(options.color), .grouping = options.grouping},
+               std::cout);
   }
   std::cout.flush();
 

@@ -69,6 +69,11 @@ struct Thread {
   std::vector<std::string> notes;
 };
 
+// Threads with the same combined stack (analysis/groups.h): one story, told once.
+struct ThreadGroup {
+  std::vector<int> tids;  // in the snapshot's order
+};
+
 struct ProcessInfo {
   int pid = 0;
   std::string exe;
@@ -84,6 +89,9 @@ struct Snapshot {
   std::string arch;                      // uname -m
   ProcessInfo process;
   std::vector<Thread> threads;
+  // Filled by the analysis (group_threads), not by a capture; not in the JSON of
+  // schema ukstack.snapshot/1.
+  std::vector<ThreadGroup> groups;
   // goroutines: later issue; rendered as [] until then.
 };
 

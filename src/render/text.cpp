@@ -6,6 +6,9 @@
 #include <iterator>
 #include <ostream>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "base/thread_state.h"
 #include "render/escape.h"
@@ -191,26 +194,24 @@ void write_notes(Writer& w, const Thread& thread) {
   }
 }
 
-// A thread of a core file (`core`) has user frames only: no system call, no
-// kernel half, so no boundary between them either.
-void write_thread(Writer& w, const Thread& thread, bool core) {
-  w.begin_style(kBold);
-  w.format("Thread {} \"", thread.tid);
-  w.escaped(thread.name);
-  w.text('"');
-  if (!thread.state.empty()) {
-    w.text(" state ");
-    w.escaped(thread.state);
-    if (thread.state.size() == 1) w.format(" ({})", thread_state_name(thread.state[0]));
-  }
+void write_state(Writer& w, const std::string& state) {
+  w.escaped(state);
+  if (state.size() == 1) w.format(" ({})", thread_state_name(state[0]));
+}
+
+void write_wchan(Writer& w, const Thread& thread) {
   if (!thread.wchan.empty() && thread.wchan != "0") {
     w.text(" wchan ");
     w.escaped(thread.wchan);
   }
-  w.end_styled_line();
+}
+
+// Both halves and what joins them, without the thread's header and notes. A thread
+// of a core file (`core`) has user frames only: no system call, no kernel half, so
+// no boundary between them either.
+void write_halves(Writer& w, const Thread& thread, bool core) {
   if (core) {
     write_user(w, thread.user);
-    write_notes(w, thread);
     return;
   }
 
@@ -241,7 +242,105 @@ void write_thread(Writer& w, const Thread& thread, bool core) {
   }
   w.end_styled_line();
   write_user(w, thread.user);
+}
+
+void write_thread(Writer& w, const Thread& thread, bool core) {
+  w.begin_style(kBold);
+  w.format("Thread {} \"", thread.tid);
+  w.escaped(thread.name);
+  w.text('"');
+  if (!thread.state.empty()) {
+    w.text(" state ");
+    write_state(w, thread.state);
+  }
+  write_wchan(w, thread);
+  w.end_styled_line();
+  write_halves(w, thread, core);
   write_notes(w, thread);
+}
+
+// Distinct values in the order first seen, each with how often it came.
+std::vector<std::pair<std::string, std::size_t>> tally(const std::vector<const Thread*>& threads,
+                                                       std::string Thread::*field) {
+  std::vector<std::pair<std::string, std::size_t>> counts;
+  for (const Thread* thread : threads) {
+    auto it =
+        std::ranges::find(counts, thread->*field, &std::pair<std::string, std::size_t>::first);
+    if (it == counts.end()) {
+      counts.emplace_back(thread->*field, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  return counts;
+}
+
+// 212 threads 101-312: "worker" ×211, "io" ×1; state S (sleeping) ×212; wchan futex_wait
+//   shown: thread 101 (the others' offsets and system-call arguments may differ)
+// then the first thread's halves, once, and every distinct note with its count.
+void write_group(Writer& w, const std::vector<const Thread*>& members, const ThreadGroup& group,
+                 bool core) {
+  const Thread& shown = *members.front();
+  w.begin_style(kBold);
+  w.format("{} threads {}: ", members.size(), tid_ranges(group.tids));
+  bool first = true;
+  for (const auto& [name, count] : tally(members, &Thread::name)) {
+    if (!first) w.text(", ");
+    first = false;
+    w.text('"');
+    w.escaped(name);
+    w.format("\" ×{}", count);
+  }
+  const auto states = tally(members, &Thread::state);
+  if (!(states.size() == 1 && states.front().first.empty())) {
+    w.text("; state ");
+    first = true;
+    for (const auto& [state, count] : states) {
+      if (!first) w.text(", ");
+      first = false;
+      write_state(w, state);
+      w.format(" ×{}", count);
+    }
+  }
+  if (!shown.wchan.empty() && shown.wchan != "0") {
+    w.text("; wchan ");
+    w.escaped(shown.wchan);
+  }
+  w.end_styled_line();
+  w.begin_style(kDim);
+  w.format("  shown: thread {} (the others' offsets and system-call arguments may differ)",
+           shown.tid);
+  w.end_styled_line();
+  write_halves(w, shown, core);
+  std::vector<std::pair<std::string, std::size_t>> notes;
+  for (const Thread* thread : members) {
+    for (const std::string& note : thread->notes) {
+      auto it = std::ranges::find(notes, note, &std::pair<std::string, std::size_t>::first);
+      if (it == notes.end()) {
+        notes.emplace_back(note, 1);
+      } else {
+        ++it->second;
+      }
+    }
+  }
+  for (const auto& [note, count] : notes) {
+    w.format("  note (×{}): ", count);
+    w.escaped(note);
+    w.end_line();
+  }
+}
+
+bool show_grouped(const Snapshot& snapshot, const TextOptions& options) {
+  if (snapshot.groups.empty()) return false;  // not analysed: nothing to group by
+  switch (options.grouping) {
+    case Grouping::Always:
+      return true;
+    case Grouping::Never:
+      return false;
+    case Grouping::Auto:
+      break;
+  }
+  return snapshot.threads.size() > kGroupAbove;
 }
 
 // " /usr/bin/x" when the executable's path is known.
@@ -293,7 +392,8 @@ namespace {
 
 // With a sink, each thread's block is handed on as soon as it is written, so the
 // text of thousands of threads is never held at once.
-void write_snapshot(Writer& w, const Snapshot& snapshot, std::ostream* sink) {
+void write_snapshot(Writer& w, const Snapshot& snapshot, const TextOptions& options,
+                    std::ostream* sink) {
   const ProcessInfo& process = snapshot.process;
   const bool core = snapshot.source == SnapshotSource::Core;
   if (core) {
@@ -311,24 +411,57 @@ void write_snapshot(Writer& w, const Snapshot& snapshot, std::ostream* sink) {
     }
     w.end_line();
   }
-  for (const Thread& thread : snapshot.threads) {
+  if (!show_grouped(snapshot, options)) {
+    for (const Thread& thread : snapshot.threads) {
+      w.end_line();
+      write_thread(w, thread, core);
+      if (sink != nullptr) w.drain_to(*sink);
+    }
+    return;
+  }
+  std::unordered_map<int, const Thread*> by_tid;
+  for (const Thread& thread : snapshot.threads) by_tid.emplace(thread.tid, &thread);
+  std::vector<const Thread*> members;
+  for (const ThreadGroup& group : snapshot.groups) {
+    members.clear();
+    for (int tid : group.tids) {
+      if (auto it = by_tid.find(tid); it != by_tid.end()) members.push_back(it->second);
+    }
+    if (members.empty()) continue;
     w.end_line();
-    write_thread(w, thread, core);
+    if (members.size() == 1) {
+      write_thread(w, *members.front(), core);
+    } else {
+      write_group(w, members, group, core);
+    }
     if (sink != nullptr) w.drain_to(*sink);
   }
 }
 
 }  // namespace
 
+std::string tid_ranges(const std::vector<int>& tids) {
+  std::string text;
+  for (std::size_t i = 0; i < tids.size();) {
+    std::size_t end = i;
+    while (end + 1 < tids.size() && tids[end + 1] == tids[end] + 1) ++end;
+    if (!text.empty()) text += ',';
+    text += std::to_string(tids[i]);
+    if (end > i) text += '-' + std::to_string(tids[end]);
+    i = end + 1;
+  }
+  return text;
+}
+
 std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
   Writer w(options);
-  write_snapshot(w, snapshot, nullptr);
+  write_snapshot(w, snapshot, options, nullptr);
   return w.take();
 }
 
 void write_text(const Snapshot& snapshot, const TextOptions& options, std::ostream& out) {
   Writer w(options);
-  write_snapshot(w, snapshot, &out);
+  write_snapshot(w, snapshot, options, &out);
   w.drain_to(out);
 }
 

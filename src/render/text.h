@@ -3,16 +3,30 @@
 // Every string that came from the target is shown through escape_for_terminal.
 #pragma once
 
+#include <cstddef>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "model/snapshot.h"
 
 namespace ukstack {
 
+// Whether threads with the same combined stack (Snapshot::groups) are shown once.
+enum class Grouping {
+  Auto,    // when the process has more than kGroupAbove threads
+  Always,  // --group
+  Never,   // --no-group
+};
+inline constexpr std::size_t kGroupAbove = 16;
+
 struct TextOptions {
   bool color = false;  // ANSI: bold thread headers, dim boundary lines
+  Grouping grouping = Grouping::Auto;
 };
+
+// "101-140,150,152-153": ascending tids, runs of consecutive ones as ranges.
+std::string tid_ranges(const std::vector<int>& tids);
 
 std::string render_text(const Snapshot& snapshot, const TextOptions& options);
 // The same text, written to `out` a thread at a time (memory stays flat).

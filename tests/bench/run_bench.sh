@@ -219,7 +219,8 @@ run_tool() {  # tool n rep -> appends to the result arrays
     local seen=""
     case "$tool" in
       uk_json) seen=$(grep -o '"tid":' "$TMP/out.$tool" | wc -l) ;;
-      uk_*) seen=$(grep -c '^Thread ' "$TMP/out.$tool") ;;
+      # Text: one "Thread " block per thread, or one "N threads TIDS:" block per group.
+      uk_*) seen=$(awk '/^Thread / { n++ } /^[0-9]+ threads [0-9,-]+: / { n += $1 } END { print n + 0 }' "$TMP/out.$tool") ;;
       eu|eu_si) seen=$(grep -c '^TID ' "$TMP/out.$tool") ;;
       gdb) seen=$(grep -c '^Thread ' "$TMP/out.$tool") ;;
       floor_*) seen=$(sed -n 's/.* threads=\([0-9]*\).*/\1/p' "$TMP/out.$tool") ;;

@@ -179,3 +179,105 @@ TEST(RenderText, WrittenAThreadAtATimeIsTheSameText) {
 
 }  // namespace
 }  // namespace ukstack
+
+namespace ukstack {
+namespace {
+
+TEST(TidRanges, RunsOfConsecutiveTidsAreRanges) {
+  EXPECT_EQ(tid_ranges({}), "");
+  EXPECT_EQ(tid_ranges({7}), "7");
+  EXPECT_EQ(tid_ranges({101, 102, 103, 150, 152, 153}), "101-103,150,152-153");
+  EXPECT_EQ(tid_ranges({1, 3, 5}), "1,3,5");
+}
+
+// N copies of the sample's accept thread (tids 5000...) and its running thread,
+// grouped as the analysis groups them.
+Snapshot many_accepting(int copies) {
+  Snapshot s = testing::sample_snapshot();
+  const Thread accept = s.threads.front();
+  const Thread running = s.threads[1];
+  s.threads.clear();
+  for (int i = 0; i < copies; ++i) {
+    Thread t = accept;
+    t.tid = 5000 + i;
+    if (i == copies - 1) t.name = "last";
+    s.threads.push_back(t);
+  }
+  s.threads.push_back(running);
+  s.groups.push_back(ThreadGroup{});
+  for (int i = 0; i < copies; ++i) s.groups.back().tids.push_back(5000 + i);
+  s.groups.push_back(ThreadGroup{{running.tid}});
+  return s;
+}
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(RenderTextGroups, MoreThanSixteenThreadsAreGroupedByDefault) {
+  const Snapshot s = many_accepting(20);
+  const Thread& accept = s.threads.front();
+  const std::string text = render_text(s, {});
+  EXPECT_TRUE(contains(text, "\n20 threads 5000-5019: \"" + accept.name +
+                                 "\" ×19, \"last\" ×1; "
+                                 "state S (sleeping) ×20; wchan " +
+                                 accept.wchan + "\n"))
+      << text;
+  EXPECT_TRUE(contains(text, "  shown: thread 5000 ")) << text;
+  // The stack is printed once for the group, once for the running thread.
+  EXPECT_EQ(count_of(text, "  kernel ("), 2u) << text;
+  EXPECT_EQ(count_of(text, "\nThread "), 1u) << text;  // the running thread, alone
+  EXPECT_FALSE(contains(text, "Thread 5000 ")) << text;
+}
+
+TEST(RenderTextGroups, SixteenThreadsOrFewerAreNotGroupedByDefault) {
+  const Snapshot s = many_accepting(15);  // 16 threads with the running one
+  const std::string text = render_text(s, {});
+  EXPECT_EQ(count_of(text, "\nThread "), 16u) << text;
+  EXPECT_FALSE(contains(text, " threads 5000-")) << text;
+}
+
+TEST(RenderTextGroups, GroupAndNoGroupOverrideTheDefault) {
+  const std::string never =
+      render_text(many_accepting(20), TextOptions{.grouping = Grouping::Never});
+  EXPECT_EQ(count_of(never, "\nThread "), 21u);
+  const std::string always =
+      render_text(many_accepting(3), TextOptions{.grouping = Grouping::Always});
+  EXPECT_TRUE(contains(always, "\n3 threads 5000-5002: ")) << always;
+}
+
+TEST(RenderTextGroups, NotesAreCountedOnce) {
+  Snapshot s = many_accepting(20);
+  for (int i = 0; i < 3; ++i) s.threads[static_cast<std::size_t>(i)].notes = {"moved on"};
+  const std::string text = render_text(s, {});
+  EXPECT_EQ(count_of(text, "moved on"), 1u) << text;
+  EXPECT_TRUE(contains(text, "  note (×3): moved on\n")) << text;
+}
+
+TEST(RenderTextGroups, NamesFromTheTargetAreEscapedInTheGroupHeader) {
+  Snapshot s = many_accepting(20);
+  s.threads[3].name = "evil\x1b[2J";
+  const std::string text = render_text(s, {});
+  EXPECT_FALSE(contains(text, "\x1b[2J")) << text;
+  EXPECT_TRUE(contains(text, "\"evil\\x1b[2J\" ×1")) << text;
+}
+
+TEST(RenderTextGroups, StreamedTextEqualsTheWholeRendering) {
+  const Snapshot s = many_accepting(40);
+  std::ostringstream streamed;
+  write_text(s, {}, streamed);
+  EXPECT_EQ(streamed.str(), render_text(s, {}));
+}
+
+TEST(RenderTextGroups, NotAnalysedMeansNotGrouped) {
+  Snapshot s = many_accepting(20);
+  s.groups.clear();
+  EXPECT_EQ(count_of(render_text(s, {}), "\nThread "), 21u);
+}
+
+}  // namespace
+}  // namespace ukstack

@@ -1,0 +1,63 @@
+#include "analysis/groups.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+namespace ukstack {
+
+namespace {
+
+void append_field(std::string& key, std::string_view field) {
+  key += field;
+  key += '\x1f';  // unit separator: no field can run into the next
+}
+
+void append_stack(std::string& key, const Stack& stack) {
+  for (const Frame& frame : stack.frames) {
+    // An unnamed frame is only its module: its address differs from thread to
+    // thread as offsets do.
+    append_field(key, frame.function);
+    append_field(key, frame.module.value_or(""));
+    append_field(key, frame.inlined ? "i" : "");
+  }
+  append_field(key, stack.error.value_or(""));
+  key += '\x1e';
+}
+
+// Two threads tell the same story when their keys are equal.
+std::string combined_stack_key(const Thread& thread) {
+  std::string key;
+  if (thread.syscall) {
+    append_field(key, std::to_string(thread.syscall->nr));
+  } else {
+    // Not in a system call: running, or (a core) no system-call state at all.
+    append_field(key, thread.state == "R" ? "running" : "-");
+  }
+  append_stack(key, thread.kernel);
+  append_stack(key, thread.user);
+  return key;
+}
+
+}  // namespace
+
+bool same_combined_stack(const Thread& a, const Thread& b) {
+  return combined_stack_key(a) == combined_stack_key(b);
+}
+
+std::vector<ThreadGroup> group_threads(const Snapshot& snapshot) {
+  std::vector<ThreadGroup> groups;
+  std::unordered_map<std::string, std::size_t> by_key;
+  for (const Thread& thread : snapshot.threads) {
+    auto [it, added] = by_key.emplace(combined_stack_key(thread), groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].tids.push_back(thread.tid);
+  }
+  // Stable: equal sizes keep the order of their first thread.
+  std::stable_sort(groups.begin(), groups.end(), [](const ThreadGroup& a, const ThreadGroup& b) {
+    return a.tids.size() > b.tids.size();
+  });
+  return groups;
+}
+
+}  // namespace ukstack
