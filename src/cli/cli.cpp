@@ -87,6 +87,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "(0: none); they only ever happen after every thread has been let go")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
+  std::string layout = "auto";
+  app.add_option("--layout", layout,
+                 "text: rows (kernel half above the user half), columns (side by side), or auto "
+                 "(columns on a terminal at least 140 columns wide)")
+      ->check(CLI::IsMember({"auto", "rows", "columns"}))
+      ->capture_default_str();
   bool group = true;
   app.add_flag("--group,!--no-group", group,
                "text: show threads with the same stacks once, as a group with their count and "
@@ -147,9 +153,27 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       {"auto", ColorChoice::Auto}, {"always", ColorChoice::Always}, {"never", ColorChoice::Never}};
   options.color = kColors.at(color);
   if (app.count("--group") > 0) options.grouping = group ? Grouping::Always : Grouping::Never;
+  options.layout = layout == "rows"      ? LayoutChoice::Rows
+                   : layout == "columns" ? LayoutChoice::Columns
+                                         : LayoutChoice::Auto;
   options.capture.unwind.backend =
       backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
   return {std::move(options), kExitComplete};
+}
+
+std::pair<Layout, std::size_t> text_layout(LayoutChoice choice, const Terminal& terminal) {
+  switch (choice) {
+    case LayoutChoice::Rows:
+      return {Layout::Rows, terminal.width};
+    case LayoutChoice::Columns:
+      return {Layout::Columns, terminal.width > 0 ? terminal.width : kDefaultColumnsWidth};
+    case LayoutChoice::Auto:
+      break;
+  }
+  if (terminal.is_tty && terminal.width >= kAutoColumnsWidth) {
+    return {Layout::Columns, terminal.width};
+  }
+  return {Layout::Rows, terminal.width};
 }
 
 int exit_status(const Result<Snapshot>& snapshot) {

@@ -19,6 +19,7 @@ inline constexpr int kExitUsage = 64;    // bad usage (EX_USAGE)
 enum class InputKind { Live, Core, Snapshot };
 
 enum class OutputFormat { Text, Json };
+enum class LayoutChoice { Auto, Rows, Columns };
 enum class ColorChoice { Auto, Always, Never };
 
 struct CliOptions {
@@ -30,7 +31,8 @@ struct CliOptions {
   OutputFormat format = OutputFormat::Text;
   ColorChoice color = ColorChoice::Auto;
   Grouping grouping = Grouping::Auto;  // text: --group / --no-group
-  std::string output_file;             // -o: the snapshot as JSON, besides what is printed
+  LayoutChoice layout = LayoutChoice::Auto;
+  std::string output_file;  // -o: the snapshot as JSON, besides what is printed
   CaptureOptions capture;
 };
 
@@ -38,6 +40,19 @@ struct ParsedCommandLine {
   std::optional<CliOptions> options;  // empty: exit with exit_code (help, version, usage error)
   int exit_code = kExitComplete;
 };
+
+// Where the text goes: a terminal (and how wide), or not.
+struct Terminal {
+  bool is_tty = false;
+  std::size_t width = 0;  // 0: unknown
+};
+inline constexpr std::size_t kAutoColumnsWidth = 140;     // auto: columns from this width on
+inline constexpr std::size_t kDefaultColumnsWidth = 160;  // --layout columns, width unknown
+
+// The layout and width text is rendered with: auto gives columns on a terminal at
+// least kAutoColumnsWidth wide, rows otherwise; columns off a terminal (a file, a
+// pipe) use $COLUMNS when the caller passes it as the width, else the default.
+std::pair<Layout, std::size_t> text_layout(LayoutChoice choice, const Terminal& terminal);
 
 // DESIGN.md's exit status for what a capture gave: 2 when nothing was captured, 0
 // when every half of every thread was, 1 when some half is missing or cut short.

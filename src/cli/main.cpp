@@ -1,5 +1,6 @@
 // ukstack: parse the command line, capture (a process or a core) or load a saved
 // snapshot, render, leave with DESIGN.md's status.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,6 +25,20 @@ bool use_color(ukstack::ColorChoice choice) {
   if (std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0') return false;
   if (choice == ukstack::ColorChoice::Always) return true;
   return isatty(STDOUT_FILENO) == 1;
+}
+
+// Standard output's terminal and its width; off a terminal, $COLUMNS as the width
+// when it is set (for --layout columns into a file or a pager).
+ukstack::Terminal terminal() {
+  ukstack::Terminal out;
+  winsize size{};
+  if (isatty(STDOUT_FILENO) == 1) {
+    out.is_tty = true;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) out.width = size.ws_col;
+  } else if (const char* columns = std::getenv("COLUMNS")) {
+    out.width = static_cast<std::size_t>(std::strtoul(columns, nullptr, 10));
+  }
+  return out;
 }
 
 }  // namespace
@@ -62,8 +77,12 @@ int main(int argc, char** argv) {
     write_json(*snapshot, std::cout);
   } else {
     snapshot->groups = group_threads(*snapshot);
+    const auto [layout, width] = text_layout(options.layout, terminal());
     write_text(*snapshot,
-               TextOptions{.color = use_color(options.color), .grouping = options.grouping},
+               TextOptions{.color = use_color(options.color),
+                           .grouping = options.grouping,
+                           .layout = layout,
+                           .width = width},
                std::cout);
   }
   std::cout.flush();

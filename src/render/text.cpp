@@ -59,6 +59,7 @@ class Writer {
     end_line();
   }
 
+  const TextOptions& options() const { return options_; }
   std::string take() { return fmt::to_string(out_); }
   // Hands what was written so far to `sink` and starts again (the buffer is kept).
   void drain_to(std::ostream& sink) {
@@ -209,14 +210,73 @@ void write_wchan(Writer& w, const Thread& thread) {
 // Both halves and what joins them, without the thread's header and notes. A thread
 // of a core file (`core`) has user frames only: no system call, no kernel half, so
 // no boundary between them either.
+bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xc0) == 0x80; }
+
+std::size_t code_points(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::ranges::count_if(text, [](char c) { return !is_continuation_byte(c); }));
+}
+
+// The lines of a half as write_kernel or write_user wrote them, without the
+// two-space indent every line of a thread's block has.
+std::vector<std::string> half_lines(void (*write_half)(Writer&, const Stack&), const Stack& stack) {
+  const TextOptions plain;
+  Writer half(plain);
+  write_half(half, stack);
+  std::vector<std::string> lines;
+  const std::string text = half.take();
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + at, end - at);
+    if (line.starts_with("  ")) line.remove_prefix(2);
+    lines.emplace_back(line);
+    at = end + 1;
+  }
+  return lines;
+}
+
+// Columns: the kernel half on the left, the user half on the right, row by row.
+void write_side_by_side(Writer& w, const Thread& thread) {
+  const std::vector<std::string> left = half_lines(&write_kernel, thread.kernel);
+  const std::vector<std::string> right = half_lines(&write_user, thread.user);
+  constexpr std::string_view kGap = " │ ";
+  const std::size_t usable = w.options().width > 2 + 3 ? w.options().width - 2 - 3 : 0;
+  // The kernel column as wide as its longest line, up to half: kernel frames are
+  // short, user frames (with modules and files) long.
+  std::size_t longest_left = 0;
+  for (const std::string& line : left) longest_left = std::max(longest_left, code_points(line));
+  const std::size_t left_width = std::min(longest_left, usable / 2);
+  const std::size_t right_width = usable - left_width;
+  for (std::size_t row = 0; row < std::max(left.size(), right.size()); ++row) {
+    const std::string cell = shorten_middle(row < left.size() ? left[row] : "", left_width);
+    w.text("  ");
+    w.text(cell);
+    for (std::size_t pad = code_points(cell); pad < left_width; ++pad) w.text(' ');
+    w.text(kGap);
+    w.text(shorten_middle(row < right.size() ? right[row] : "", right_width));
+    w.end_line();
+  }
+}
+
 void write_halves(Writer& w, const Thread& thread, bool core) {
   if (core) {
     write_user(w, thread.user);
     return;
   }
+  const bool columns =
+      w.options().layout == Layout::Columns && w.options().width >= kMinColumnsWidth;
 
   const bool in_syscall = thread.syscall && thread.syscall->nr >= 0;
-  if (in_syscall) {
+  if (in_syscall && columns) {
+    // The row that joins the two columns, shortened to the width like them.
+    const TextOptions plain;
+    Writer call(plain);
+    write_syscall(call, *thread.syscall);
+    w.text("  ");
+    w.text(shorten_middle(call.take(), w.options().width - 2));
+    w.end_line();
+  } else if (in_syscall) {
     w.text("  ");
     write_syscall(w, *thread.syscall);
     w.end_line();
@@ -226,6 +286,10 @@ void write_halves(Writer& w, const Thread& thread, bool core) {
     w.text("  not in a system call\n");
   }
 
+  if (columns) {
+    write_side_by_side(w, thread);
+    return;
+  }
   write_kernel(w, thread.kernel);
   w.begin_style(kDim);
   if (in_syscall) {
@@ -439,6 +503,23 @@ void write_snapshot(Writer& w, const Snapshot& snapshot, const TextOptions& opti
 }
 
 }  // namespace
+
+std::string shorten_middle(std::string_view text, std::size_t width) {
+  if (code_points(text) <= width) return std::string(text);
+  if (width == 0) return {};
+  // Byte offsets of each code point's start.
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!is_continuation_byte(text[i])) starts.push_back(i);
+  }
+  const std::size_t keep = width - 1;  // the ellipsis takes one
+  const std::size_t tail = keep / 2;
+  const std::size_t head = keep - tail;
+  std::string out(text.substr(0, starts[head]));
+  out += "…";
+  if (tail > 0) out += text.substr(starts[starts.size() - tail]);
+  return out;
+}
 
 std::string tid_ranges(const std::vector<int>& tids) {
   std::string text;

@@ -20,10 +20,23 @@ enum class Grouping {
 };
 inline constexpr std::size_t kGroupAbove = 16;
 
+// Rows: the kernel half above the user half. Columns: side by side under the
+// system call that joins them, the kernel column as wide as its longest line (at
+// most half the width), the user column the rest; text too long for its column is
+// shortened in the middle with an ellipsis, never cut silently.
+enum class Layout { Rows, Columns };
+inline constexpr std::size_t kMinColumnsWidth = 60;  // narrower: rows
+
 struct TextOptions {
   bool color = false;  // ANSI: bold thread headers, dim boundary lines
   Grouping grouping = Grouping::Auto;
+  Layout layout = Layout::Rows;
+  std::size_t width = 0;  // Columns: the terminal's width
 };
+
+// `text` in at most `width` characters (code points): when longer, its head and
+// tail around "…".
+std::string shorten_middle(std::string_view text, std::size_t width);
 
 // "101-140,150,152-153": ascending tids, runs of consecutive ones as ranges.
 std::string tid_ranges(const std::vector<int>& tids);

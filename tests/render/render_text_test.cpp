@@ -281,3 +281,77 @@ TEST(RenderTextGroups, NotAnalysedMeansNotGrouped) {
 
 }  // namespace
 }  // namespace ukstack
+
+namespace ukstack {
+namespace {
+
+std::size_t width_of(std::string_view line) {
+  return static_cast<std::size_t>(std::ranges::count_if(
+      line, [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(ShortenMiddle, FitsTheWidthWithAnEllipsisInTheMiddle) {
+  EXPECT_EQ(shorten_middle("abcdef", 6), "abcdef");
+  EXPECT_EQ(shorten_middle("abcdefgh", 6), "abc…gh");
+  EXPECT_EQ(shorten_middle("abcdefgh", 1), "…");
+  EXPECT_EQ(shorten_middle("abcdefgh", 0), "");
+  // Code points, not bytes: a multi-byte character is one and is never split.
+  EXPECT_EQ(shorten_middle("αβγδεζηθ", 5), "αβ…ηθ");
+  EXPECT_EQ(width_of(shorten_middle("→→→→→→→→→→", 7)), 7u);
+}
+
+TEST(RenderTextColumns, KernelAndUserSideBySideUnderTheSystemCall) {
+  const Snapshot s = testing::sample_snapshot();
+  const Thread& accept = s.threads.front();
+  const std::string text = render_text(
+      s, TextOptions{.grouping = Grouping::Never, .layout = Layout::Columns, .width = 100});
+  const std::vector<std::string> lines = lines_of(text);
+  // Every line of every thread's block fits the width (the header lines excepted).
+  for (std::size_t i = 2; i < lines.size(); ++i) {
+    if (lines[i].rfind("Thread ", 0) == 0) continue;
+    EXPECT_LE(width_of(lines[i]), 100u) << lines[i];
+  }
+  // The accept thread: the system call, then the two halves in one row each.
+  auto at = std::ranges::find_if(lines, [&](const std::string& line) {
+    return line.rfind("Thread " + std::to_string(accept.tid) + " ", 0) == 0;
+  });
+  ASSERT_NE(at, lines.end()) << text;
+  EXPECT_EQ(at[1].rfind("  accept(3 → ", 0), 0u) << at[1];
+  EXPECT_NE(at[2].find("kernel (procfs):"), std::string::npos) << at[2];
+  EXPECT_NE(at[2].find(" │ user ("), std::string::npos) << at[2];
+  EXPECT_NE(at[3].find(accept.kernel.frames[0].function), std::string::npos) << at[3];
+  EXPECT_NE(at[3].find(" │   #0  "), std::string::npos) << at[3];
+  // No boundary line: the columns are joined at the system call above them.
+  EXPECT_EQ(text.find("── system call"), std::string::npos) << text;
+}
+
+TEST(RenderTextColumns, LongLinesAreShortenedInTheMiddleNotCut) {
+  Snapshot s = testing::sample_snapshot();
+  Thread& accept = s.threads.front();
+  accept.user.frames[0].file = "/very/long/path/" + std::string(200, 'x') + "/end_of_path.c";
+  const std::string text = render_text(
+      s, TextOptions{.grouping = Grouping::Never, .layout = Layout::Columns, .width = 100});
+  EXPECT_NE(text.find("…"), std::string::npos) << text;
+  EXPECT_NE(text.find("end_of_path.c"), std::string::npos) << "the tail is kept: " << text;
+}
+
+TEST(RenderTextColumns, TooNarrowOrACoreStaysInRows) {
+  const Snapshot s = testing::sample_snapshot();
+  EXPECT_EQ(
+      render_text(s,
+                  TextOptions{.grouping = Grouping::Never, .layout = Layout::Columns, .width = 40}),
+      render_text(s, TextOptions{.grouping = Grouping::Never}));
+  const Snapshot core = testing::core_snapshot();
+  EXPECT_EQ(render_text(core, TextOptions{.layout = Layout::Columns, .width = 160}),
+            render_text(core, {}));
+}
+
+}  // namespace
+}  // namespace ukstack
