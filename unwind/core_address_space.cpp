@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/format.h"
+#include "unwind/elf_file.h"
 
 namespace ukstack::unwind {
 
@@ -24,13 +25,9 @@ Result<CoreAddressSpace> CoreAddressSpace::from_elf(Elf* core) {
 
 Result<CoreAddressSpace> CoreAddressSpace::open(const std::string& path) {
   CoreAddressSpace space;
-  space.core_fd_ = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!space.core_fd_.valid()) return Error::from_errno(errno, "cannot open core file " + path);
-  elf_version(EV_CURRENT);
-  space.core_elf_ = UniqueElf(elf_begin(space.core_fd_.get(), ELF_C_READ_MMAP, nullptr));
-  if (space.core_elf_ == nullptr || elf_kind(space.core_elf_.get()) != ELF_K_ELF) {
-    return Error{0, "core file " + path + " is not an ELF file"};
-  }
+  auto elf = open_elf(path, "core file", space.core_fd_);
+  if (!elf) return elf.error();
+  space.core_elf_ = std::move(*elf);
   if (auto loaded = space.load(space.core_elf_.get()); !loaded) {
     return Error{loaded.error().errnum, path + ": " + loaded.error().message};
   }

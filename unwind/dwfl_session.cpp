@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "unwind/debuginfo_cache.h"
+#include "unwind/elf_file.h"
 
 namespace ukstack::unwind {
 
@@ -75,20 +76,6 @@ std::string elf_type_name(GElf_Half type) {
     default:
       return "an ELF file of type " + std::to_string(type);
   }
-}
-
-// The file as an ELF handle, or an error naming what it is instead.
-Result<UniqueElf> open_elf(const std::string& path, const std::string& role, UniqueFd& fd) {
-  fd = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return Error::from_errno(errno, "cannot open " + role + " " + path);
-  elf_version(EV_CURRENT);
-  UniqueElf elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
-  GElf_Ehdr ehdr;
-  if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF ||
-      gelf_getehdr(elf.get(), &ehdr) == nullptr) {
-    return Error{0, role + " " + path + " is not an ELF file"};
-  }
-  return elf;
 }
 
 }  // namespace

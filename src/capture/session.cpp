@@ -56,7 +56,7 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::open(int pid, CaptureOpt
   // Modules are reported (and the main ELF opened) before any thread is stopped:
   // no file access or symbol lookup happens during a stop.
   session->report_modules_if_changed();
-  session->modules_just_reported_ = true;
+  session->just_opened_ = true;
   return session;
 }
 
@@ -141,9 +141,10 @@ void CaptureSession::report_modules_if_changed() {
 
 Result<Snapshot> CaptureSession::capture(bool last) {
   const Clock::time_point run_deadline = Clock::now() + options_.run_deadline;
+  // Checked at every capture: the process may have gone, or a debugger come, since.
   if (auto checked = check_target(); !checked) return checked.error();
-  if (!modules_just_reported_) report_modules_if_changed();
-  modules_just_reported_ = false;
+  if (!just_opened_) report_modules_if_changed();  // open has just reported them
+  just_opened_ = false;
 
   // A reader per capture: what it caches (the socket table) is of this moment.
   procfs::ProcessReader reader(*seams_.proc, pid_);

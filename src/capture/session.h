@@ -80,7 +80,7 @@ class CaptureSession {
   // auto: the blocked threads the last capture verified in place, by tid.
   std::unordered_map<int, VerifiedThread> verified_;
   int module_reports_ = 0;
-  bool modules_just_reported_ = false;  // by open: the first capture need not look again
+  bool just_opened_ = false;  // the first capture need not report modules again
 };
 
 // One capture of a live process through the real /proc and ptrace (the CLI's

@@ -30,27 +30,28 @@ bool StopPolicy::now_exiting(int tid) const {
   return !stat || stat->state == 'Z' || stat->state == 'X';
 }
 
-// Step 1: everything /proc says about the thread, before it is stopped: a stopped
-// thread's kernel stack shows ptrace_stop, not the call it was blocked in.
-// False when there is no user half to get (exited, kernel thread, zombie).
-bool StopPolicy::read_before_stop(RawThread& raw) {
-  if (raw.stat.tid != raw.tid) {  // not read yet (reuse_if_never_ran reads it first)
-    auto stat = reader_.stat(raw.tid);
-    if (!stat) {
-      raw.exited = true;
-      return false;
-    }
-    raw.stat = *stat;
-    raw.kernel_thread = stat->is_kernel_thread();
-    // Auto's verification needs a counter read before both halves: a thread that
-    // was never on a CPU from here to the re-read cannot have moved.
-    if (options_.stop == StopMode::Auto) {
-      if (auto sched = reader_.schedstat(raw.tid); sched && sched->kept()) {
-        raw.sched_before = *sched;
-      }
-    }
+// Step 1, first: the thread's stat, and in auto its scheduler counters. False when
+// the thread is gone.
+bool StopPolicy::read_stat(RawThread& raw) {
+  auto stat = reader_.stat(raw.tid);
+  if (!stat) {
+    raw.exited = true;
+    return false;
   }
-  const procfs::TaskStat* stat = &raw.stat;
+  raw.stat = *stat;
+  raw.kernel_thread = stat->is_kernel_thread();
+  // Auto's verification needs a counter read before both halves: a thread that
+  // was never on a CPU from here to the re-read cannot have moved.
+  if (options_.stop == StopMode::Auto) {
+    if (auto sched = reader_.schedstat(raw.tid); sched && sched->kept()) raw.sched_before = *sched;
+  }
+  return true;
+}
+
+// Step 1, then: everything else /proc says about the thread, before it is stopped:
+// a stopped thread's kernel stack shows ptrace_stop, not the call it was blocked
+// in. False when there is no user half to get (kernel thread, zombie, exiting).
+bool StopPolicy::read_before_stop(RawThread& raw) {
   raw.kernel_before = reader_.kernel_stack_text(raw.tid);
   if (auto syscall = reader_.syscall(raw.tid)) raw.syscall = *syscall;
   // wchan is the kernel stack's first frame (the builder takes it from there);
@@ -63,7 +64,7 @@ bool StopPolicy::read_before_stop(RawThread& raw) {
   }
 
   if (raw.kernel_thread) return false;  // no user half, and ptrace would refuse
-  if (stat->state == 'Z' || stat->state == 'X') {
+  if (raw.stat.state == 'Z' || raw.stat.state == 'X') {
     // Only a leader stays a zombie while its other threads live; any other thread
     // seen as Z or X is in the middle of exiting.
     if (raw.tid == reader_.pid()) {
@@ -76,23 +77,16 @@ bool StopPolicy::read_before_stop(RawThread& raw) {
   return true;
 }
 
-// auto: a thread the previous capture verified in place, and that has not been on
-// a CPU since (the same schedstat: time run and times scheduled, counted in
-// nanoseconds, so a reused tid cannot match), has the same kernel stack, system
-// call and user stack as then: two reads instead of five and an unwind. Its name
-// and state are read again (another thread may rename it).
+// auto, after read_stat: a thread the previous capture verified in place, and that
+// has not been on a CPU since (the same schedstat: time run and times scheduled,
+// counted in nanoseconds, so a reused tid cannot match), has the same kernel stack,
+// system call and user stack as then: two reads instead of five and an unwind. Its
+// name and state are the ones just read (another thread may rename it).
 bool StopPolicy::reuse_if_never_ran(RawThread& raw) {
-  if (options_.stop != StopMode::Auto || verified_ == nullptr) return false;
+  if (verified_ == nullptr || !raw.sched_before) return false;  // sched_before: auto only
   auto known = verified_->find(raw.tid);
-  if (known == verified_->end()) return false;
-  auto stat = reader_.stat(raw.tid);
-  if (!stat) return false;  // read_before_stop reads it again and says it exited
-  raw.stat = *stat;
-  raw.kernel_thread = stat->is_kernel_thread();
-  auto sched = reader_.schedstat(raw.tid);
-  if (!sched || !sched->kept()) return false;
-  raw.sched_before = *sched;
-  if (!known->second.sched.same_run_as(*sched) || stat->state == 'Z' || stat->state == 'X') {
+  if (known == verified_->end() || !known->second.sched.same_run_as(*raw.sched_before) ||
+      raw.stat.state == 'Z' || raw.stat.state == 'X') {
     return false;
   }
   raw.kernel_before = known->second.kernel_text;
@@ -104,6 +98,7 @@ bool StopPolicy::reuse_if_never_ran(RawThread& raw) {
 }
 
 void StopPolicy::capture_one(RawThread& raw) {
+  if (!read_stat(raw)) return;
   if (reuse_if_never_ran(raw)) return;
   if (!read_before_stop(raw)) return;
   switch (options_.stop) {
@@ -279,7 +274,7 @@ void StopPolicy::capture_all(std::vector<RawThread>& raws,
       RawThread& raw = raws.emplace_back();
       raw.tid = tid;
       seized.emplace_back();
-      stoppable.push_back(read_before_stop(raw));
+      stoppable.push_back(read_stat(raw) && read_before_stop(raw));
       buffers.emplace_back();
       if (stoppable.back()) buffers.back() = take_stack_buffer();
     }

@@ -46,8 +46,9 @@ class StopPolicy {
   const Error& last_seize_error() const { return last_seize_error_; }
 
  private:
-  bool read_before_stop(RawThread& raw);
+  bool read_stat(RawThread& raw);
   bool reuse_if_never_ran(RawThread& raw);
+  bool read_before_stop(RawThread& raw);
   bool now_exiting(int tid) const;
   void use_no_stop(RawThread& raw, const std::string& why);
   bool try_verified_no_stop(RawThread& raw);

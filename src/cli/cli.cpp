@@ -1,9 +1,11 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <map>
+#include <utility>
+#include <vector>
 
 #include "analysis/completeness.h"
 #include "base/version.h"
@@ -33,6 +35,37 @@ Exit status: 0 all stacks captured; 1 some half of some thread missing or cut sh
 file, unreadable snapshot); 64 bad usage.
 Needs root or CAP_SYS_PTRACE to stop threads, and CAP_SYS_ADMIN to read kernel stacks.)";
 
+// The options whose values are a closed set: the words a user types, in the order
+// --help lists them, and what each stands for. CLI11's check and the conversion
+// after parsing read the same table.
+template <class Value>
+using Choices = std::vector<std::pair<std::string, Value>>;
+
+const Choices<StopMode> kStopModes{{"auto", StopMode::Auto},
+                                   {"each", StopMode::Each},
+                                   {"all", StopMode::All},
+                                   {"none", StopMode::None}};
+const Choices<unwind::Backend> kBackends{{"libdw", unwind::Backend::Libdw},
+                                         {"libunwind", unwind::Backend::Libunwind}};
+const Choices<OutputFormat> kFormats{{"text", OutputFormat::Text}, {"json", OutputFormat::Json}};
+const Choices<ColorChoice> kColors{
+    {"auto", ColorChoice::Auto}, {"always", ColorChoice::Always}, {"never", ColorChoice::Never}};
+const Choices<LayoutChoice> kLayouts{
+    {"auto", LayoutChoice::Auto}, {"rows", LayoutChoice::Rows}, {"columns", LayoutChoice::Columns}};
+
+template <class Value>
+CLI::IsMember one_of(const Choices<Value>& choices) {
+  std::vector<std::string> words;
+  for (const auto& [word, value] : choices) words.push_back(word);
+  return CLI::IsMember(words);
+}
+
+// Only for a word one_of has let through.
+template <class Value>
+Value chosen(const Choices<Value>& choices, const std::string& word) {
+  return std::ranges::find(choices, word, &std::pair<std::string, Value>::first)->second;
+}
+
 }  // namespace
 
 ParsedCommandLine parse_command_line(int argc, char** argv) {
@@ -55,17 +88,17 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "auto: unwind blocked threads without stopping them where that is complete and "
                  "verified, stop the rest; each: stop one thread at a time; all: stop every thread "
                  "first (one consistent moment); none: never stop anything")
-      ->check(CLI::IsMember({"auto", "each", "all", "none"}))
+      ->check(one_of(kStopModes))
       ->capture_default_str();
   std::string backend = "libdw";
   app.add_option("--unwinder", backend, "user-stack backend")
-      ->check(CLI::IsMember({"libdw", "libunwind"}))
+      ->check(one_of(kBackends))
       ->capture_default_str();
   app.add_flag("--inlines,!--no-inlines", options.capture.unwind.inlines,
                "show inlined calls as frames of their own (default on)");
   std::string format = "text";
   app.add_option("--format", format, "output format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(one_of(kFormats))
       ->capture_default_str();
   app.add_option("--tid", options.capture.tids, "only this thread (repeatable)")
       ->check(CLI::PositiveNumber)
@@ -91,7 +124,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.add_option("--layout", layout,
                  "text: rows (kernel half above the user half), columns (side by side), or auto "
                  "(columns on a terminal at least 140 columns wide)")
-      ->check(CLI::IsMember({"auto", "rows", "columns"}))
+      ->check(one_of(kLayouts))
       ->capture_default_str();
   bool group = true;
   app.add_flag("--group,!--no-group", group,
@@ -99,7 +132,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                "tids (default: when the process has more than 16 threads)");
   std::string color = "auto";
   app.add_option("--color", color, "colour in text output (never with NO_COLOR)")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->check(one_of(kColors))
       ->capture_default_str();
 
   try {
@@ -128,7 +161,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       if (app.count(option) > 0)
         return usage_error(std::string(option) + " means nothing for a core file");
     }
-    if (backend == "libunwind")
+    if (chosen(kBackends, backend) == unwind::Backend::Libunwind)
       return usage_error("core files are read with libdw: drop --unwinder libunwind");
   }
   if (app.count("--input") > 0) {
@@ -143,21 +176,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   }
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);
   options.capture.unwind.debuginfod_budget = std::chrono::milliseconds(debuginfod_ms);
-  static const std::map<std::string, StopMode> kStopModes{{"auto", StopMode::Auto},
-                                                          {"each", StopMode::Each},
-                                                          {"all", StopMode::All},
-                                                          {"none", StopMode::None}};
-  options.capture.stop = kStopModes.at(stop_mode);
-  options.format = format == "json" ? OutputFormat::Json : OutputFormat::Text;
-  static const std::map<std::string, ColorChoice> kColors{
-      {"auto", ColorChoice::Auto}, {"always", ColorChoice::Always}, {"never", ColorChoice::Never}};
-  options.color = kColors.at(color);
+  options.capture.stop = chosen(kStopModes, stop_mode);
+  options.capture.unwind.backend = chosen(kBackends, backend);
+  options.format = chosen(kFormats, format);
+  options.color = chosen(kColors, color);
+  options.layout = chosen(kLayouts, layout);
   if (app.count("--group") > 0) options.grouping = group ? Grouping::Always : Grouping::Never;
-  options.layout = layout == "rows"      ? LayoutChoice::Rows
-                   : layout == "columns" ? LayoutChoice::Columns
-                                         : LayoutChoice::Auto;
-  options.capture.unwind.backend =
-      backend == "libunwind" ? unwind::Backend::Libunwind : unwind::Backend::Libdw;
   return {std::move(options), kExitComplete};
 }
 

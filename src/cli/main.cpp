@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   if (options.format == OutputFormat::Json) {
     write_json(*snapshot, std::cout);
   } else {
-    snapshot->groups = group_threads(*snapshot);
+    if (options.grouping != Grouping::Never) snapshot->groups = group_threads(*snapshot);
     const auto [layout, width] = text_layout(options.layout, terminal());
     write_text(*snapshot,
                TextOptions{.color = use_color(options.color),

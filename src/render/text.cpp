@@ -200,16 +200,15 @@ void write_state(Writer& w, const std::string& state) {
   if (state.size() == 1) w.format(" ({})", thread_state_name(state[0]));
 }
 
-void write_wchan(Writer& w, const Thread& thread) {
+// " wchan X" after a thread's state ("; wchan X" after a group's tallies).
+void write_wchan(Writer& w, const Thread& thread, std::string_view before = " ") {
   if (!thread.wchan.empty() && thread.wchan != "0") {
-    w.text(" wchan ");
+    w.text(before);
+    w.text("wchan ");
     w.escaped(thread.wchan);
   }
 }
 
-// Both halves and what joins them, without the thread's header and notes. A thread
-// of a core file (`core`) has user frames only: no system call, no kernel half, so
-// no boundary between them either.
 bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xc0) == 0x80; }
 
 std::size_t code_points(std::string_view text) {
@@ -259,6 +258,9 @@ void write_side_by_side(Writer& w, const Thread& thread) {
   }
 }
 
+// Both halves and what joins them, without the thread's header and notes. A thread
+// of a core file (`core`) has user frames only: no system call, no kernel half, so
+// no boundary between them either.
 void write_halves(Writer& w, const Thread& thread, bool core) {
   if (core) {
     write_user(w, thread.user);
@@ -324,19 +326,33 @@ void write_thread(Writer& w, const Thread& thread, bool core) {
 }
 
 // Distinct values in the order first seen, each with how often it came.
-std::vector<std::pair<std::string, std::size_t>> tally(const std::vector<const Thread*>& threads,
-                                                       std::string Thread::*field) {
-  std::vector<std::pair<std::string, std::size_t>> counts;
-  for (const Thread* thread : threads) {
-    auto it =
-        std::ranges::find(counts, thread->*field, &std::pair<std::string, std::size_t>::first);
-    if (it == counts.end()) {
-      counts.emplace_back(thread->*field, 1);
+class Tally {
+ public:
+  void add(const std::string& value) {
+    auto it = std::ranges::find(counts_, value, &Count::first);
+    if (it == counts_.end()) {
+      counts_.emplace_back(value, 1);
     } else {
       ++it->second;
     }
   }
-  return counts;
+  using Count = std::pair<std::string, std::size_t>;
+  const std::vector<Count>& counts() const { return counts_; }
+
+ private:
+  std::vector<Count> counts_;
+};
+
+// `"worker" ×211, "io" ×1`: each value written by `write_value`, with its count.
+template <class WriteValue>
+void write_tally(Writer& w, const Tally& tally, WriteValue write_value) {
+  bool first = true;
+  for (const auto& [value, count] : tally.counts()) {
+    if (!first) w.text(", ");
+    first = false;
+    write_value(value);
+    w.format(" ×{}", count);
+  }
 }
 
 // 212 threads 101-312: "worker" ×211, "io" ×1; state S (sleeping) ×212; wchan futex_wait
@@ -346,48 +362,32 @@ void write_group(Writer& w, const std::vector<const Thread*>& members, const Thr
                  bool core) {
   const Thread& shown = *members.front();
   w.begin_style(kBold);
+  Tally names;
+  Tally states;
+  Tally notes;
+  for (const Thread* thread : members) {
+    names.add(thread->name);
+    states.add(thread->state);
+    for (const std::string& note : thread->notes) notes.add(note);
+  }
   w.format("{} threads {}: ", members.size(), tid_ranges(group.tids));
-  bool first = true;
-  for (const auto& [name, count] : tally(members, &Thread::name)) {
-    if (!first) w.text(", ");
-    first = false;
+  write_tally(w, names, [&](const std::string& name) {
     w.text('"');
     w.escaped(name);
-    w.format("\" ×{}", count);
+    w.text('"');
+  });
+  if (!(states.counts().size() == 1 && states.counts().front().first.empty())) {
+    w.text("; state ");  // a core's threads have none
+    write_tally(w, states, [&](const std::string& state) { write_state(w, state); });
   }
-  const auto states = tally(members, &Thread::state);
-  if (!(states.size() == 1 && states.front().first.empty())) {
-    w.text("; state ");
-    first = true;
-    for (const auto& [state, count] : states) {
-      if (!first) w.text(", ");
-      first = false;
-      write_state(w, state);
-      w.format(" ×{}", count);
-    }
-  }
-  if (!shown.wchan.empty() && shown.wchan != "0") {
-    w.text("; wchan ");
-    w.escaped(shown.wchan);
-  }
+  write_wchan(w, shown, "; ");
   w.end_styled_line();
   w.begin_style(kDim);
   w.format("  shown: thread {} (the others' offsets and system-call arguments may differ)",
            shown.tid);
   w.end_styled_line();
   write_halves(w, shown, core);
-  std::vector<std::pair<std::string, std::size_t>> notes;
-  for (const Thread* thread : members) {
-    for (const std::string& note : thread->notes) {
-      auto it = std::ranges::find(notes, note, &std::pair<std::string, std::size_t>::first);
-      if (it == notes.end()) {
-        notes.emplace_back(note, 1);
-      } else {
-        ++it->second;
-      }
-    }
-  }
-  for (const auto& [note, count] : notes) {
+  for (const auto& [note, count] : notes.counts()) {
     w.format("  note (×{}): ", count);
     w.escaped(note);
     w.end_line();
