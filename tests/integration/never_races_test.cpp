@@ -89,11 +89,14 @@ INSTANTIATE_TEST_SUITE_P(Modes, NeverChurn, ::testing::Values("auto", "each", "a
 
 class NeverProcessExit : public ::testing::TestWithParam<const char*> {};
 
-// Even runs kill the target after a random delay (the point of those runs, not a
-// wait); odd runs kill it once ukstack holds one of its task directories open
-// (procfs/source.cpp caches them while it reads the threads): mid-capture. Runs go on
-// past 6 until one snapshot shows threads that exited during the capture (at most 16),
-// and the test asserts that one did.
+// Odd runs kill the target once ukstack holds a worker's task directory open
+// (procfs/source.cpp caches them while it reads the threads): mid-capture. The
+// leader's is not enough: the session reads it to check the target before it loads
+// the modules, which can take most of a capture on a slow machine. Even runs kill it
+// after a random delay within the window the first run measured between that open and
+// ukstack's exit (the delays are the point of those runs, not a wait). Runs go on past
+// 6 until one snapshot shows threads that exited during the capture (at most 24), and
+// the test asserts that one did.
 TEST_P(NeverProcessExit, UkstackEndsWithAClearAnswer) {
   const std::string mode = GetParam();
   TempDir dir;
@@ -101,37 +104,50 @@ TEST_P(NeverProcessExit, UkstackEndsWithAClearAnswer) {
   const std::string err_path = (dir.path() / "err.txt").string();
   std::mt19937 random(4242);  // the delays are the point of the test, not a wait
   std::map<int, int> exits;
-  long whole_ms = 0;    // one undisturbed capture of the same target bounds the delays
-  int mid_capture = 0;  // runs whose snapshot shows threads that exited during it
+  long reading_from_ms = 0;  // the first run: when ukstack began reading the workers
+  long whole_ms = 0;         // ... and when it ended
+  int mid_capture = 0;       // runs whose snapshot shows threads that exited during it
   int iteration = 0;
-  for (; iteration < 6 || (mid_capture == 0 && iteration < 16); ++iteration) {
+  for (; iteration < 6 || (mid_capture == 0 && iteration < 24); ++iteration) {
     auto fixture =
         FixtureProcess::start({fixture_path("thread_pool"), "300"}, std::chrono::seconds(30));
     const int pid = fixture.pid();
+    const std::string task_dir = "/proc/" + std::to_string(pid) + "/task/";
+    const std::string leader_dir = task_dir + std::to_string(pid);
+    const auto reads_a_worker = [&](const ChildProcess& ukstack) {
+      for (const std::string& file : open_files(ukstack.pid())) {
+        if (file.starts_with(task_dir) && file != leader_dir) return true;
+      }
+      return false;
+    };
     if (iteration == 0) {
       const auto start = Clock::now();
-      CommandResult whole = run_ukstack({"--format", "json", "--stop", mode, std::to_string(pid)});
+      ChildProcess whole = start_background(
+          {UKSTACK_BINARY, "--format", "json", "--stop", mode, std::to_string(pid)}, out_path,
+          err_path);
+      if (wait_while_running(whole, std::chrono::seconds(30),
+                             [&] { return reads_a_worker(whole); }))
+        reading_from_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+      const std::optional<int> status = wait_for_exit(whole, std::chrono::seconds(30));
       whole_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
-      ASSERT_FALSE(whole.timed_out);
-      ASSERT_TRUE(whole.exit_code == 0 || whole.exit_code == 1) << whole.err;
+      ASSERT_TRUE(status.has_value()) << "ukstack hung on a live process";
+      ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) <= 1)
+          << read_text_file(err_path).value_or("");
     }
     const bool at_read = iteration % 2 == 1;
-    const long delay =
-        at_read ? 0 : std::uniform_int_distribution<long>(0, std::max<long>(1, whole_ms))(random);
+    const long delay = at_read
+                           ? 0
+                           : std::uniform_int_distribution<long>(
+                                 reading_from_ms, std::max(reading_from_ms + 1, whole_ms))(random);
     SCOPED_TRACE("--stop " + mode + ", target killed " +
-                 (at_read ? std::string("once ukstack reads its threads")
+                 (at_read ? std::string("once ukstack reads its workers")
                           : "after " + std::to_string(delay) + " ms"));
     ChildProcess ukstack =
         start_background({UKSTACK_BINARY, "--format", "json", "--stop", mode, std::to_string(pid)},
                          out_path, err_path);
     if (at_read) {
-      const std::string task_dir = "/proc/" + std::to_string(pid) + "/task/";
-      wait_while_running(ukstack, std::chrono::seconds(30), [&] {
-        for (const std::string& file : open_files(ukstack.pid())) {
-          if (file.starts_with(task_dir)) return true;
-        }
-        return false;
-      });
+      wait_while_running(ukstack, std::chrono::seconds(30),
+                         [&] { return reads_a_worker(ukstack); });
     } else {
       std::this_thread::sleep_for(milliseconds(delay));
     }
@@ -165,8 +181,8 @@ TEST_P(NeverProcessExit, UkstackEndsWithAClearAnswer) {
     }
   }
   std::cout << "[measure] process exit mid-capture, --stop " << mode << " (whole capture "
-            << whole_ms << " ms; " << mid_capture << " of " << iteration
-            << " runs saw threads exit): exits";
+            << whole_ms << " ms, reading the workers from " << reading_from_ms << " ms; "
+            << mid_capture << " of " << iteration << " runs saw threads exit): exits";
   for (const auto& [code, count] : exits) std::cout << " " << code << "x" << count;
   std::cout << std::endl;
   EXPECT_GE(mid_capture, 1) << "the target never died while ukstack was reading it";
