@@ -10,6 +10,7 @@
 #include "base/format.h"
 #include "capture/stop_policy.h"
 #include "capture/thread_builder.h"
+#include "capture/waits.h"
 #include "procfs/process_reader.h"
 #include "unwind/live_address_space.h"
 
@@ -241,6 +242,8 @@ Result<Snapshot> CaptureSession::capture(bool last) {
   }
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
+  snapshot.engine = "procfs";
+  find_waits(snapshot, WaitSources{.proc = seams_.proc, .memory = memory_.get()});
   return snapshot;
 }
 

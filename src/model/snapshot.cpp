@@ -20,6 +20,22 @@ constexpr std::array<std::pair<StackMethod, std::string_view>, 5> kMethods{{
     {StackMethod::Libunwind, "libunwind"},
 }};
 
+constexpr std::array<std::pair<WaitKind, std::string_view>, 7> kWaitKinds{{
+    {WaitKind::Mutex, "mutex"},
+    {WaitKind::Rwlock, "rwlock"},
+    {WaitKind::Pipe, "pipe"},
+    {WaitKind::Fifo, "fifo"},
+    {WaitKind::Socket, "socket"},
+    {WaitKind::Child, "child"},
+    {WaitKind::FileLock, "file_lock"},
+}};
+
+constexpr std::array<std::pair<Progress, std::string_view>, 3> kProgress{{
+    {Progress::Stuck, "stuck"},
+    {Progress::Waking, "waking"},
+    {Progress::Moving, "moving"},
+}};
+
 template <class Enum, std::size_t N>
 std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table,
                          Enum value) {
@@ -48,5 +64,12 @@ std::optional<SnapshotSource> parse_snapshot_source(std::string_view text) {
 std::optional<StackMethod> parse_stack_method(std::string_view text) {
   return value_of(kMethods, text);
 }
+
+std::string_view to_string(WaitKind kind) { return name_of(kWaitKinds, kind); }
+std::optional<WaitKind> parse_wait_kind(std::string_view text) {
+  return value_of(kWaitKinds, text);
+}
+std::string_view to_string(Progress progress) { return name_of(kProgress, progress); }
+std::optional<Progress> parse_progress(std::string_view text) { return value_of(kProgress, text); }
 
 }  // namespace ukstack

@@ -58,6 +58,55 @@ struct SyscallInfo {
   std::vector<FdDescription> fds;
 };
 
+// What a blocked thread waits for (issue 10, part 3), read from the target at
+// capture time: a lock's owner from its memory, the other end of a pipe or socket
+// from /proc, children from /proc, file-lock holders from /proc/locks.
+enum class WaitKind { Mutex, Rwlock, Pipe, Fifo, Socket, Child, FileLock };
+std::string_view to_string(
+    WaitKind kind);  // "mutex", "rwlock", "pipe", "fifo", "socket", "child", "file_lock"
+std::optional<WaitKind> parse_wait_kind(std::string_view text);
+
+// Who holds what a thread waits for: a thread (tid set: a mutex's owner, an rwlock's
+// writer) or a process (tid unset: the other end of a pipe, a socket's peer, a child,
+// a file lock's holder). Tids and pids are the host's (the capture's PID namespace),
+// so holders in other captured processes join one graph.
+struct WaitHolder {
+  int pid = 0;
+  std::optional<int> tid;
+  std::string name;   // the thread's or process's name (from the target: escape)
+  std::string state;  // one letter as in /proc; empty when unknown
+};
+
+struct Wait {
+  WaitKind kind = WaitKind::Mutex;
+  std::optional<std::uint64_t> address;  // a lock's address in the target
+  // The resource in words, with its identity, the same for every waiter on it:
+  // "mutex 0x55d0a0c0e040", "pipe:[81234]", "unix socket:[5678]", "children of 812",
+  // "flock /var/lib/app/lock (inode 1234)".
+  std::string description;
+  // Any one holder moving lets the waiter on (the other end of a pipe may be held
+  // by several processes). Empty: the holder is unknown, and `reason` says why.
+  std::vector<WaitHolder> holders;
+  std::optional<std::string> reason;
+};
+
+// stuck: the same combined stack in every sample and no CPU time or context
+// switch in between; waking: the same stack, but it ran in between (a poll loop
+// with a timeout); moving: its stack changed (issue 10, part 5).
+enum class Progress { Stuck, Waking, Moving };
+std::string_view to_string(Progress progress);
+std::optional<Progress> parse_progress(std::string_view text);
+
+// What a live capture read of a thread's scheduling, to tell stuck from waking
+// across samples. Not part of the JSON: progress is what it is used for.
+struct ThreadActivity {
+  std::uint64_t cpu_ns = 0;     // schedstat's time on a CPU
+  std::uint64_t times_run = 0;  // schedstat's count of times it was put on a CPU
+  std::uint64_t voluntary_switches = 0;
+  std::uint64_t involuntary_switches = 0;
+  bool operator==(const ThreadActivity&) const = default;
+};
+
 struct Thread {
   int tid = 0;
   std::string name;
@@ -66,12 +115,29 @@ struct Thread {
   std::optional<SyscallInfo> syscall;
   Stack kernel;
   Stack user;
+  std::vector<Wait> waits_for;
+  std::optional<Progress> progress;
+  std::optional<ThreadActivity> activity;  // live captures only; not in the JSON
   std::vector<std::string> notes;
 };
 
 // Threads with the same combined stack (analysis/groups.h): one story, told once.
 struct ThreadGroup {
   std::vector<int> tids;  // in the snapshot's order
+};
+
+// A cycle in the wait graph (analysis/deadlocks.h): every thread in it waits for
+// something held by the next, and none of them can move. May span processes.
+struct Deadlock {
+  std::vector<int> tids;               // in the order of the cycle
+  std::vector<std::string> resources;  // the Wait descriptions, resources[i] held by tids[i+1]
+};
+
+// Several captures of one process through one session (--samples N --interval MS);
+// the snapshot shows the last, with each thread's progress across all of them.
+struct SampleInfo {
+  int count = 0;
+  int interval_ms = 0;
 };
 
 struct ProcessInfo {
@@ -88,10 +154,13 @@ struct Snapshot {
   std::string kernel;                    // uname -r
   std::string arch;                      // uname -m
   ProcessInfo process;
+  // "procfs" (the /proc and ptrace engine), "bpf" (later), empty for a core.
+  std::string engine;
   std::vector<Thread> threads;
-  // Filled by the analysis (group_threads), not by a capture; not in the JSON of
-  // schema ukstack.snapshot/1.
+  // Filled by the analysis (group_threads, find_deadlocks), not by a capture.
   std::vector<ThreadGroup> groups;
+  std::vector<Deadlock> deadlocks;
+  std::optional<SampleInfo> samples;
   // goroutines: later issue; rendered as [] until then.
 };
 
