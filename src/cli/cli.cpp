@@ -76,7 +76,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       "ukstack"};
   app.footer(kExamples);
   app.set_version_flag("--version", std::string("ukstack ") + kVersion);
-  app.add_option("PID", options.pid, "process to capture")->check(CLI::PositiveNumber);
+  app.add_option("PID", options.pids,
+                 "process to capture; several processes are captured one after another and "
+                 "their waits for each other joined in one wait graph")
+      ->check(CLI::PositiveNumber);
   app.add_option("--core", options.core_file,
                  "read the user stacks from this core file instead of a process");
   CLI::Option* exe = app.add_option("--exe", options.exe_file,
@@ -152,8 +155,14 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     return ParsedCommandLine{std::nullopt, kExitUsage};
   };
   const int sources =
-      static_cast<int>(app.count("PID") + app.count("--core") + app.count("--input"));
+      static_cast<int>((app.count("PID") > 0 ? 1 : 0) + app.count("--core") + app.count("--input"));
   if (sources != 1) return usage_error("give exactly one of PID, --core CORE or --input FILE.json");
+  std::vector<int> sorted_pids = options.pids;  // the user's order is the output's
+  std::ranges::sort(sorted_pids);
+  if (auto twice = std::ranges::adjacent_find(sorted_pids); twice != sorted_pids.end())
+    return usage_error("PID " + std::to_string(*twice) + " is given twice");
+  if (options.pids.size() > 1 && app.count("--tid") > 0)
+    return usage_error("--tid goes with one PID: a thread belongs to one process");
   if (exe->count() > 0 && app.count("--core") == 0) return usage_error("--exe goes with --core");
   if (app.count("--core") > 0) {
     options.input = InputKind::Core;

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "capture/options.h"
 #include "model/snapshot.h"
@@ -24,7 +25,7 @@ enum class ColorChoice { Auto, Always, Never };
 
 struct CliOptions {
   InputKind input = InputKind::Live;
-  int pid = 0;                // Live
+  std::vector<int> pids;      // Live: one or more processes, one wait graph
   std::string core_file;      // Core: --core
   std::string exe_file;       // Core: --exe (may be empty)
   std::string snapshot_file;  // Snapshot: --input

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
       FatalSignalGuard signal_guard;
       Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));
       ChildSignalBlock child_signal_block;
-      snapshot = capture_live(options.pid, options.capture);
+      snapshot = capture_live(options.pids.front(), options.capture);
       break;
     }
     case InputKind::Core:
