@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <gelf.h>
 #include <sys/procfs.h>
+#include <sys/user.h>
 
 #include <cstdint>
 #include <cstring>
@@ -55,6 +56,26 @@ void read_file_note(const char* desc, std::size_t size, std::vector<CoreFileMapp
   }
 }
 
+// The system-call state a thread's saved registers show, as /proc/<tid>/syscall
+// would have: the kernel keeps the call's number in orig_rax (-1 outside a call).
+procfs::SyscallState syscall_state(const elf_gregset_t& saved) {
+  static_assert(sizeof(elf_gregset_t) == sizeof(user_regs_struct), "pr_reg is user_regs_struct");
+  user_regs_struct regs;
+  std::memcpy(&regs, &saved, sizeof regs);
+  procfs::SyscallState state;
+  state.sp = RemoteAddr(regs.rsp);
+  state.pc = RemoteAddr(regs.rip);
+  const auto nr = static_cast<long>(regs.orig_rax);
+  if (nr < 0) {
+    state.kind = procfs::SyscallState::Kind::NotInSyscall;
+    return state;
+  }
+  state.kind = procfs::SyscallState::Kind::InSyscall;
+  state.nr = nr;
+  state.args = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+  return state;
+}
+
 void read_note(const GElf_Nhdr& header, std::string_view owner, const char* desc,
                CoreNotes& notes) {
   if (owner != "CORE") return;  // "LINUX" notes carry register sets, not needed here
@@ -69,7 +90,7 @@ void read_note(const GElf_Nhdr& header, std::string_view owner, const char* desc
       break;
     case NT_PRSTATUS:
       if (auto status = descriptor_as<prstatus_t>(desc, header.n_descsz)) {
-        notes.threads.push_back({status->pr_pid, status->pr_cursig});
+        notes.threads.push_back({status->pr_pid, status->pr_cursig, syscall_state(status->pr_reg)});
       }
       break;
     case NT_AUXV:

@@ -10,11 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "procfs/syscall.h"
+
 namespace ukstack::unwind {
 
 struct CoreThreadNote {
   int tid = 0;
   int signal = 0;  // pr_cursig: the signal being delivered when the core was written
+  // From the saved registers (pr_reg): in a system call when orig_rax is a number
+  // (its arguments in rdi rsi rdx r10 r8 r9), else not; sp and pc either way.
+  procfs::SyscallState syscall;
 };
 
 // One file-backed mapping of NT_FILE: [start, end) maps the file from file_offset.

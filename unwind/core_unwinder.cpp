@@ -101,7 +101,9 @@ int walk_thread(Dwfl_Thread* thread, void* arg) {
   }
   out.stack = collector.stack(error);
   for (const CoreThreadNote& note : walk->notes->threads) {
-    if (note.tid == out.tid) out.signal = note.signal;
+    if (note.tid != out.tid) continue;
+    out.signal = note.signal;
+    out.syscall = note.syscall;
   }
   walk->threads->push_back(std::move(out));
   return DWARF_CB_OK;

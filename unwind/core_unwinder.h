@@ -3,6 +3,7 @@
 // dwfl_getthreads in the core's NT_PRSTATUS order), symbolized like a live capture.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace ukstack::unwind {
 struct CoreThreadStack {
   int tid = 0;
   int signal = 0;  // the signal being delivered when the core was written, 0 if none
+  // The system call its saved registers show; nullopt when the core has no
+  // NT_PRSTATUS for it.
+  std::optional<procfs::SyscallState> syscall;
   UnwoundStack stack;
 };
 

@@ -9,6 +9,9 @@
 
 #include "base/format.h"
 #include "capture/thread_builder.h"
+#include "capture/waits.h"
+#include "procfs/syscall_names.h"
+#include "unwind/core_address_space.h"
 #include "unwind/core_unwinder.h"
 
 namespace ukstack {
@@ -40,6 +43,17 @@ std::string signal_note(int signal) {
   return name + " (" + std::to_string(signal) + ") was being delivered when the core was written";
 }
 
+// The system call the saved registers show. No file descriptors are described: what
+// they were open on is not in a core.
+std::optional<SyscallInfo> core_syscall(const std::optional<procfs::SyscallState>& state) {
+  if (!state || state->kind != procfs::SyscallState::Kind::InSyscall) return std::nullopt;
+  SyscallInfo info;
+  info.nr = state->nr;
+  info.name = std::string(procfs::syscall_name(state->nr));
+  info.args.assign(state->args.begin(), state->args.end());
+  return info;
+}
+
 }  // namespace
 
 Result<Snapshot> capture_core(const std::string& core_path, const std::string& exe_path,
@@ -67,6 +81,7 @@ Result<Snapshot> capture_core(const std::string& core_path, const std::string& e
     thread.name = dump->notes.name;  // cores have no per-thread names
     thread.kernel.method = StackMethod::None;
     thread.user.method = StackMethod::Libdw;
+    thread.syscall = core_syscall(core_thread.syscall);
     for (auto& frame : core_thread.stack.frames)
       thread.user.frames.push_back(to_frame(std::move(frame)));
     thread.user.error = std::move(core_thread.stack.error);
@@ -77,6 +92,10 @@ Result<Snapshot> capture_core(const std::string& core_path, const std::string& e
     }
     snapshot.threads.push_back(std::move(thread));
   }
+  // Lock owners from the core's memory, read by the same code as live; no /proc.
+  // A core whose memory cannot be opened again keeps its stacks without waits.
+  auto memory = unwind::CoreAddressSpace::open(core_path);
+  find_waits(snapshot, WaitSources{.proc = nullptr, .memory = memory ? &*memory : nullptr});
   return snapshot;
 }
 
