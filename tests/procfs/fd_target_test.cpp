@@ -108,7 +108,7 @@ TEST(FdLinks, Classify) {
 
 TEST(FdLinks, Describe) {
   SocketTable table;
-  table[81234] = SocketInfo{"tcp 127.0.0.1:1337 LISTEN"};
+  table[81234].description = "tcp 127.0.0.1:1337 LISTEN";
   EXPECT_EQ(describe_fd(classify_fd_link("socket:[81234]"), &table), "tcp 127.0.0.1:1337 LISTEN");
   EXPECT_EQ(describe_fd(classify_fd_link("socket:[99]"), &table), "socket:[99]");
   EXPECT_EQ(describe_fd(classify_fd_link("socket:[81234]"), nullptr), "socket:[81234]");
