@@ -20,7 +20,7 @@ struct OpenFile {
 };
 
 struct FdHolderQuery {
-  std::set<std::string> links;                 // link texts: "pipe:[123]", "socket:[456]"
+  std::set<std::string> links;                // link texts: "pipe:[123]", "socket:[456]"
   std::map<std::string, FileIdentity> fifos;  // a FIFO's path as links show it, and its identity
   bool empty() const { return links.empty() && fifos.empty(); }
 };

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 
+#include <cstdint>
+
 #include "procfs/text.h"
 
 namespace ukstack::procfs {
@@ -47,6 +49,9 @@ Result<FdInfo> parse_fdinfo(std::string_view fdinfo_text) {
       have_flags = true;
     } else if (key == "ino") {
       info.inode = text::parse_u64(value);
+    } else if (key == "Pid") {
+      auto pid = text::parse_i64(value);
+      if (pid && *pid >= -1 && *pid <= INT32_MAX) info.pidfd_pid = static_cast<int>(*pid);
     }
   }
   if (!have_flags) return Error{0, "fdinfo: no flags line"};

@@ -16,7 +16,8 @@ enum class AccessMode { Read, Write, ReadWrite };
 struct FdInfo {
   std::uint64_t flags = 0;  // open(2) flags, printed in octal by the kernel
   std::optional<std::uint64_t> inode;
-  AccessMode access() const;  // from flags & O_ACCMODE
+  std::optional<int> pidfd_pid;  // a pidfd's "Pid:" line: the process it refers to
+  AccessMode access() const;     // from flags & O_ACCMODE
   bool reads() const { return access() != AccessMode::Write; }
   bool writes() const { return access() != AccessMode::Read; }
 };

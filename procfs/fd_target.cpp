@@ -70,7 +70,8 @@ std::optional<Endpoint> parse_endpoint(std::string_view field) {
                                                                     0, 0, 0, 0, 0xff, 0xff};
   static constexpr std::array<unsigned char, 16> kV6Loopback = {0, 0, 0, 0, 0, 0, 0, 0,
                                                                 0, 0, 0, 0, 0, 0, 0, 1};
-  const bool mapped = v6 && std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), bytes.begin());
+  const bool mapped =
+      v6 && std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), bytes.begin());
   if (mapped) {
     char v4[INET_ADDRSTRLEN] = {};
     if (::inet_ntop(AF_INET, bytes.data() + 12, v4, sizeof v4) == nullptr) return std::nullopt;

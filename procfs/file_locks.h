@@ -22,10 +22,10 @@
 namespace ukstack::procfs {
 
 struct FileLock {
-  int depth = 0;      // 0: granted; 1 and more: a request blocked behind the lock above
-  std::string kind;   // "FLOCK", "POSIX", "OFDLCK", "LEASE", "DELEG", ...
-  std::string type;   // "READ", "WRITE", "UNLCK"
-  int pid = 0;        // -1: an OFD lock; 0: a process in another PID namespace
+  int depth = 0;     // 0: granted; 1 and more: a request blocked behind the lock above
+  std::string kind;  // "FLOCK", "POSIX", "OFDLCK", "LEASE", "DELEG", ...
+  std::string type;  // "READ", "WRITE", "UNLCK"
+  int pid = 0;       // -1: an OFD lock; 0: a process in another PID namespace
   unsigned major = 0;
   unsigned minor = 0;
   std::uint64_t inode = 0;  // 0 with no file ("<none>")
