@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -28,7 +29,9 @@ std::string_view tcp_state_name(std::uint64_t code) {
 
 struct Endpoint {
   std::string text;  // "127.0.0.1:1337" or "[::1]:8080"
+  std::string key;   // text, but a v4-mapped v6 address as plain v4
   std::uint16_t port = 0;
+  bool loopback = false;
 };
 
 // "0100007F:0539" (v4) or 32 hex digits ":port" (v6). The kernel prints each 32-bit
@@ -56,11 +59,28 @@ std::optional<Endpoint> parse_endpoint(std::string_view field) {
   }
   Endpoint endpoint;
   endpoint.port = static_cast<std::uint16_t>(*port);
+  const std::string port_text = ":" + std::to_string(endpoint.port);
   // v4-mapped v6 addresses come out as "::ffff:127.0.0.1", as ss shows them.
   if (v6) endpoint.text.append("[");
   endpoint.text.append(buffer);
   if (v6) endpoint.text.append("]");
-  endpoint.text.append(":").append(std::to_string(endpoint.port));
+  endpoint.text.append(port_text);
+
+  static constexpr std::array<unsigned char, 12> kV4MappedPrefix = {0, 0, 0, 0, 0,    0,
+                                                                    0, 0, 0, 0, 0xff, 0xff};
+  static constexpr std::array<unsigned char, 16> kV6Loopback = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                                0, 0, 0, 0, 0, 0, 0, 1};
+  const bool mapped =
+      v6 && std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), bytes.begin());
+  if (mapped) {
+    char v4[INET_ADDRSTRLEN] = {};
+    if (::inet_ntop(AF_INET, bytes.data() + 12, v4, sizeof v4) == nullptr) return std::nullopt;
+    endpoint.key = std::string(v4) + port_text;
+  } else {
+    endpoint.key = endpoint.text;
+  }
+  const unsigned char first_v4_byte = mapped ? bytes[12] : bytes[0];
+  endpoint.loopback = (!v6 || mapped) ? first_v4_byte == 127 : bytes == kV6Loopback;
   return endpoint;
 }
 
@@ -94,7 +114,12 @@ Status parse_inet_table(std::string_view protocol, std::string_view table_text,
     if (remote->port != 0) description.append(" → ").append(remote->text);
     // A UDP "state" (CLOSE / ESTABLISHED) says nothing a user needs.
     if (tcp) description.append(" ").append(tcp_state_name(*state));
-    table[*inode] = SocketInfo{std::move(description)};
+    SocketInfo info;
+    info.description = std::move(description);
+    info.local = local->key;
+    info.remote = remote->key;
+    info.loopback = remote->loopback;
+    table[*inode] = std::move(info);
   }
   return {};
 }
@@ -118,8 +143,9 @@ Status parse_unix_table(std::string_view table_text, SocketTable& table) {
     auto after_inode = static_cast<std::size_t>(fields[6].data() + fields[6].size() - line.data());
     if (after_inode < line.size()) path = line.substr(after_inode + 1);
     if (path.ends_with('\r')) path.remove_suffix(1);
-    table[*inode] =
-        SocketInfo{path.empty() ? std::string("unix (unnamed)") : "unix " + std::string(path)};
+    SocketInfo info;
+    info.description = path.empty() ? std::string("unix (unnamed)") : "unix " + std::string(path);
+    table[*inode] = std::move(info);
   }
   return {};
 }

@@ -26,6 +26,12 @@ struct SocketInfo {
   std::string description;  // "tcp 127.0.0.1:1337 LISTEN",
                             // "tcp 10.0.0.1:443 → 10.0.0.2:5123 ESTABLISHED",
                             // "unix /run/x.sock", "udp [::1]:53"
+  // tcp and udp: the endpoints as keys that match the other end's, a v4-mapped
+  // address written as plain v4 ("127.0.0.1:1337", "[::1]:80"), so the two sockets
+  // of a connection on this host are found by swapping local and remote.
+  std::string local;
+  std::string remote;
+  bool loopback = false;  // the remote address is 127.0.0.0/8, ::1 or v4-mapped 127/8
 };
 
 using SocketTable = std::unordered_map<std::uint64_t, SocketInfo>;  // by inode

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +24,8 @@ struct DirCloser {
 std::string display(const std::string& path) { return "/proc/" + path; }
 
 }  // namespace
+
+bool FileIdentity::is_fifo() const { return S_ISFIFO(mode); }
 
 // ---- RealProcSource ------------------------------------------------------------
 
@@ -173,6 +177,16 @@ Result<std::string> RealProcSource::read_link(const std::string& path) const {
   }
 }
 
+Result<FileIdentity> RealProcSource::identify(const std::string& path) const {
+  const std::string full = root_ + "/" + path;
+  struct stat st {};
+  if (::stat(full.c_str(), &st) != 0) return Error::from_errno(errno, "cannot stat " + full);
+  return FileIdentity{.major = ::major(st.st_dev),
+                      .minor = ::minor(st.st_dev),
+                      .inode = st.st_ino,
+                      .mode = st.st_mode};
+}
+
 // ---- FakeProcSource ------------------------------------------------------------
 
 void FakeProcSource::add_file(std::string path, std::string content) {
@@ -181,6 +195,10 @@ void FakeProcSource::add_file(std::string path, std::string content) {
 
 void FakeProcSource::add_link(std::string path, std::string target) {
   links_[std::move(path)] = std::move(target);
+}
+
+void FakeProcSource::add_identity(std::string path, FileIdentity identity) {
+  identities_[std::move(path)] = identity;
 }
 
 void FakeProcSource::fail(std::string path, int errnum) { failures_[std::move(path)] = errnum; }
@@ -211,6 +229,7 @@ Result<std::vector<std::string>> FakeProcSource::list_dir(const std::string& pat
   };
   collect(files_);
   collect(links_);
+  collect(identities_);
   collect(failures_);
   if (names.empty()) return Error::from_errno(ENOENT, "cannot list " + display(path));
   return std::vector<std::string>(names.begin(), names.end());
@@ -222,6 +241,15 @@ Result<std::string> FakeProcSource::read_link(const std::string& path) const {
   }
   auto it = links_.find(path);
   if (it == links_.end()) return Error::from_errno(ENOENT, "cannot read link " + display(path));
+  return it->second;
+}
+
+Result<FileIdentity> FakeProcSource::identify(const std::string& path) const {
+  if (auto f = failures_.find(path); f != failures_.end()) {
+    return Error::from_errno(f->second, "cannot stat " + display(path));
+  }
+  auto it = identities_.find(path);
+  if (it == identities_.end()) return Error::from_errno(ENOENT, "cannot stat " + display(path));
   return it->second;
 }
 

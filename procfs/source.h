@@ -3,6 +3,7 @@
 // Paths are relative to the proc root, e.g. "1234/task/1235/stack".
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -12,12 +13,26 @@
 
 namespace ukstack::procfs {
 
+// What stat(2) says of a file: its device (as /proc/locks prints it: major and
+// minor), inode and type. For "<pid>/fd/<n>" the link is followed to the open file,
+// which works for pipes and sockets too and on every kernel (fdinfo's `ino:` line
+// needs 5.14 and gives no device).
+struct FileIdentity {
+  unsigned major = 0;
+  unsigned minor = 0;
+  std::uint64_t inode = 0;
+  std::uint32_t mode = 0;  // st_mode
+  bool is_fifo() const;
+  bool operator==(const FileIdentity&) const = default;
+};
+
 class ProcSource {
  public:
   virtual ~ProcSource() = default;
   virtual Result<std::string> read_file(const std::string& path) const = 0;
   virtual Result<std::vector<std::string>> list_dir(const std::string& path) const = 0;
   virtual Result<std::string> read_link(const std::string& path) const = 0;
+  virtual Result<FileIdentity> identify(const std::string& path) const = 0;
 };
 
 // Reads the real /proc (or another root, for tests that point it at a copied tree).
@@ -39,6 +54,7 @@ class RealProcSource final : public ProcSource {
   Result<std::string> read_file(const std::string& path) const override;
   Result<std::vector<std::string>> list_dir(const std::string& path) const override;
   Result<std::string> read_link(const std::string& path) const override;
+  Result<FileIdentity> identify(const std::string& path) const override;
 
  private:
   struct TaskDir {
@@ -58,19 +74,22 @@ class RealProcSource final : public ProcSource {
 };
 
 // In-memory /proc for tests. A path that was not added fails with ENOENT, or with
-// the errno given to fail().
+// the errno given to fail(). identify() answers what add_identity() gave.
 class FakeProcSource final : public ProcSource {
  public:
   void add_file(std::string path, std::string content);
   void add_link(std::string path, std::string target);
+  void add_identity(std::string path, FileIdentity identity);
   void fail(std::string path, int errnum);
   Result<std::string> read_file(const std::string& path) const override;
   Result<std::vector<std::string>> list_dir(const std::string& path) const override;
   Result<std::string> read_link(const std::string& path) const override;
+  Result<FileIdentity> identify(const std::string& path) const override;
 
  private:
   std::map<std::string, std::string> files_;
   std::map<std::string, std::string> links_;
+  std::map<std::string, FileIdentity> identities_;
   std::map<std::string, int> failures_;
 };
 

@@ -69,6 +69,7 @@ Result<TaskStat> parse_stat(std::string_view stat_text) {
   if (fields[0].size() != 1) return bad_stat(stat_text, "bad state");
   stat.state = fields[0][0];
   if (!to_int(fields[1], stat.ppid)) return bad_stat(stat_text, "bad ppid");
+  if (!to_int(fields[2], stat.pgrp)) return bad_stat(stat_text, "bad pgrp");
   auto flags = text::parse_u64(fields[6]);
   if (!flags) return bad_stat(stat_text, "bad flags");
   stat.flags = static_cast<unsigned long>(*flags);

@@ -15,6 +15,7 @@ struct TaskStat {
   std::string name;  // raw bytes from the target: escape before printing
   char state = '?';  // R S D T t Z X I ...
   int ppid = 0;
+  int pgrp = 0;             // process group
   unsigned long flags = 0;  // PF_KTHREAD (0x00200000) marks kernel threads
   bool is_kernel_thread() const { return (flags & 0x00200000UL) != 0; }
 };

@@ -3,11 +3,21 @@
 // process), wait4/waitid (the children), flock/fcntl locks (/proc/locks).
 #pragma once
 
+#include "capture/other_end_waits.h"
 #include "model/snapshot.h"
 #include "procfs/source.h"
+#include "procfs/unix_peers.h"
 
 namespace ukstack {
 
+// Appends to Thread::waits_for of the snapshot's blocked threads; asks the kernel
+// for unix socket peers through sock_diag.
 void find_object_waits(Snapshot& snapshot, const procfs::ProcSource& proc);
+
+// The same through a given peer source (a fake in tests). Returns what the scan of
+// every process's descriptors cost (no scan when no thread waits on a pipe, FIFO or
+// socket).
+OtherEndScan find_object_waits(Snapshot& snapshot, const procfs::ProcSource& proc,
+                               const procfs::UnixPeerSource& unix_peers);
 
 }  // namespace ukstack

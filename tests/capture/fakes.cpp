@@ -123,6 +123,11 @@ Result<std::string> RecordingProcSource::read_link(const std::string& path) cons
   return inner_.read_link(path);
 }
 
+Result<procfs::FileIdentity> RecordingProcSource::identify(const std::string& path) const {
+  record(path);
+  return inner_.identify(path);
+}
+
 // ---- FakeTracer --------------------------------------------------------------------
 
 Status FakeTracer::seize(int tid) {

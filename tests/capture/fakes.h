@@ -56,13 +56,14 @@ class EventLog {
 };
 
 // A ProcSource in front of another that logs every read (files, directories,
-// links) to the EventLog, with the thread id when the path is a task's file.
+// links, stats) to the EventLog, with the thread id when the path is a task's file.
 class RecordingProcSource final : public procfs::ProcSource {
  public:
   RecordingProcSource(const procfs::ProcSource& inner, EventLog& log) : inner_(inner), log_(log) {}
   Result<std::string> read_file(const std::string& path) const override;
   Result<std::vector<std::string>> list_dir(const std::string& path) const override;
   Result<std::string> read_link(const std::string& path) const override;
+  Result<procfs::FileIdentity> identify(const std::string& path) const override;
 
  private:
   void record(const std::string& path) const;

@@ -10,11 +10,14 @@
 #include "base/thread_state.h"
 #include "model/snapshot.h"
 #include "model/snapshot_json.h"
+#include "procfs/fd_info.h"
 #include "procfs/fd_target.h"
+#include "procfs/file_locks.h"
 #include "procfs/kernel_stack.h"
 #include "procfs/maps.h"
 #include "procfs/syscall.h"
 #include "procfs/task_stat.h"
+#include "procfs/unix_peers.h"
 #include "render/json.h"
 #include "render/text.h"
 
@@ -132,6 +135,32 @@ void fd_link(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+void fdinfo(const std::uint8_t* data, std::size_t size) {
+  auto info = procfs::parse_fdinfo(as_text(data, size));
+  if (!info) return;
+  // Every descriptor reads, writes, or both.
+  require(info->reads() || info->writes(), "parse_fdinfo: an fd that neither reads nor writes");
+}
+
+void file_locks(const std::uint8_t* data, std::size_t size) {
+  auto locks = procfs::parse_file_locks(as_text(data, size));
+  if (!locks) return;
+  for (std::size_t i = 0; i < locks->size(); ++i) {
+    require((*locks)[i].depth >= 0, "parse_file_locks: a negative depth");
+    auto blocker = procfs::granted_blocker(*locks, i);
+    if (!blocker) continue;
+    // A request waits behind a granted lock above it, never behind itself or below.
+    require(*blocker < i && !(*locks)[*blocker].blocked() && (*locks)[i].blocked(),
+            "granted_blocker: not a granted lock above a blocked request");
+  }
+}
+
+void unix_diag(const std::uint8_t* data, std::size_t size) {
+  auto entry =
+      procfs::parse_unix_diag_reply(std::span(reinterpret_cast<const std::byte*>(data), size));
+  if (!entry) require(!entry.error().message.empty(), "parse_unix_diag_reply: a silent error");
+}
+
 // ---- model/snapshot_json.h-----------------------------------------------------------
 
 // Load; if it loads, both renderers run, and the rendered JSON loads again and renders
@@ -165,7 +194,7 @@ void snapshot_json(const std::uint8_t* data, std::size_t size) {
   }
 }
 
-constexpr std::array<FuzzTarget, 10> kTargets = {{
+constexpr std::array<FuzzTarget, 13> kTargets = {{
     {"kernel_stack", "stack-", kernel_stack},
     {"syscall", "syscall-", syscall},
     {"stat", "stat-", stat},
@@ -175,6 +204,9 @@ constexpr std::array<FuzzTarget, 10> kTargets = {{
     {"maps", "maps-", maps},
     {"net_table", "net-", net_table},
     {"fd_link", "", fd_link},
+    {"fdinfo", "fdinfo-", fdinfo},
+    {"file_locks", "locks-", file_locks},
+    {"unix_diag", "", unix_diag},
     {"snapshot_json", "", snapshot_json},
 }};
 

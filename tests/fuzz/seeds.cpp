@@ -1,5 +1,13 @@
 #include "tests/fuzz/seeds.h"
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -93,11 +101,47 @@ std::vector<Seed> snapshot_seeds() {
   return seeds;
 }
 
+// Replies of the kernel's sock_diag to one unix socket query, as bytes: an entry
+// with a peer, one without, and an error.
+std::vector<Seed> unix_diag_seeds() {
+  auto bytes = [](const void* data, std::size_t size) {
+    return std::string(static_cast<const char*>(data), size);
+  };
+  std::vector<Seed> seeds;
+  for (bool with_peer : {true, false}) {
+    struct {
+      nlmsghdr header;
+      unix_diag_msg entry;
+      rtattr attribute;
+      std::uint32_t peer;
+    } reply{};
+    reply.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    reply.entry.udiag_family = AF_UNIX;
+    reply.entry.udiag_ino = 5678;
+    reply.attribute.rta_len = RTA_LENGTH(sizeof reply.peer);
+    reply.attribute.rta_type = UNIX_DIAG_PEER;
+    reply.peer = 5679;
+    const std::size_t size = with_peer ? sizeof reply : sizeof reply.header + sizeof reply.entry;
+    reply.header.nlmsg_len = static_cast<std::uint32_t>(size);
+    seeds.push_back(Seed{with_peer ? "peer.bin" : "no-peer.bin", bytes(&reply, size)});
+  }
+  struct {
+    nlmsghdr header;
+    nlmsgerr error;
+  } failure{};
+  failure.header.nlmsg_len = sizeof failure;
+  failure.header.nlmsg_type = NLMSG_ERROR;
+  failure.error.error = -ENOENT;
+  seeds.push_back(Seed{"enoent.bin", bytes(&failure, sizeof failure)});
+  return seeds;
+}
+
 }  // namespace
 
 std::vector<Seed> generated_seeds(std::string_view target, const std::string& procfs_samples) {
   if (target == "fd_link") return fd_link_seeds(procfs_samples);
   if (target == "snapshot_json") return snapshot_seeds();
+  if (target == "unix_diag") return unix_diag_seeds();
   return {};
 }
 

@@ -34,6 +34,26 @@ TEST(NetTables, Tcp6IncludingV4Mapped) {
             "tcp6 [::ffff:127.0.0.1]:9090 → [::ffff:127.0.0.1]:47890 ESTABLISHED");
 }
 
+// The two ends of one loopback connection, a v4 client and a v6 (v4-mapped) server
+// socket: their keys match with local and remote swapped.
+TEST(NetTables, EndpointKeysPairTheEndsOfAConnection) {
+  SocketTable table = load("tcp");
+  for (const char* protocol : {"tcp6"}) {
+    SocketTable more = load(protocol);
+    table.insert(more.begin(), more.end());
+  }
+  const SocketInfo& client = table[26938];
+  const SocketInfo& server = table[26939];
+  EXPECT_EQ(client.local, "127.0.0.1:47890");
+  EXPECT_EQ(client.remote, "127.0.0.1:9090");
+  EXPECT_EQ(server.local, client.remote);
+  EXPECT_EQ(server.remote, client.local);
+  EXPECT_TRUE(client.loopback);
+  EXPECT_TRUE(server.loopback);
+  EXPECT_EQ(table[26936].local, "[::1]:8080");
+  EXPECT_FALSE(table[26937].loopback);  // [::]:9090, listening
+}
+
 TEST(NetTables, UdpHasNoStateWord) {
   SocketTable table = load("udp");
   EXPECT_EQ(table[26940].description, "udp 0.0.0.0:53");
@@ -108,7 +128,7 @@ TEST(FdLinks, Classify) {
 
 TEST(FdLinks, Describe) {
   SocketTable table;
-  table[81234] = SocketInfo{"tcp 127.0.0.1:1337 LISTEN"};
+  table[81234].description = "tcp 127.0.0.1:1337 LISTEN";
   EXPECT_EQ(describe_fd(classify_fd_link("socket:[81234]"), &table), "tcp 127.0.0.1:1337 LISTEN");
   EXPECT_EQ(describe_fd(classify_fd_link("socket:[99]"), &table), "socket:[99]");
   EXPECT_EQ(describe_fd(classify_fd_link("socket:[81234]"), nullptr), "socket:[81234]");

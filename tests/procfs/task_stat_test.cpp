@@ -26,6 +26,8 @@ TEST(Stat, SleepingProcess) {
   ASSERT_TRUE(stat.ok()) << stat.error().message;
   EXPECT_EQ(stat->name, "sleep");
   EXPECT_EQ(stat->state, 'S');
+  EXPECT_EQ(stat->ppid, 7715);
+  EXPECT_EQ(stat->pgrp, 7712);
   EXPECT_EQ(thread_state_name(stat->state), "sleeping");
 }
 

@@ -1,0 +1,35 @@
+#include "capture/wait_holders.h"
+
+#include <string>
+
+#include "procfs/task_stat.h"
+
+namespace ukstack {
+
+std::optional<WaitHolder> HolderProcesses::process(int pid) {
+  if (auto it = known_.find(pid); it != known_.end()) return it->second;
+  std::optional<WaitHolder> holder;
+  if (auto text = proc_.read_file(std::to_string(pid) + "/stat")) {
+    if (auto stat = procfs::parse_stat(*text); stat && stat->tid == pid) {
+      holder = WaitHolder{.pid = pid,
+                          .tid = std::nullopt,
+                          .name = stat->name,
+                          .state = std::string(1, stat->state)};
+    }
+  }
+  known_.emplace(pid, holder);
+  return holder;
+}
+
+std::string pid_list(const std::vector<int>& pids) {
+  constexpr std::size_t kShown = 8;
+  std::string out;
+  for (std::size_t i = 0; i < pids.size() && i < kShown; ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(pids[i]);
+  }
+  if (pids.size() > kShown) out += " and " + std::to_string(pids.size() - kShown) + " more";
+  return out;
+}
+
+}  // namespace ukstack
