@@ -316,6 +316,26 @@ TEST(SnapshotsFile, LoadsEverySnapshotOfAFile) {
             file.path() + " holds 2 snapshots (one per process); expected one");
 }
 
+// The committed fuzz input: a /2 parent beside its /1 child, deadlocked across the
+// two processes, a holder's name with control characters (kept as read: renderers
+// escape), an unreadable lock at the top of the address space.
+TEST(SnapshotsFile, CommittedTwoProcessFileLoads) {
+  const auto loaded = load_snapshots_file(std::string(UKSTACK_SOURCE_DIR) +
+                                          "/tests/fuzz/regressions/snapshot_json/"
+                                          "two-processes-v2-beside-v1-cross-process-deadlock.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_EQ(loaded->size(), 2u);
+  const Snapshot& parent = (*loaded)[0];
+  const Snapshot& child = (*loaded)[1];
+  ASSERT_EQ(parent.deadlocks.size(), 1u);
+  EXPECT_EQ(parent.deadlocks[0].tids, (std::vector<int>{7000, child.process.pid}));
+  ASSERT_EQ(parent.threads[0].waits_for.size(), 2u);
+  EXPECT_EQ(parent.threads[0].waits_for[0].holders.at(0).name, "\x1b[2Jchild\n");
+  EXPECT_EQ(parent.threads[0].waits_for[1].address, 0xffffffffffffffffu);
+  EXPECT_TRUE(parent.threads[0].waits_for[1].holders.empty());
+  EXPECT_TRUE(child.groups.empty());  // a /1 document
+}
+
 TEST(SnapshotsFile, ErrorsNameTheFile) {
   const TempJsonFile file(R"({"schema": "ukstack.snapshot/9"})");
   const auto loaded = load_snapshots_file(file.path());
