@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kExamples = R"(Examples:
   ukstack 4242                     every thread of process 4242: kernel and user stacks
   ukstack --tid 4250 4242          only thread 4250
-  ukstack --format json 4242       the snapshot as JSON (schema ukstack.snapshot/1)
+  ukstack --format json 4242       the snapshot as JSON (schema ukstack.snapshot/2)
   ukstack -o hang.json 4242        print the text and keep the snapshot for later
   ukstack --stop none 4242         never stop a thread (kernel halves, no-stop user halves)
   ukstack --stop all 4242          stop every thread at once for one consistent moment
@@ -132,7 +132,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   bool group = true;
   app.add_flag("--group,!--no-group", group,
                "text: show threads with the same stacks once, as a group with their count and "
-               "tids (default: when the process has more than 16 threads)");
+               "tids (default: when the process has more than 16 threads); JSON lists the groups "
+               "unless --no-group");
   std::string color = "auto";
   app.add_option("--color", color, "colour in text output (never with NO_COLOR)")
       ->check(one_of(kColors))

@@ -73,10 +73,16 @@ int main(int argc, char** argv) {
     return exit_status(snapshot);
   }
 
+  // Groups are in the JSON (stdout and -o) as well as in the text; --no-group
+  // leaves them out of both, even those a loaded snapshot had.
+  if (options.grouping == Grouping::Never) {
+    snapshot->groups.clear();
+  } else {
+    snapshot->groups = group_threads(*snapshot);
+  }
   if (options.format == OutputFormat::Json) {
     write_json(*snapshot, std::cout);
   } else {
-    if (options.grouping != Grouping::Never) snapshot->groups = group_threads(*snapshot);
     const auto [layout, width] = text_layout(options.layout, terminal());
     write_text(*snapshot,
                TextOptions{.color = use_color(options.color),

@@ -9,6 +9,8 @@
 #include <ostream>
 #include <sstream>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "base/format.h"
@@ -111,6 +113,26 @@ Json syscall_to_json(const std::optional<SyscallInfo>& syscall) {
 }
 
 template <class Json>
+Json wait_to_json(const Wait& wait) {
+  Json holders = Json::array();
+  for (const WaitHolder& holder : wait.holders) {
+    Json entry = Json::object();
+    entry["pid"] = holder.pid;
+    entry["tid"] = holder.tid ? Json(*holder.tid) : Json(nullptr);
+    entry["name"] = holder.name;
+    entry["state"] = holder.state;
+    holders.push_back(std::move(entry));
+  }
+  Json out = Json::object();
+  out["kind"] = to_string(wait.kind);
+  out["address"] = hex_or_null<Json>(wait.address);
+  out["description"] = wait.description;
+  out["holders"] = std::move(holders);
+  out["reason"] = string_or_null<Json>(wait.reason);
+  return out;
+}
+
+template <class Json>
 Json thread_to_json(const Thread& thread) {
   Json out = Json::object();
   out["tid"] = thread.tid;
@@ -120,7 +142,58 @@ Json thread_to_json(const Thread& thread) {
   out["syscall"] = syscall_to_json<Json>(thread.syscall);
   out["kernel"] = stack_to_json<Json>(thread.kernel, /*kernel=*/true);
   out["user"] = stack_to_json<Json>(thread.user, /*kernel=*/false);
+  Json waits = Json::array();
+  for (const Wait& wait : thread.waits_for) waits.push_back(wait_to_json<Json>(wait));
+  out["waits_for"] = std::move(waits);
+  out["progress"] = thread.progress ? Json(to_string(*thread.progress)) : Json(nullptr);
   out["notes"] = thread.notes;
+  return out;
+}
+
+// A group's shared stack, from its first thread: what makes the threads one group
+// (analysis/groups.h), without the offsets and addresses that may differ. The full
+// frames are on that thread.
+template <class Json>
+Json group_to_json(const ThreadGroup& group,
+                   const std::unordered_map<int, const Thread*>& threads) {
+  Json out = Json::object();
+  out["tids"] = group.tids;
+  const auto shown = group.tids.empty() ? threads.end() : threads.find(group.tids.front());
+  const Thread* thread = shown == threads.end() ? nullptr : shown->second;
+  out["syscall"] = thread != nullptr && thread->syscall && thread->syscall->nr >= 0
+                       ? nonempty_or_null<Json>(thread->syscall->name)
+                       : Json(nullptr);
+  Json kernel = Json::array();
+  Json user = Json::array();
+  if (thread != nullptr) {
+    for (const Frame& frame : thread->kernel.frames) {
+      Json entry = Json::object();
+      entry["function"] = nonempty_or_null<Json>(frame.function);
+      entry["module"] = string_or_null<Json>(frame.module);
+      kernel.push_back(std::move(entry));
+    }
+    for (const Frame& frame : thread->user.frames) {
+      Json entry = Json::object();
+      entry["function"] = nonempty_or_null<Json>(frame.function);
+      entry["module"] = string_or_null<Json>(frame.module);
+      entry["inlined"] = frame.inlined;
+      user.push_back(std::move(entry));
+    }
+  }
+  out["kernel"] = std::move(kernel);
+  out["user"] = std::move(user);
+  return out;
+}
+
+template <class Json>
+Json groups_to_json(const Snapshot& snapshot) {
+  Json out = Json::array();
+  if (snapshot.groups.empty()) return out;
+  std::unordered_map<int, const Thread*> threads;
+  for (const Thread& thread : snapshot.threads) threads.emplace(thread.tid, &thread);
+  for (const ThreadGroup& group : snapshot.groups) {
+    out.push_back(group_to_json<Json>(group, threads));
+  }
   return out;
 }
 
@@ -136,6 +209,7 @@ Json to_json(const Snapshot& snapshot, bool with_threads = true) {
   out["captured_at"] = snapshot.captured_at;
   out["kernel"] = snapshot.kernel;
   out["arch"] = snapshot.arch;
+  out["engine"] = nonempty_or_null<Json>(snapshot.engine);
   Json process = Json::object();
   process["pid"] = snapshot.process.pid;
   process["exe"] = snapshot.process.exe;
@@ -148,6 +222,23 @@ Json to_json(const Snapshot& snapshot, bool with_threads = true) {
   }
   out["threads"] = std::move(threads);
   out["goroutines"] = Json::array();
+  out["groups"] = groups_to_json<Json>(snapshot);
+  Json deadlocks = Json::array();
+  for (const Deadlock& deadlock : snapshot.deadlocks) {
+    Json entry = Json::object();
+    entry["tids"] = deadlock.tids;
+    entry["resources"] = deadlock.resources;
+    deadlocks.push_back(std::move(entry));
+  }
+  out["deadlocks"] = std::move(deadlocks);
+  if (snapshot.samples) {
+    Json samples = Json::object();
+    samples["count"] = snapshot.samples->count;
+    samples["interval_ms"] = snapshot.samples->interval_ms;
+    out["samples"] = std::move(samples);
+  } else {
+    out["samples"] = nullptr;
+  }
   return out;
 }
 
@@ -294,7 +385,35 @@ SyscallInfo syscall_from_json(const Reader& r) {
   return syscall;
 }
 
-Thread thread_from_json(const Reader& r) {
+// The schemas this reader knows. /1 documents have none of /2's fields (engine,
+// groups, deadlocks, samples; a thread's waits_for and progress): they load with
+// those empty.
+enum class SchemaVersion { V1, V2 };
+
+Wait wait_from_json(const Reader& r) {
+  Wait wait;
+  const Reader kind = r.field("kind");
+  auto parsed = parse_wait_kind(kind.str());
+  if (!parsed) {
+    kind.fail("unknown wait kind \"" + kind.str() +
+              "\" (mutex, rwlock, pipe, fifo, socket, child or file_lock)");
+  }
+  wait.kind = *parsed;
+  wait.address = r.field("address").optional_hex();
+  wait.description = r.field("description").str();
+  r.field("holders").each([&](const Reader& item) {
+    WaitHolder holder;
+    holder.pid = item.field("pid").integer<int>();
+    if (!item.field("tid").is_null()) holder.tid = item.field("tid").integer<int>();
+    holder.name = item.field("name").str();
+    holder.state = item.field("state").str();
+    wait.holders.push_back(std::move(holder));
+  });
+  wait.reason = r.field("reason").optional_str();
+  return wait;
+}
+
+Thread thread_from_json(const Reader& r, SchemaVersion version) {
   Thread thread;
   thread.tid = r.field("tid").integer<int>();
   thread.name = r.field("name").str();
@@ -303,16 +422,84 @@ Thread thread_from_json(const Reader& r) {
   if (!r.field("syscall").is_null()) thread.syscall = syscall_from_json(r.field("syscall"));
   thread.kernel = stack_from_json(r.field("kernel"), /*kernel=*/true);
   thread.user = stack_from_json(r.field("user"), /*kernel=*/false);
+  if (version == SchemaVersion::V2) {
+    r.field("waits_for").each([&](const Reader& item) {
+      thread.waits_for.push_back(wait_from_json(item));
+    });
+    const Reader progress = r.field("progress");
+    if (!progress.is_null()) {
+      auto parsed = parse_progress(progress.str());
+      if (!parsed) {
+        progress.fail("unknown progress \"" + progress.str() + "\" (stuck, waking or moving)");
+      }
+      thread.progress = *parsed;
+    }
+  }
   thread.notes = r.field("notes").strings();
   return thread;
 }
 
-Snapshot snapshot_from_reader(const Reader& r) {
-  const std::string schema = r.field("schema").str();
-  if (schema != kSnapshotSchema) {
-    r.fail(fmt::format("unsupported schema \"{}\" (this ukstack reads \"{}\")", schema,
-                       kSnapshotSchema));
+// A group's tids; its stack is its first thread's, so it is not read back. The
+// text renderer shows grouped threads only through their group: a tid that is no
+// thread here, one in two groups, or a thread left out would lose or repeat one.
+std::vector<ThreadGroup> groups_from_json(const Reader& r, const std::vector<Thread>& threads) {
+  std::unordered_set<int> known;
+  for (const Thread& thread : threads) known.insert(thread.tid);
+  std::unordered_set<int> grouped;
+  std::vector<ThreadGroup> groups;
+  r.each([&](const Reader& item) {
+    ThreadGroup group;
+    const Reader tids = item.field("tids");
+    tids.each([&](const Reader& tid_reader) {
+      const int tid = tid_reader.integer<int>();
+      if (!known.contains(tid)) tid_reader.fail(fmt::format("{} is not a thread here", tid));
+      if (!grouped.insert(tid).second) tid_reader.fail(fmt::format("{} is in two groups", tid));
+      group.tids.push_back(tid);
+    });
+    if (group.tids.empty()) tids.fail("a group without threads");
+    groups.push_back(std::move(group));
+  });
+  if (!groups.empty()) {
+    for (const Thread& thread : threads) {
+      if (!grouped.contains(thread.tid))
+        r.fail(fmt::format("thread {} is in no group", thread.tid));
+    }
   }
+  return groups;
+}
+
+Deadlock deadlock_from_json(const Reader& r) {
+  Deadlock deadlock;
+  r.field("tids").each([&](const Reader& item) { deadlock.tids.push_back(item.integer<int>()); });
+  deadlock.resources = r.field("resources").strings();
+  // A cycle: resources[i] is held by tids[i + 1], the last by tids[0].
+  if (deadlock.tids.empty()) r.field("tids").fail("a deadlock without threads");
+  if (deadlock.resources.size() != deadlock.tids.size()) {
+    r.field("resources").fail("expected one resource per thread of the cycle");
+  }
+  return deadlock;
+}
+
+SampleInfo samples_from_json(const Reader& r) {
+  SampleInfo samples;
+  samples.count = r.field("count").integer<int>();
+  if (samples.count < 1) r.field("count").fail("expected at least 1");
+  samples.interval_ms = r.field("interval_ms").integer<int>();
+  if (samples.interval_ms < 0) r.field("interval_ms").fail("expected 0 or more");
+  return samples;
+}
+
+SchemaVersion schema_version(const Reader& r) {
+  const Reader schema = r.field("schema");
+  const std::string name = schema.str();
+  if (name == kSnapshotSchema) return SchemaVersion::V2;
+  if (name == kSnapshotSchemaV1) return SchemaVersion::V1;
+  schema.fail(fmt::format("unsupported schema \"{}\" (this ukstack reads \"{}\" and \"{}\")", name,
+                          kSnapshotSchema, kSnapshotSchemaV1));
+}
+
+Snapshot snapshot_from_reader(const Reader& r) {
+  const SchemaVersion version = schema_version(r);
   Snapshot snapshot;
   const Reader source = r.field("source");
   auto parsed = parse_snapshot_source(source.str());
@@ -322,13 +509,21 @@ Snapshot snapshot_from_reader(const Reader& r) {
   snapshot.captured_at = r.field("captured_at").str();
   snapshot.kernel = r.field("kernel").str();
   snapshot.arch = r.field("arch").str();
+  if (version == SchemaVersion::V2) snapshot.engine = r.field("engine").str_or_empty();
   const Reader process = r.field("process");
   snapshot.process.pid = process.field("pid").integer<int>();
   snapshot.process.exe = process.field("exe").str();
   snapshot.process.cmdline = process.field("cmdline").strings();
   snapshot.process.name = process.field("name").str();
   r.field("threads").each(
-      [&](const Reader& item) { snapshot.threads.push_back(thread_from_json(item)); });
+      [&](const Reader& item) { snapshot.threads.push_back(thread_from_json(item, version)); });
+  if (version == SchemaVersion::V2) {
+    snapshot.groups = groups_from_json(r.field("groups"), snapshot.threads);
+    r.field("deadlocks").each([&](const Reader& item) {
+      snapshot.deadlocks.push_back(deadlock_from_json(item));
+    });
+    if (!r.field("samples").is_null()) snapshot.samples = samples_from_json(r.field("samples"));
+  }
   return snapshot;
 }
 
@@ -346,14 +541,46 @@ nlohmann::ordered_json thread_to_ordered_json(const Thread& thread) {
   return thread_to_json<nlohmann::ordered_json>(thread);
 }
 
-Result<Snapshot> snapshot_from_json(const nlohmann::json& document) {
+nlohmann::json snapshots_to_json(const std::vector<Snapshot>& snapshots) {
+  if (snapshots.size() == 1) return snapshot_to_json(snapshots.front());
+  nlohmann::json out = nlohmann::json::array();
+  for (const Snapshot& snapshot : snapshots) out.push_back(snapshot_to_json(snapshot));
+  return out;
+}
+
+namespace {
+
+// The reader's exceptions become an Error: nothing a document holds throws past here.
+template <class Fn>
+auto read_document(Fn&& read) -> Result<decltype(read())> {
   try {
-    return snapshot_from_reader(Reader(document, ""));
+    return read();
   } catch (const FormatError& e) {
     return Error{0, "not a ukstack snapshot: " + e.message};
   } catch (const nlohmann::json::exception& e) {  // not expected: Reader checks types first
     return Error{0, std::string("not a ukstack snapshot: ") + e.what()};
   }
+}
+
+}  // namespace
+
+Result<Snapshot> snapshot_from_json(const nlohmann::json& document) {
+  return read_document([&] { return snapshot_from_reader(Reader(document, "")); });
+}
+
+Result<std::vector<Snapshot>> snapshots_from_json(const nlohmann::json& document) {
+  return read_document([&] {
+    std::vector<Snapshot> snapshots;
+    if (!document.is_array()) {
+      snapshots.push_back(snapshot_from_reader(Reader(document, "")));
+      return snapshots;
+    }
+    if (document.empty()) throw FormatError{"an empty array (expected one snapshot or more)"};
+    for (std::size_t i = 0; i < document.size(); ++i) {
+      snapshots.push_back(snapshot_from_reader(Reader(document[i], fmt::format("[{}]", i))));
+    }
+    return snapshots;
+  });
 }
 
 }  // namespace ukstack

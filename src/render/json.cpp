@@ -14,38 +14,68 @@ std::string pretty(const nlohmann::ordered_json& value) {
                     nlohmann::ordered_json::error_handler_t::replace);
 }
 
-}  // namespace
+// `text` with `indent` after each of its newlines. Raw newlines in a dump are
+// structure only (strings escape theirs), so this re-indents a dumped value to
+// sit deeper in a larger document.
+void write_indented(std::ostream& out, std::string_view text, std::string_view indent) {
+  for (std::size_t nl; (nl = text.find('\n')) != std::string_view::npos;) {
+    out.write(text.data(), static_cast<std::streamsize>(nl + 1));
+    out.write(indent.data(), static_cast<std::streamsize>(indent.size()));
+    text.remove_prefix(nl + 1);
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
 
-// The document is written a thread at a time, each as nlohmann would indent it
-// inside the whole: a DOM of thousands of threads would take twice the memory of
-// the capture itself. Raw newlines in a dump are structure only (strings escape
-// theirs), so re-indenting is inserting spaces after each one.
-void write_json(const Snapshot& snapshot, std::ostream& out) {
+// One snapshot object, as nlohmann would print it `indent` deep, a thread at a
+// time: a DOM of thousands of threads would take twice the memory of the capture
+// itself. No newline after the closing brace.
+void write_snapshot(const Snapshot& snapshot, std::ostream& out, const std::string& indent) {
   const std::string outline = pretty(snapshot_outline_to_json(snapshot));
   constexpr std::string_view kEmptyThreads = "\"threads\": []";
   const std::size_t at = outline.find(kEmptyThreads);
   const std::size_t open = at + kEmptyThreads.size() - 1;  // the ']' of "[]"
-  out.write(outline.data(), static_cast<std::streamsize>(open));
+  write_indented(out, std::string_view(outline).substr(0, open), indent);
+  const std::string thread_indent = indent + "    ";
   std::string thread_text;
   for (std::size_t i = 0; i < snapshot.threads.size(); ++i) {
     thread_text = pretty(thread_to_ordered_json(snapshot.threads[i]));
-    out << (i == 0 ? "\n    " : ",\n    ");
-    std::string_view rest = thread_text;
-    for (std::size_t nl; (nl = rest.find('\n')) != std::string_view::npos;) {
-      out.write(rest.data(), static_cast<std::streamsize>(nl + 1));
-      out << "    ";
-      rest.remove_prefix(nl + 1);
-    }
-    out.write(rest.data(), static_cast<std::streamsize>(rest.size()));
+    out << (i == 0 ? "\n" : ",\n") << thread_indent;
+    write_indented(out, thread_text, thread_indent);
   }
-  if (!snapshot.threads.empty()) out << "\n  ";
-  out.write(outline.data() + open, static_cast<std::streamsize>(outline.size() - open));
+  if (!snapshot.threads.empty()) out << "\n" << indent << "  ";
+  write_indented(out, std::string_view(outline).substr(open), indent);
+}
+
+}  // namespace
+
+void write_json(const Snapshot& snapshot, std::ostream& out) {
+  write_snapshot(snapshot, out, "");
   out << "\n";
 }
 
 std::string render_json(const Snapshot& snapshot) {
   std::ostringstream out;
   write_json(snapshot, out);
+  return std::move(out).str();
+}
+
+void write_json(const std::vector<Snapshot>& snapshots, std::ostream& out) {
+  if (snapshots.size() == 1) return write_json(snapshots.front(), out);
+  if (snapshots.empty()) {
+    out << "[]\n";
+    return;
+  }
+  out << "[";
+  for (std::size_t i = 0; i < snapshots.size(); ++i) {
+    out << (i == 0 ? "\n  " : ",\n  ");
+    write_snapshot(snapshots[i], out, "  ");
+  }
+  out << "\n]\n";
+}
+
+std::string render_json(const std::vector<Snapshot>& snapshots) {
+  std::ostringstream out;
+  write_json(snapshots, out);
   return std::move(out).str();
 }
 

@@ -3,6 +3,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "model/snapshot.h"
 
@@ -13,5 +14,10 @@ namespace ukstack {
 std::string render_json(const Snapshot& snapshot);
 // The same text, written to `out` a thread at a time (memory stays flat).
 void write_json(const Snapshot& snapshot, std::ostream& out);
+
+// Several processes captured in one run, as one document: a JSON array of their
+// snapshots (snapshots_to_json's text); one snapshot is written as above.
+std::string render_json(const std::vector<Snapshot>& snapshots);
+void write_json(const std::vector<Snapshot>& snapshots, std::ostream& out);
 
 }  // namespace ukstack

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "analysis/completeness.h"
 #include "base/thread_state.h"
@@ -163,29 +164,36 @@ void unix_diag(const std::uint8_t* data, std::size_t size) {
 
 // ---- model/snapshot_json.h-----------------------------------------------------------
 
-// Load; if it loads, both renderers run, and the rendered JSON loads again and renders
-// to the same bytes (a saved snapshot re-renders exactly).
+// Load (one snapshot or an array of them); if it loads, both renderers run, and the
+// rendered JSON loads again and renders to the same bytes (a saved snapshot
+// re-renders exactly).
 void snapshot_json(const std::uint8_t* data, std::size_t size) {
   using nlohmann::json;
   const json document = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) return;
-  Result<Snapshot> loaded = snapshot_from_json(document);
+  Result<std::vector<Snapshot>> loaded = snapshots_from_json(document);
   if (!loaded) {
-    require(!loaded.error().message.empty(), "snapshot_from_json: an error without a message");
+    require(!loaded.error().message.empty(), "snapshots_from_json: an error without a message");
+    require(loaded.error().message.find('\n') == std::string::npos,
+            "snapshots_from_json: an error of more than one line");
     return;
   }
-  (void)snapshot_complete(*loaded);
-  (void)render_text(*loaded, TextOptions{.color = false});
-  (void)render_text(*loaded, TextOptions{.color = true});
+  require(!loaded->empty(), "snapshots_from_json: no snapshot and no error");
+  for (const Snapshot& snapshot : *loaded) {
+    (void)snapshot_complete(snapshot);
+    (void)render_text(snapshot, TextOptions{.color = false});
+    (void)render_text(snapshot, TextOptions{.color = true});
+  }
 
   const std::string first = render_json(*loaded);
   const json rendered = json::parse(first, nullptr, /*allow_exceptions=*/false);
   require(!rendered.is_discarded(), "render_json: output json::parse rejects");
-  require(rendered == snapshot_to_json(*loaded), "render_json and snapshot_to_json disagree");
-  Result<Snapshot> reloaded = snapshot_from_json(rendered);
+  require(rendered == snapshots_to_json(*loaded), "render_json and snapshots_to_json disagree");
+  require(rendered.is_array() == (loaded->size() > 1), "render_json: one snapshot as an array");
+  Result<std::vector<Snapshot>> reloaded = snapshots_from_json(rendered);
   if (!reloaded) {
     std::fprintf(stderr, "reload: %s\n", reloaded.error().message.c_str());
-    require(false, "snapshot_from_json: rejects what render_json wrote");
+    require(false, "snapshots_from_json: rejects what render_json wrote");
   }
   if (render_json(*reloaded) != first) {
     std::fprintf(stderr, "first:\n%s\nsecond:\n%s\n", first.c_str(),

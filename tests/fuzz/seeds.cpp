@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "model/snapshot_json.h"
 #include "render/json.h"
@@ -98,6 +99,12 @@ std::vector<Seed> snapshot_seeds() {
     }
   }
   seeds.push_back(Seed{"before-found-by.json", older.dump(2)});
+
+  // Schema /2's fields all set, alone and with other processes in one array.
+  const Snapshot waiting = testing::waiting_snapshot();
+  seeds.push_back(Seed{"waits-groups-deadlock.json", render_json(waiting)});
+  seeds.push_back(Seed{"several-processes.json", render_json(std::vector<Snapshot>{
+                                                     waiting, sample, testing::core_snapshot()})});
   return seeds;
 }
 

@@ -119,9 +119,37 @@ TEST_F(PoolGroups, NoGroupShowsEveryThread) {
   EXPECT_EQ(threads, 301u);
 }
 
-TEST_F(PoolGroups, JsonIsNotGrouped) {
-  const auto snapshot = capture_json({"--group", std::to_string(pool_->pid())}, {0});
+// JSON keeps every thread and lists the groups beside them (schema /2): the same
+// three groups of 100 workers, each naming its kind's inner function, and the
+// main thread alone; --no-group lists none.
+TEST_F(PoolGroups, JsonListsEveryThreadAndTheGroups) {
+  const int pid = pool_->pid();
+  const auto snapshot = capture_json({std::to_string(pid)}, {0});
   EXPECT_EQ(snapshot["threads"].size(), 301u);
+  const auto& groups = snapshot["groups"];
+  ASSERT_EQ(groups.size(), 4u) << groups.dump().substr(0, 4000);
+  const std::set<int> all = tasks_of(pid);
+  std::set<int> grouped;
+  std::set<std::string> seen_inner;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    EXPECT_EQ(groups[i]["tids"].size(), i < 3 ? 100u : 1u) << "largest first";
+    for (int tid : groups[i]["tids"]) {
+      EXPECT_TRUE(all.count(tid)) << tid << " is no thread of " << pid;
+      EXPECT_TRUE(grouped.insert(tid).second) << tid << " is in two groups";
+    }
+    for (const auto& frame : groups[i]["user"]) {
+      if (frame["function"].is_string()) seen_inner.insert(frame["function"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(grouped, all);
+  EXPECT_EQ(groups[3]["tids"][0], pid);
+  for (const char* inner : {"pool_worker_inner", "pool_cond_inner", "pool_sleep_inner"}) {
+    EXPECT_TRUE(seen_inner.count(inner)) << inner;
+  }
+
+  const auto ungrouped = capture_json({"--no-group", std::to_string(pid)}, {0});
+  EXPECT_EQ(ungrouped["threads"].size(), 301u);
+  EXPECT_EQ(ungrouped["groups"], nlohmann::json::array());
 }
 
 }  // namespace

@@ -20,6 +20,19 @@ Frame user_frame(std::uint64_t pc, std::string function, std::uint64_t offset, s
   return frame;
 }
 
+WaitHolder holder(int pid, std::optional<int> tid, std::string name, std::string state) {
+  return WaitHolder{.pid = pid, .tid = tid, .name = std::move(name), .state = std::move(state)};
+}
+
+Wait wait(WaitKind kind, std::optional<std::uint64_t> address, std::string description,
+          std::vector<WaitHolder> holders, std::optional<std::string> reason) {
+  return Wait{.kind = kind,
+              .address = address,
+              .description = std::move(description),
+              .holders = std::move(holders),
+              .reason = std::move(reason)};
+}
+
 }  // namespace
 
 Snapshot sample_snapshot() {
@@ -149,6 +162,88 @@ Snapshot core_snapshot() {
   s.threads[0].notes.push_back("SIGFPE (8) was being delivered when the core was written");
   s.threads[1].user.frames.push_back(user_frame(0x3ab7421d65, "", 0, "/usr/lib64/libc-2.18.so"));
   s.threads[1].user.error = "unwind stopped: no unwind information for /usr/lib64/libc-2.18.so";
+  return s;
+}
+
+Snapshot waiting_snapshot() {
+  Snapshot s;
+  s.source = SnapshotSource::Live;
+  s.captured_at = "2026-12-02T09:15:00Z";
+  s.kernel = "6.1.0-18-amd64";
+  s.arch = "x86_64";
+  s.engine = "procfs";
+  s.process = {.pid = 5000, .exe = "/usr/bin/bank", .cmdline = {"bank"}, .name = "bank"};
+  s.samples = SampleInfo{.count = 5, .interval_ms = 100};
+
+  const std::string libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  const auto locking_thread = [&](int tid, std::string name, std::string caller,
+                                  std::uint64_t lock) {
+    Thread thread;
+    thread.tid = tid;
+    thread.name = std::move(name);
+    thread.state = "S";
+    thread.wchan = "futex_wait_queue";
+    thread.syscall =
+        SyscallInfo{.nr = 202, .name = "futex", .args = {lock, 0x80, 2, 0, 0, 0}, .fds = {}};
+    thread.kernel.method = StackMethod::Procfs;
+    thread.kernel.frames = {kernel_frame("futex_wait_queue", 0x60, 0xa0),
+                            kernel_frame("futex_wait", 0xd3, 0x210)};
+    thread.user.method = StackMethod::Nostop;
+    thread.user.frames = {user_frame(0x7f3a12399e96, "__lll_lock_wait", 0x36, libc),
+                          user_frame(0x7f3a123a0e51, "pthread_mutex_lock", 0x91, libc),
+                          user_frame(0x55d0c0de1400 + static_cast<std::uint64_t>(tid),
+                                     std::move(caller), 0x2a, "/usr/bin/bank")};
+    thread.progress = Progress::Stuck;
+    return thread;
+  };
+
+  Thread leader;
+  leader.tid = 5000;
+  leader.name = "bank";
+  leader.state = "S";
+  leader.wchan = "pipe_read";
+  leader.syscall = SyscallInfo{
+      .nr = 0,
+      .name = "read",
+      .args = {4, 0x7ffd2000, 512, 0, 0, 0},
+      .fds = {{.arg = 0, .fd = 4, .target = "pipe:[81234]", .description = "pipe:[81234]"}}};
+  leader.kernel.method = StackMethod::Procfs;
+  leader.kernel.frames = {kernel_frame("pipe_read", 0x2f1, 0x480)};
+  leader.user.method = StackMethod::Nostop;
+  leader.user.frames = {user_frame(0x7f3a1234f1b2, "read", 0x12, libc),
+                        user_frame(0x55d0c0de1200, "main", 0x40, "/usr/bin/bank")};
+  leader.waits_for = {
+      wait(WaitKind::Pipe, std::nullopt, "pipe:[81234]",
+           {holder(6001, std::nullopt, "sleep", "S"), holder(6002, std::nullopt, "logger", "R")},
+           std::nullopt)};
+  leader.progress = Progress::Stuck;
+
+  // Each holds the mutex the other waits for: resources[i] is held by tids[i + 1].
+  Thread teller_a = locking_thread(5001, "teller-a", "transfer", 0x55d0a0c0e040);
+  teller_a.waits_for = {wait(WaitKind::Mutex, 0x55d0a0c0e040, "mutex 0x55d0a0c0e040",
+                             {holder(5000, 5002, "teller-b", "S")}, std::nullopt)};
+  Thread teller_b = locking_thread(5002, "teller-b", "transfer", 0x55d0a0c0e080);
+  teller_b.waits_for = {wait(WaitKind::Mutex, 0x55d0a0c0e080, "mutex 0x55d0a0c0e080",
+                             {holder(5000, 5001, "teller-a", "S")}, std::nullopt)};
+  Thread auditor = locking_thread(5003, "auditor", "audit", 0x55d0a0c0e0c0);
+  auditor.waits_for = {wait(WaitKind::Mutex, 0x55d0a0c0e0c0, "mutex 0x55d0a0c0e0c0", {},
+                            "the mutex names owner 99999, which is not a thread of process 5000")};
+  auditor.progress = Progress::Waking;
+
+  Thread spinner;
+  spinner.tid = 5004;
+  spinner.name = "spinner";
+  spinner.state = "R";
+  spinner.kernel.method = StackMethod::Procfs;
+  spinner.user.method = StackMethod::Libdw;
+  spinner.user.frames = {user_frame(0x55d0c0de1300, "spin", 0x8, "/usr/bin/bank")};
+  spinner.progress = Progress::Moving;
+
+  s.threads = {leader, teller_a, teller_b, auditor, spinner};
+  s.groups = {ThreadGroup{{5001, 5002}}, ThreadGroup{{5000}}, ThreadGroup{{5003}},
+              ThreadGroup{{5004}}};
+  s.deadlocks = {Deadlock{.tids = {5001, 5002},
+                          .resources = {"mutex 0x55d0a0c0e040", "mutex 0x55d0a0c0e080"}}};
   return s;
 }
 

@@ -13,4 +13,10 @@ Snapshot sample_snapshot();
 // "none", no syscall, no state), the second cut short by an unwind error.
 Snapshot core_snapshot();
 
+// A live capture with every field of schema /2 set: two threads deadlocked over two
+// mutexes (each the other's holder), the leader reading a pipe whose write end two
+// other processes hold, a thread waiting on a mutex whose owner could not be trusted
+// (no holder, a reason), a running thread; progress on each, groups, samples.
+Snapshot waiting_snapshot();
+
 }  // namespace ukstack::testing

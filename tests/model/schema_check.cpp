@@ -56,7 +56,7 @@ class TempFile {
 
 }  // namespace
 
-std::string validate_against_schema(const std::string& json_text) {
+std::string validate_against_schema(const std::string& json_text, SchemaVersion version) {
   TempFile document("ukstack-schema-doc");
   TempFile output("ukstack-schema-out");
   if (!document.ok() || !output.ok()) {
@@ -72,7 +72,7 @@ std::string validate_against_schema(const std::string& json_text) {
   std::string python = "/usr/bin/python3";
   std::string dash_c = "-c";
   std::string script = kValidator;
-  std::string schema = UKSTACK_SCHEMA;
+  std::string schema = version == SchemaVersion::V1 ? UKSTACK_SCHEMA_V1 : UKSTACK_SCHEMA;
   std::string doc_path = document.path();
   char* argv[] = {python.data(), dash_c.data(),   script.data(),
                   schema.data(), doc_path.data(), nullptr};

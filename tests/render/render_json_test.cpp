@@ -12,10 +12,11 @@ namespace {
 using nlohmann::json;
 using testing::sample_snapshot;
 using testing::validate_against_schema;
+using testing::waiting_snapshot;
 
 TEST(RenderJson, TopLevelFields) {
   const json j = snapshot_to_json(sample_snapshot());
-  EXPECT_EQ(j["schema"], "ukstack.snapshot/1");
+  EXPECT_EQ(j["schema"], "ukstack.snapshot/2");
   EXPECT_EQ(j["tool"]["name"], "ukstack");
   ASSERT_TRUE(j["tool"]["version"].is_string());
   EXPECT_FALSE(j["tool"]["version"].get<std::string>().empty());
@@ -24,6 +25,13 @@ TEST(RenderJson, TopLevelFields) {
   EXPECT_EQ(j["process"]["pid"], 4242);
   EXPECT_EQ(j["process"]["cmdline"], json({"/usr/bin/accept_server", "--port", "1337"}));
   EXPECT_EQ(j["goroutines"], json::array());
+  // Not analysed, not sampled, no engine named: empty, not absent.
+  EXPECT_TRUE(j["engine"].is_null());
+  EXPECT_EQ(j["groups"], json::array());
+  EXPECT_EQ(j["deadlocks"], json::array());
+  EXPECT_TRUE(j["samples"].is_null());
+  EXPECT_EQ(j["threads"][0]["waits_for"], json::array());
+  EXPECT_TRUE(j["threads"][0]["progress"].is_null());
 }
 
 TEST(RenderJson, AddressesAreHexStrings) {
@@ -85,7 +93,7 @@ TEST(RenderJson, PrettyWithTrailingNewlineInDesignOrder) {
   const std::string text = render_json(sample_snapshot());
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
-  EXPECT_EQ(text.rfind("{\n  \"schema\": \"ukstack.snapshot/1\",\n  \"tool\": {", 0), 0u) << text;
+  EXPECT_EQ(text.rfind("{\n  \"schema\": \"ukstack.snapshot/2\",\n  \"tool\": {", 0), 0u) << text;
 }
 
 TEST(RenderJson, InvalidUtf8DoesNotThrow) {
@@ -140,10 +148,10 @@ TEST(SnapshotFromJson, ReadsFoundByAndSnapshotsWithoutIt) {
 
 TEST(SnapshotFromJson, RejectsOtherSchemas) {
   json j = snapshot_to_json(sample_snapshot());
-  j["schema"] = "ukstack.snapshot/2";
+  j["schema"] = "ukstack.snapshot/3";
   const Result<Snapshot> r = snapshot_from_json(j);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("unsupported schema \"ukstack.snapshot/2\""), std::string::npos)
+  EXPECT_NE(r.error().message.find("unsupported schema \"ukstack.snapshot/3\""), std::string::npos)
       << r.error().message;
 }
 
@@ -224,7 +232,7 @@ TEST(Schema, BrokenDocumentsAreRejected) {
        "cfi"},
       {"unknown source", json::json_pointer("/source"), "remote"},
       {"extra field", json::json_pointer("/threads/0/colour"), "red"},
-      {"wrong schema", json::json_pointer("/schema"), "ukstack.snapshot/2"},
+      {"older schema's name", json::json_pointer("/schema"), "ukstack.snapshot/1"},
   };
   for (const Case& c : cases) {
     json broken = good;
@@ -250,13 +258,167 @@ TEST(RenderJson, StreamedTextIsTheWholeDocumentsPrettyPrint) {
   Snapshot none = several;
   none.threads.clear();
   const Snapshot core = testing::core_snapshot();
+  const Snapshot waiting = waiting_snapshot();
   for (const Snapshot* snapshot :
-       std::initializer_list<const Snapshot*>{&several, &one, &none, &core}) {
+       std::initializer_list<const Snapshot*>{&several, &one, &none, &core, &waiting}) {
     const std::string text = render_json(*snapshot);
     const auto parsed = nlohmann::ordered_json::parse(text);
     EXPECT_EQ(text, parsed.dump(2, ' ', false) + "\n");
     EXPECT_EQ(parsed["threads"].size(), snapshot->threads.size());
   }
+}
+
+TEST(RenderJson, WaitsForAndProgress) {
+  const json j = snapshot_to_json(waiting_snapshot());
+  // A mutex with its owner thread; the address is a hex string.
+  EXPECT_EQ(j["threads"][1]["waits_for"],
+            json::parse(R"([{"kind": "mutex", "address": "0x55d0a0c0e040",
+                             "description": "mutex 0x55d0a0c0e040",
+                             "holders": [{"pid": 5000, "tid": 5002, "name": "teller-b",
+                                          "state": "S"}],
+                             "reason": null}])"));
+  // A pipe held by two processes: no tid, no address.
+  const json& pipe = j["threads"][0]["waits_for"][0];
+  EXPECT_EQ(pipe["kind"], "pipe");
+  EXPECT_TRUE(pipe["address"].is_null());
+  ASSERT_EQ(pipe["holders"].size(), 2u);
+  EXPECT_TRUE(pipe["holders"][0]["tid"].is_null());
+  EXPECT_EQ(pipe["holders"][1]["pid"], 6002);
+  // No holder to trust: none named, and why.
+  const json& doubtful = j["threads"][3]["waits_for"][0];
+  EXPECT_EQ(doubtful["holders"], json::array());
+  EXPECT_EQ(doubtful["reason"],
+            "the mutex names owner 99999, which is not a thread of process 5000");
+  EXPECT_EQ(j["threads"][0]["progress"], "stuck");
+  EXPECT_EQ(j["threads"][3]["progress"], "waking");
+  EXPECT_EQ(j["threads"][4]["progress"], "moving");
+  EXPECT_EQ(j["threads"][4]["waits_for"], json::array());
+  // Scheduling counters are the analysis's input, not part of the document.
+  Snapshot with_activity = waiting_snapshot();
+  with_activity.threads[0].activity = ThreadActivity{
+      .cpu_ns = 5, .times_run = 1, .voluntary_switches = 2, .involuntary_switches = 3};
+  EXPECT_EQ(snapshot_to_json(with_activity), j);
+}
+
+TEST(RenderJson, EngineDeadlocksAndSamples) {
+  const json j = snapshot_to_json(waiting_snapshot());
+  EXPECT_EQ(j["engine"], "procfs");
+  EXPECT_EQ(j["deadlocks"], json::parse(R"([{"tids": [5001, 5002],
+      "resources": ["mutex 0x55d0a0c0e040", "mutex 0x55d0a0c0e080"]}])"));
+  EXPECT_EQ(j["samples"], json({{"count", 5}, {"interval_ms", 100}}));
+  EXPECT_TRUE(snapshot_to_json(testing::core_snapshot())["engine"].is_null());
+}
+
+// A group's stack is its first thread's system call and frames, by function and
+// module only: what makes the threads one group.
+TEST(RenderJson, GroupsCarryTheirFirstThreadsStack) {
+  const json j = snapshot_to_json(waiting_snapshot());
+  ASSERT_EQ(j["groups"].size(), 4u);
+  const json& tellers = j["groups"][0];
+  EXPECT_EQ(tellers["tids"], json({5001, 5002}));
+  const json& first = j["threads"][1];
+  ASSERT_EQ(first["tid"], 5001);
+  EXPECT_EQ(tellers["syscall"], first["syscall"]["name"]);
+  for (const char* half : {"kernel", "user"}) {
+    ASSERT_EQ(tellers[half].size(), first[half]["frames"].size()) << half;
+    for (std::size_t i = 0; i < tellers[half].size(); ++i) {
+      EXPECT_EQ(tellers[half][i]["function"], first[half]["frames"][i]["function"]);
+      EXPECT_EQ(tellers[half][i]["module"], first[half]["frames"][i]["module"]);
+      EXPECT_FALSE(tellers[half][i].contains("offset"));
+      EXPECT_FALSE(tellers[half][i].contains("pc"));
+    }
+  }
+  EXPECT_EQ(tellers["user"][0]["inlined"], false);
+  // The running thread: no system call, a user frame, no kernel frames.
+  const json& spinner = j["groups"][3];
+  EXPECT_EQ(spinner["tids"], json({5004}));
+  EXPECT_TRUE(spinner["syscall"].is_null());
+  EXPECT_EQ(spinner["kernel"], json::array());
+  EXPECT_EQ(spinner["user"][0]["function"], "spin");
+}
+
+// Groups filled by hand with a tid that is no thread: written with no stack, not a crash.
+TEST(RenderJson, GroupOfAnUnknownTidIsWrittenWithoutAStack) {
+  Snapshot s = sample_snapshot();
+  s.groups = {ThreadGroup{{999}}};
+  const json j = json::parse(render_json(s));
+  EXPECT_EQ(j["groups"], json::parse(R"([{"tids": [999], "syscall": null, "kernel": [],
+                                           "user": []}])"));
+}
+
+TEST(RenderJson, SeveralSnapshotsAreOneArray) {
+  const Snapshot first = waiting_snapshot();
+  const Snapshot second = sample_snapshot();
+  const Snapshot third = testing::core_snapshot();
+  EXPECT_EQ(render_json(std::vector<Snapshot>{first}), render_json(first));
+  for (const std::vector<Snapshot>& snapshots :
+       {std::vector<Snapshot>{first, second}, std::vector<Snapshot>{first, second, third}}) {
+    const std::string text = render_json(snapshots);
+    const auto parsed = nlohmann::ordered_json::parse(text);
+    ASSERT_TRUE(parsed.is_array());
+    // Streamed, yet exactly nlohmann's print of the whole array.
+    EXPECT_EQ(text, parsed.dump(2, ' ', false) + "\n");
+    EXPECT_EQ(json::parse(text), snapshots_to_json(snapshots));
+    EXPECT_EQ(validate_against_schema(text), "");
+    const auto loaded = snapshots_from_json(json::parse(text));
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(render_json(*loaded), text);
+  }
+}
+
+TEST(RenderJson, WaitingSnapshotRoundTripsToTheSameText) {
+  const std::string saved = render_json(waiting_snapshot());
+  const Result<Snapshot> loaded = snapshot_from_json(json::parse(saved));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(render_json(*loaded), saved);
+  EXPECT_EQ(render_text(*loaded, {}), render_text(waiting_snapshot(), {}));
+}
+
+TEST(Schema, EveryNewFieldValidates) {
+  EXPECT_EQ(validate_against_schema(render_json(waiting_snapshot())), "");
+}
+
+TEST(Schema, BrokenNewFieldsAreRejected) {
+  const json good = snapshot_to_json(waiting_snapshot());
+  ASSERT_EQ(validate_against_schema(good.dump()), "");
+  struct Case {
+    const char* what;
+    const char* pointer;
+    json value;
+  };
+  const Case cases[] = {
+      {"address as a number", "/threads/1/waits_for/0/address", 94358525501504},
+      {"address in upper case", "/threads/1/waits_for/0/address", "0x55D0A0C0E040"},
+      {"unknown wait kind", "/threads/1/waits_for/0/kind", "spinlock"},
+      {"unknown progress", "/threads/1/progress", "frozen"},
+      {"holder tid as a string", "/threads/1/waits_for/0/holders/0/tid", "5002"},
+      {"holder with an extra field", "/threads/1/waits_for/0/holders/0/owner", true},
+      {"wait with an extra field", "/threads/1/waits_for/0/since", "now"},
+      {"group without threads", "/groups/0/tids", json::array()},
+      {"group frame with an offset", "/groups/0/user/0/offset", "0x36"},
+      {"deadlock resource as a number", "/deadlocks/0/resources/0", 1},
+      {"no samples", "/samples/count", 0},
+      {"unknown engine", "/engine", "gdb"},
+      {"activity written", "/threads/0/activity", json::object()},
+      {"a goroutine", "/goroutines/0", json::object()},
+  };
+  for (const Case& c : cases) {
+    json broken = good;
+    broken[json::json_pointer(c.pointer)] = c.value;
+    EXPECT_NE(validate_against_schema(broken.dump()), "") << c.what;
+  }
+  for (const char* field : {"engine", "groups", "deadlocks", "samples"}) {
+    json missing = good;
+    missing.erase(field);
+    EXPECT_NE(validate_against_schema(missing.dump()), "") << field;
+  }
+  json missing = good;
+  missing["threads"][2].erase("progress");
+  const std::string error = validate_against_schema(missing.dump());
+  EXPECT_NE(error.find("/threads/2: 'progress' is a required property"), std::string::npos)
+      << error;
+  EXPECT_NE(validate_against_schema("[]"), "");  // an array holds at least one snapshot
+  EXPECT_NE(validate_against_schema(json::array({good, 1}).dump()), "");
 }
 
 }  // namespace
