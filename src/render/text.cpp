@@ -418,11 +418,15 @@ void write_cmdline(Writer& w, const ProcessInfo& process) {
 
 // The process's header and command line: 2 lines at most.
 void write_process_header(Writer& w, const Snapshot& snapshot) {
+  Writer header(w.options());
   if (snapshot.source == SnapshotSource::Core) {
-    write_core_header(w, snapshot);
+    write_core_header(header, snapshot);
   } else {
-    write_live_header(w, snapshot);
+    write_live_header(header, snapshot);
   }
+  std::string line = header.take();
+  line.pop_back();  // its newline: fitted_line ends it
+  w.fitted_line(line);
   write_cmdline(w, snapshot.process);
 }
 
