@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "analysis/deadlocks.h"
 #include "analysis/groups.h"
 #include "capture/core_capture.h"
 #include "capture/session.h"
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     return exit_status(snapshot);
   }
 
+  fill_deadlocks(std::span(&*snapshot, 1));
   if (options.format == OutputFormat::Json) {
     write_json(*snapshot, std::cout);
   } else {

@@ -432,8 +432,7 @@ void write_process_header(Writer& w, const Snapshot& snapshot) {
 
 // One snapshot's threads or groups. With a sink, each block is handed on as soon as
 // it is written, so the text of thousands of threads is never held at once.
-void write_blocks(Writer& w, const Snapshot& snapshot, const WaitIndex& index,
-                  std::ostream* sink) {
+void write_blocks(Writer& w, const Snapshot& snapshot, const WaitIndex& index, std::ostream* sink) {
   const bool core = snapshot.source == SnapshotSource::Core;
   const int pid = snapshot.process.pid;
   if (!show_grouped(snapshot, w.options())) {

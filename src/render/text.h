@@ -53,7 +53,6 @@ void write_text(const Snapshot& snapshot, const TextOptions& options, std::ostre
 // Several processes captured together (`ukstack PID PID...`), one wait graph: one
 // summary over all of them, then each process, its header and its threads.
 std::string render_text(std::span<const Snapshot> snapshots, const TextOptions& options);
-void write_text(std::span<const Snapshot> snapshots, const TextOptions& options,
-                std::ostream& out);
+void write_text(std::span<const Snapshot> snapshots, const TextOptions& options, std::ostream& out);
 
 }  // namespace ukstack

@@ -22,15 +22,17 @@ std::string_view basename(std::string_view path) {
 
 bool is_system_library(std::string_view module) {
   static constexpr std::array<std::string_view, 12> kPrefixes{
-      "libc.so",  "libc-",  "libpthread", "ld-linux", "ld-2.", "ld64.so",
-      "libstdc++", "libgcc_s", "libm.so",  "libm-",    "libdl", "librt"};
+      "libc.so",   "libc-",    "libpthread", "ld-linux", "ld-2.", "ld64.so",
+      "libstdc++", "libgcc_s", "libm.so",    "libm-",    "libdl", "librt"};
   const std::string_view name = basename(module);
   return std::ranges::any_of(kPrefixes, [&](std::string_view p) { return name.starts_with(p); });
 }
 
+// The C runtime's entry (`_start`) counts as the library too: it says nothing.
 bool is_library_frame(const Frame& frame) {
   return (frame.module && is_system_library(*frame.module)) ||
-         frame.function.starts_with("std::") || frame.function.starts_with("__gnu_cxx::");
+         frame.function.starts_with("std::") || frame.function.starts_with("__gnu_cxx::") ||
+         frame.function == "_start";
 }
 
 // glibc's names for its entry points: `__GI___libc_read`, `___pthread_cond_wait`.
@@ -398,8 +400,8 @@ void write_summary(Writer& w, std::span<const Snapshot> snapshots, const WaitInd
   }
   // Process lines (several processes), one "… and N more" line each at most.
   const std::size_t fixed = lines + (several ? 2 * snapshots.size() : 1);
-  const std::size_t budget = fixed < kSummaryLines ? std::max<std::size_t>(kSummaryLines - fixed, 3)
-                                                   : 3;
+  const std::size_t budget =
+      fixed < kSummaryLines ? std::max<std::size_t>(kSummaryLines - fixed, 3) : 3;
   const std::size_t shown = std::min(ranked.size(), budget);
   const std::size_t count_width = fmt::format("{}", ranked.front().members.size()).size();
   for (const Snapshot& snapshot : snapshots) {

@@ -24,7 +24,7 @@ inline constexpr std::size_t kDeadlocksInSummary = 6;
 //   futex ← pthread_cond_wait ← ThreadPool::worker
 //   accept(3 → tcp 0.0.0.0:8080 LISTEN) ← server_loop ← main
 // The rule: of the run of system-library frames on top (libc, libstdc++, libgcc,
-// ld.so, and std:: or __gnu_cxx:: templates built into the program), only its
+// ld.so, std:: or __gnu_cxx:: templates built into the program, and _start), only its
 // outermost, the call the program made, with glibc's internal prefixes taken off
 // (`___pthread_cond_wait` is pthread_cond_wait) and left out when it is the system
 // call's own wrapper (read ← read); then the first two frames of the program itself,

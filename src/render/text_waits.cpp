@@ -104,7 +104,7 @@ WaitIndex::WaitIndex(std::span<const Snapshot> snapshots) : graph_(snapshots) {
       };
       if (std::ranges::any_of(deadlocks_, same)) continue;  // shared by two snapshots
       deadlocks_.push_back(deadlock);
-      for (int tid : deadlock.tids) in_deadlock_[tid] = true;
+      in_deadlock_.insert(deadlock.tids.begin(), deadlock.tids.end());
     }
     for (const Thread& thread : snapshot.threads) {
       for (const Wait& wait : thread.waits_for) {

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "analysis/deadlocks.h"
@@ -41,7 +42,7 @@ class WaitIndex {
   std::unordered_map<int, std::vector<Holding>> holdings_;
   std::unordered_map<int, const ProcessInfo*> processes_;
   std::vector<Deadlock> deadlocks_;
-  std::unordered_map<int, bool> in_deadlock_;
+  std::unordered_set<int> in_deadlock_;  // tids
 };
 
 // "held by thread 1234 "worker-3"", "held by process 999 "sleep", process 1000 "x"",

@@ -1,8 +1,8 @@
 #include "tests/model/sample_snapshot.h"
 
 #include <charconv>
-#include <iterator>
 #include <initializer_list>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -89,9 +89,8 @@ FdDescription fd(int arg, int number, std::string target, std::string descriptio
 Thread futex_waiter(int tid, std::string name, std::uint64_t address,
                     std::initializer_list<std::pair<std::string_view, std::string_view>> user) {
   Thread t = blocked(tid, std::move(name), call(202, "futex", {address, 0x80, 2, 0, 0, 0}),
-                     kernel_frames({"futex_wait_queue", "futex_wait", "do_futex",
-                                    "__x64_sys_futex", "do_syscall_64",
-                                    "entry_SYSCALL_64_after_hwframe"}),
+                     kernel_frames({"futex_wait_queue", "futex_wait", "do_futex", "__x64_sys_futex",
+                                    "do_syscall_64", "entry_SYSCALL_64_after_hwframe"}),
                      user_frames(user));
   t.wchan = "futex_wait_queue";
   return t;
@@ -129,19 +128,18 @@ Snapshot server_snapshot() {
                .name = "kvserver"};
   s.samples = SampleInfo{.count = 5, .interval_ms = 100};
 
-  Thread main_thread =
-      blocked(kPid, "kvserver",
-              call(43, "accept", {3, 0, 0, 0, 0, 0},
-                   {fd(0, 3, "socket:[412077]", "tcp 0.0.0.0:8080 LISTEN")}),
-              kernel_frames({"inet_csk_accept", "inet_accept", "do_accept", "__sys_accept4",
-                             "__x64_sys_accept", "do_syscall_64",
-                             "entry_SYSCALL_64_after_hwframe"}),
-              user_frames({{"accept", kLibc},
-                           {"accept_loop(int)", kServer},
-                           {"main", kServer},
-                           {"__libc_start_call_main", kLibc},
-                           {"__libc_start_main_impl", kLibc},
-                           {"_start", kServer}}));
+  Thread main_thread = blocked(
+      kPid, "kvserver",
+      call(43, "accept", {3, 0, 0, 0, 0, 0},
+           {fd(0, 3, "socket:[412077]", "tcp 0.0.0.0:8080 LISTEN")}),
+      kernel_frames({"inet_csk_accept", "inet_accept", "do_accept", "__sys_accept4",
+                     "__x64_sys_accept", "do_syscall_64", "entry_SYSCALL_64_after_hwframe"}),
+      user_frames({{"accept", kLibc},
+                   {"accept_loop(int)", kServer},
+                   {"main", kServer},
+                   {"__libc_start_call_main", kLibc},
+                   {"__libc_start_main_impl", kLibc},
+                   {"_start", kServer}}));
   main_thread.wchan = "inet_csk_accept";
   s.threads.push_back(main_thread);
 
@@ -210,16 +208,15 @@ Snapshot server_snapshot() {
 
   Frame nfs = kernel_frame("nfs_wait_bit_killable", 0x21, 0x90);
   nfs.module = "nfs";
-  Thread reader = blocked(kPid + 20, "io",
-                          call(0, "read", {9, 0x7f3a0e7fe000, 65536, 0, 0, 0},
-                               {fd(0, 9, "/mnt/nfs/kv/data.db", "")}),
-                          {nfs, kernel_frame("__wait_on_bit", 0x7e, 0xb0),
-                           kernel_frame("nfs_file_read", 0x6d, 0x120)},
-                          user_frames({{"read", kLibc},
-                                       {"Store::load(Key const&)", kServer},
-                                       {"io_main(void*)", kServer},
-                                       {"start_thread", kLibc},
-                                       {"clone3", kLibc}}));
+  Thread reader = blocked(
+      kPid + 20, "io",
+      call(0, "read", {9, 0x7f3a0e7fe000, 65536, 0, 0, 0}, {fd(0, 9, "/mnt/nfs/kv/data.db", "")}),
+      {nfs, kernel_frame("__wait_on_bit", 0x7e, 0xb0), kernel_frame("nfs_file_read", 0x6d, 0x120)},
+      user_frames({{"read", kLibc},
+                   {"Store::load(Key const&)", kServer},
+                   {"io_main(void*)", kServer},
+                   {"start_thread", kLibc},
+                   {"clone3", kLibc}}));
   reader.state = "D";
   s.threads.push_back(reader);
 

@@ -55,12 +55,15 @@ const Thread& thread_named(const Snapshot& s, std::string_view name) {
   return *std::ranges::find(s.threads, name, &Thread::name);
 }
 
-std::string quoted(const Thread& t) { return "thread " + std::to_string(t.tid) + " \"" + t.name + "\""; }
+std::string quoted(const Thread& t) {
+  return "thread " + std::to_string(t.tid) + " \"" + t.name + "\"";
+}
 
 // The golden file holds the summary of server_snapshot(). After a deliberate change
 // to the summary, regenerate it with UKSTACK_UPDATE_GOLDEN=1 and review the diff.
 TEST(Summary, MatchesTheGoldenFile) {
-  const std::string path = std::string(UKSTACK_SOURCE_DIR) + "/tests/render/golden/server_summary.txt";
+  const std::string path =
+      std::string(UKSTACK_SOURCE_DIR) + "/tests/render/golden/server_summary.txt";
   const std::string summary = summary_of(render_text(analysed(testing::server_snapshot()), {}));
   if (std::getenv("UKSTACK_UPDATE_GOLDEN") != nullptr) {
     std::ofstream(path, std::ios::trunc) << summary;
@@ -79,9 +82,8 @@ TEST(Summary, ComesFirstWithCountsDeadlocksDStateAndStuck) {
   const Snapshot s = analysed(testing::server_snapshot());
   const std::string text = render_text(s, {});
   const std::string summary = summary_of(text);
-  EXPECT_EQ(summary.rfind("PID " + std::to_string(s.process.pid) + " (kvserver) " + s.process.exe,
-                          0),
-            0u)
+  EXPECT_EQ(
+      summary.rfind("PID " + std::to_string(s.process.pid) + " (kvserver) " + s.process.exe, 0), 0u)
       << summary;
   EXPECT_TRUE(contains(summary, "Summary: " + std::to_string(s.threads.size()) +
                                     " threads, 1 in D state, 1 DEADLOCK"))
@@ -104,16 +106,16 @@ TEST(Summary, DeadlockLinesNameEveryThreadAndResourceRoundTheCycle) {
   const Thread& second = *std::ranges::find(s.threads, deadlock.tids[1], &Thread::tid);
   const std::string text = render_text(s, {});
   const std::string line = "DEADLOCK: " + quoted(first) + " → " + deadlock.resources[0] + " → " +
-                           quoted(second) + " → " + deadlock.resources[1] + " → " +
-                           quoted(first) + "\n";
+                           quoted(second) + " → " + deadlock.resources[1] + " → " + quoted(first) +
+                           "\n";
   EXPECT_TRUE(contains(summary_of(text), line)) << text;
   // Each thread's block: marked, what it waits for and who holds it, and the chain.
   for (const Thread* t : {&first, &second}) {
     const Thread& other = t == &first ? second : first;
     EXPECT_TRUE(contains(text, "\nThread " + std::to_string(t->tid) + " \"" + t->name + "\""))
         << text;
-    EXPECT_TRUE(contains(text, "  waits for " + t->waits_for[0].description + " held by " +
-                                   quoted(other) + "\n"))
+    EXPECT_TRUE(contains(
+        text, "  waits for " + t->waits_for[0].description + " held by " + quoted(other) + "\n"))
         << text;
     EXPECT_TRUE(contains(text, "  chain: " + quoted(*t) + " → " + t->waits_for[0].description +
                                    " → " + quoted(other) + " → " + other.waits_for[0].description +
@@ -134,16 +136,20 @@ TEST(Summary, ALongWaitShowsItsHolderAndHowManyWait) {
   const auto waiters = std::ranges::count_if(s.threads, [&](const Thread& t) {
     return !t.waits_for.empty() && t.waits_for[0].holders[0].tid == flusher.tid;
   });
-  const std::string& mutex = std::ranges::find_if(s.threads, [&](const Thread& t) {
-                               return !t.waits_for.empty() &&
-                                      t.waits_for[0].holders[0].tid == flusher.tid;
-                             })->waits_for[0].description;
+  const std::string& mutex =
+      std::ranges::find_if(s.threads,
+                           [&](const Thread& t) {
+                             return !t.waits_for.empty() &&
+                                    t.waits_for[0].holders[0].tid == flusher.tid;
+                           })
+          ->waits_for[0]
+          .description;
   const std::string text = render_text(s, {});
   const std::string summary = summary_of(text);
   EXPECT_TRUE(contains(summary, "; waits for " + mutex + " held by " + quoted(flusher) + "\n"))
       << summary;
-  EXPECT_TRUE(contains(summary, "; holds " + mutex + " (" + std::to_string(waiters) +
-                                    " waiting)\n"))
+  EXPECT_TRUE(
+      contains(summary, "; holds " + mutex + " (" + std::to_string(waiters) + " waiting)\n"))
       << summary;
   EXPECT_TRUE(contains(text, "  waits for " + mutex + " held by " + quoted(flusher) + " (×" +
                                  std::to_string(waiters) + ")\n"))
@@ -200,7 +206,10 @@ TEST(Summary, NamesFromTheTargetAreEscaped) {
   s.process.exe = "/tmp/\x1b[2Jkv";
   for (Thread& t : s.threads) {
     t.name = "w\x1b[31m";
-    if (t.user.frames.size() > 2) t.user.frames[2].function = "evil\x9b" "2J()";
+    if (t.user.frames.size() > 2)
+      t.user.frames[2].function =
+          "evil\x9b"
+          "2J()";
     if (t.syscall && !t.syscall->fds.empty()) t.syscall->fds[0].description = "tcp \x1b[1m";
     for (Wait& wait : t.waits_for) {
       wait.description += "\x1b[5m";
@@ -327,9 +336,10 @@ TEST(Summary, SeveralProcessesOneSummaryThenEachProcess) {
   ASSERT_NE(child, std::string::npos) << text;
   EXPECT_LT(parent, child);
   EXPECT_TRUE(contains(text, "  waits for pipe:[7001] held by process 400 \"child\"\n")) << text;
-  EXPECT_TRUE(contains(text, "  chain: thread 300 \"parent\" → read(pipe:[7001]) → process 400 "
-                             "\"child\" → flock(flock /tmp/app.lock (inode 12)) → process 300 "
-                             "\"parent\" (deadlock)\n"))
+  EXPECT_TRUE(contains(text,
+                       "  chain: thread 300 \"parent\" → read(pipe:[7001]) → process 400 "
+                       "\"child\" → flock(flock /tmp/app.lock (inode 12)) → process 300 "
+                       "\"parent\" (deadlock)\n"))
       << text;
 
   std::ostringstream streamed;
