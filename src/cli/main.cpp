@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "analysis/deadlocks.h"
 #include "analysis/groups.h"
 #include "capture/core_capture.h"
 #include "capture/session.h"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   } else {
     snapshot->groups = group_threads(*snapshot);
   }
+  fill_deadlocks(std::span(&*snapshot, 1));
   if (options.format == OutputFormat::Json) {
     write_json(*snapshot, std::cout);
   } else {

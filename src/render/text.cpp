@@ -12,65 +12,12 @@
 
 #include "base/thread_state.h"
 #include "render/escape.h"
+#include "render/text_summary.h"
+#include "render/text_waits.h"
+#include "render/text_writer.h"
 
 namespace ukstack {
 namespace {
-
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kDim = "\x1b[2m";
-constexpr std::string_view kReset = "\x1b[0m";
-
-// Bytes escape_for_terminal changes: anything but printable ASCII, and '\'.
-bool needs_escape(std::string_view text) {
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f || byte == '\\') return true;
-  }
-  return false;
-}
-
-// The whole report is written into one buffer: no string per line or per field.
-class Writer {
- public:
-  explicit Writer(const TextOptions& options) : options_(options) {}
-
-  template <class... Args>
-  void format(fmt::format_string<Args...> format, Args&&... args) {
-    fmt::format_to(std::back_inserter(out_), format, std::forward<Args>(args)...);
-  }
-  void text(std::string_view text) { out_.append(text.data(), text.data() + text.size()); }
-  void text(char c) { out_.push_back(c); }
-  // Target-controlled text, escaped; copied straight in when nothing needs it.
-  void escaped(std::string_view text) {
-    if (!needs_escape(text)) {
-      this->text(text);
-    } else {
-      const std::string escaped = escape_for_terminal(text);
-      this->text(escaped);
-    }
-  }
-  void end_line() { out_.push_back('\n'); }
-  // A line in a style (kBold, kDim) when colour is on: begin_style, text, end_styled_line.
-  void begin_style(std::string_view style) {
-    if (options_.color) text(style);
-  }
-  void end_styled_line() {
-    if (options_.color) text(kReset);
-    end_line();
-  }
-
-  const TextOptions& options() const { return options_; }
-  std::string take() { return fmt::to_string(out_); }
-  // Hands what was written so far to `sink` and starts again (the buffer is kept).
-  void drain_to(std::ostream& sink) {
-    sink.write(out_.data(), static_cast<std::streamsize>(out_.size()));
-    out_.clear();
-  }
-
- private:
-  const TextOptions& options_;
-  fmt::memory_buffer out_;
-};
 
 // A command-line word, quoted when it would not read back as one word.
 void write_shell_word(Writer& w, std::string_view word) {
@@ -78,15 +25,6 @@ void write_shell_word(Writer& w, std::string_view word) {
   if (quoted) w.text('\'');
   w.escaped(word);
   if (quoted) w.text('\'');
-}
-
-// "accept" or "syscall 999" when the number has no name here.
-void write_syscall_label(Writer& w, const SyscallInfo& syscall) {
-  if (syscall.name.empty()) {
-    w.format("syscall {}", syscall.nr);
-  } else {
-    w.escaped(syscall.name);
-  }
 }
 
 // accept(3 → tcp 127.0.0.1:1337 LISTEN, 0x0, 0x0). Shown: the first three
@@ -195,11 +133,6 @@ void write_notes(Writer& w, const Thread& thread) {
   }
 }
 
-void write_state(Writer& w, const std::string& state) {
-  w.escaped(state);
-  if (state.size() == 1) w.format(" ({})", thread_state_name(state[0]));
-}
-
 // " wchan X" after a thread's state ("; wchan X" after a group's tallies).
 void write_wchan(Writer& w, const Thread& thread, std::string_view before = " ") {
   if (!thread.wchan.empty() && thread.wchan != "0") {
@@ -207,13 +140,6 @@ void write_wchan(Writer& w, const Thread& thread, std::string_view before = " ")
     w.text("wchan ");
     w.escaped(thread.wchan);
   }
-}
-
-bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xc0) == 0x80; }
-
-std::size_t code_points(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::ranges::count_if(text, [](char c) { return !is_continuation_byte(c); }));
 }
 
 // The lines of a half as write_kernel or write_user wrote them, without the
@@ -310,7 +236,17 @@ void write_halves(Writer& w, const Thread& thread, bool core) {
   write_user(w, thread.user);
 }
 
-void write_thread(Writer& w, const Thread& thread, bool core) {
+// " [stuck]", " [DEADLOCKED]" after a thread's header.
+void write_tags(Writer& w, const Thread& thread, const WaitIndex& index) {
+  if (thread.progress) {
+    w.text(" [");
+    w.text(to_string(*thread.progress));
+    w.text(']');
+  }
+  if (index.in_deadlock(thread.tid)) w.text(" [DEADLOCKED]");
+}
+
+void write_thread(Writer& w, const Thread& thread, bool core, int pid, const WaitIndex& index) {
   w.begin_style(kBold);
   w.format("Thread {} \"", thread.tid);
   w.escaped(thread.name);
@@ -320,7 +256,9 @@ void write_thread(Writer& w, const Thread& thread, bool core) {
     write_state(w, thread.state);
   }
   write_wchan(w, thread);
+  write_tags(w, thread, index);
   w.end_styled_line();
+  write_thread_waits(w, thread, pid, index);
   write_halves(w, thread, core);
   write_notes(w, thread);
 }
@@ -359,16 +297,20 @@ void write_tally(Writer& w, const Tally& tally, WriteValue write_value) {
 //   shown: thread 101 (the others' offsets and system-call arguments may differ)
 // then the first thread's halves, once, and every distinct note with its count.
 void write_group(Writer& w, const std::vector<const Thread*>& members, const ThreadGroup& group,
-                 bool core) {
+                 bool core, int pid, const WaitIndex& index) {
   const Thread& shown = *members.front();
   w.begin_style(kBold);
   Tally names;
   Tally states;
   Tally notes;
+  Tally progress;
+  std::size_t deadlocked = 0;
   for (const Thread* thread : members) {
     names.add(thread->name);
     states.add(thread->state);
     for (const std::string& note : thread->notes) notes.add(note);
+    if (thread->progress) progress.add(std::string(to_string(*thread->progress)));
+    if (index.in_deadlock(thread->tid)) ++deadlocked;
   }
   w.format("{} threads {}: ", members.size(), tid_ranges(group.tids));
   write_tally(w, names, [&](const std::string& name) {
@@ -381,11 +323,17 @@ void write_group(Writer& w, const std::vector<const Thread*>& members, const Thr
     write_tally(w, states, [&](const std::string& state) { write_state(w, state); });
   }
   write_wchan(w, shown, "; ");
+  if (!progress.counts().empty()) {
+    w.text("; ");
+    write_tally(w, progress, [&](const std::string& value) { w.text(value); });
+  }
+  if (deadlocked > 0) w.format("; DEADLOCKED ×{}", deadlocked);
   w.end_styled_line();
   w.begin_style(kDim);
   w.format("  shown: thread {} (the others' offsets and system-call arguments may differ)",
            shown.tid);
   w.end_styled_line();
+  write_group_waits(w, members, pid, index);
   write_halves(w, shown, core);
   for (const auto& [note, count] : notes.counts()) {
     w.format("  note (×{}): ", count);
@@ -454,31 +402,43 @@ void write_core_header(Writer& w, const Snapshot& snapshot) {
 
 namespace {
 
-// With a sink, each thread's block is handed on as soon as it is written, so the
-// text of thousands of threads is never held at once.
-void write_snapshot(Writer& w, const Snapshot& snapshot, const TextOptions& options,
-                    std::ostream* sink) {
-  const ProcessInfo& process = snapshot.process;
-  const bool core = snapshot.source == SnapshotSource::Core;
-  if (core) {
-    write_core_header(w, snapshot);
+void write_cmdline(Writer& w, const ProcessInfo& process) {
+  if (process.cmdline.empty()) return;
+  Writer line(w.options());
+  line.text("cmdline: ");
+  bool first = true;
+  for (const std::string& word : process.cmdline) {
+    if (!first) line.text(' ');
+    first = false;
+    write_shell_word(line, word);
+  }
+  // On a terminal, one line: a long command line must not push the summary off it.
+  w.fitted_line(line.take());
+}
+
+// The process's header and command line: 2 lines at most.
+void write_process_header(Writer& w, const Snapshot& snapshot) {
+  Writer header(w.options());
+  if (snapshot.source == SnapshotSource::Core) {
+    write_core_header(header, snapshot);
   } else {
-    write_live_header(w, snapshot);
+    write_live_header(header, snapshot);
   }
-  if (!process.cmdline.empty()) {
-    w.text("cmdline: ");
-    bool first = true;
-    for (const std::string& word : process.cmdline) {
-      if (!first) w.text(' ');
-      first = false;
-      write_shell_word(w, word);
-    }
-    w.end_line();
-  }
-  if (!show_grouped(snapshot, options)) {
+  std::string line = header.take();
+  line.pop_back();  // its newline: fitted_line ends it
+  w.fitted_line(line);
+  write_cmdline(w, snapshot.process);
+}
+
+// One snapshot's threads or groups. With a sink, each block is handed on as soon as
+// it is written, so the text of thousands of threads is never held at once.
+void write_blocks(Writer& w, const Snapshot& snapshot, const WaitIndex& index, std::ostream* sink) {
+  const bool core = snapshot.source == SnapshotSource::Core;
+  const int pid = snapshot.process.pid;
+  if (!show_grouped(snapshot, w.options())) {
     for (const Thread& thread : snapshot.threads) {
       w.end_line();
-      write_thread(w, thread, core);
+      write_thread(w, thread, core, pid, index);
       if (sink != nullptr) w.drain_to(*sink);
     }
     return;
@@ -494,11 +454,33 @@ void write_snapshot(Writer& w, const Snapshot& snapshot, const TextOptions& opti
     if (members.empty()) continue;
     w.end_line();
     if (members.size() == 1) {
-      write_thread(w, *members.front(), core);
+      write_thread(w, *members.front(), core, pid, index);
     } else {
-      write_group(w, members, group, core);
+      write_group(w, members, group, core, pid, index);
     }
     if (sink != nullptr) w.drain_to(*sink);
+  }
+}
+
+// One process: its header, the summary, its threads. Several: one summary over all
+// of them first, then each process with its header.
+void write_run(Writer& w, std::span<const Snapshot> snapshots, std::ostream* sink) {
+  const WaitIndex index(snapshots);
+  if (snapshots.size() == 1) {
+    write_process_header(w, snapshots.front());
+    const std::size_t header_lines = snapshots.front().process.cmdline.empty() ? 1 : 2;
+    write_summary(w, snapshots, index, header_lines);
+  } else {
+    write_summary(w, snapshots, index, 0);
+  }
+  write_remaining_deadlocks(w, index);
+  if (sink != nullptr) w.drain_to(*sink);
+  for (const Snapshot& snapshot : snapshots) {
+    if (snapshots.size() > 1) {
+      w.end_line();
+      write_process_header(w, snapshot);
+    }
+    write_blocks(w, snapshot, index, sink);
   }
 }
 
@@ -534,16 +516,25 @@ std::string tid_ranges(const std::vector<int>& tids) {
   return text;
 }
 
-std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
+std::string render_text(std::span<const Snapshot> snapshots, const TextOptions& options) {
   Writer w(options);
-  write_snapshot(w, snapshot, options, nullptr);
+  write_run(w, snapshots, nullptr);
   return w.take();
 }
 
-void write_text(const Snapshot& snapshot, const TextOptions& options, std::ostream& out) {
+void write_text(std::span<const Snapshot> snapshots, const TextOptions& options,
+                std::ostream& out) {
   Writer w(options);
-  write_snapshot(w, snapshot, options, &out);
+  write_run(w, snapshots, &out);
   w.drain_to(out);
+}
+
+std::string render_text(const Snapshot& snapshot, const TextOptions& options) {
+  return render_text(std::span(&snapshot, 1), options);
+}
+
+void write_text(const Snapshot& snapshot, const TextOptions& options, std::ostream& out) {
+  write_text(std::span(&snapshot, 1), options, out);
 }
 
 }  // namespace ukstack

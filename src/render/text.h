@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,9 @@ struct TextOptions {
   bool color = false;  // ANSI: bold thread headers, dim boundary lines
   Grouping grouping = Grouping::Auto;
   Layout layout = Layout::Rows;
-  std::size_t width = 0;  // Columns: the terminal's width
+  // The terminal's width, 0 when not a terminal: the columns' width, and the
+  // summary's lines are shortened to it (when at least kMinColumnsWidth).
+  std::size_t width = 0;
 };
 
 // `text` in at most `width` characters (code points): when longer, its head and
@@ -41,8 +44,15 @@ std::string shorten_middle(std::string_view text, std::size_t width);
 // "101-140,150,152-153": ascending tids, runs of consecutive ones as ranges.
 std::string tid_ranges(const std::vector<int>& tids);
 
+// One process: its header, the summary (render/text_summary.h), then a block per
+// thread or group.
 std::string render_text(const Snapshot& snapshot, const TextOptions& options);
 // The same text, written to `out` a thread at a time (memory stays flat).
 void write_text(const Snapshot& snapshot, const TextOptions& options, std::ostream& out);
+
+// Several processes captured together (`ukstack PID PID...`), one wait graph: one
+// summary over all of them, then each process, its header and its threads.
+std::string render_text(std::span<const Snapshot> snapshots, const TextOptions& options);
+void write_text(std::span<const Snapshot> snapshots, const TextOptions& options, std::ostream& out);
 
 }  // namespace ukstack

@@ -99,10 +99,13 @@ TEST_F(AcceptServer, TextShowsTheDecodedCallAndBothHalves) {
   EXPECT_NE(result.out.find("inet_csk_accept"), std::string::npos);
   EXPECT_NE(result.out.find("system call accept"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("server_accept_and_close"), std::string::npos);
-  // Kernel frames come before the boundary, user frames after it.
-  auto kernel_at = result.out.find("inet_csk_accept");
-  auto boundary_at = result.out.find("system call accept");
-  auto user_at = result.out.find("server_accept_and_close");
+  // In the thread's block (the summary above it names the call and frames too), kernel
+  // frames come before the boundary, user frames after it.
+  const auto block_at = result.out.find("\nThread " + std::to_string(server_->pid()) + " ");
+  ASSERT_NE(block_at, std::string::npos) << result.out;
+  auto kernel_at = result.out.find("inet_csk_accept", block_at);
+  auto boundary_at = result.out.find("system call accept", block_at);
+  auto user_at = result.out.find("server_accept_and_close", block_at);
   EXPECT_LT(kernel_at, boundary_at);
   EXPECT_LT(boundary_at, user_at);
   EXPECT_EQ(result.out.find('\x1b'), std::string::npos) << "colour only on a terminal";

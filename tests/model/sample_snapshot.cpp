@@ -1,5 +1,11 @@
 #include "tests/model/sample_snapshot.h"
 
+#include <charconv>
+#include <initializer_list>
+#include <iterator>
+#include <string_view>
+#include <utility>
+
 namespace ukstack::testing {
 namespace {
 
@@ -31,6 +37,92 @@ Wait wait(WaitKind kind, std::optional<std::uint64_t> address, std::string descr
               .description = std::move(description),
               .holders = std::move(holders),
               .reason = std::move(reason)};
+}
+
+constexpr std::string_view kLibc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+constexpr std::string_view kServer = "/usr/sbin/kvserver";
+
+std::vector<Frame> kernel_frames(std::initializer_list<std::string_view> functions) {
+  std::vector<Frame> frames;
+  std::uint64_t offset = 0x1d;
+  for (std::string_view function : functions) {
+    frames.push_back(kernel_frame(std::string(function), offset, offset * 8));
+    offset += 0x31;
+  }
+  return frames;
+}
+
+// User frames from the innermost: {function, module}.
+std::vector<Frame> user_frames(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> frames) {
+  std::vector<Frame> out;
+  std::uint64_t pc = 0x7f3a12340000;
+  for (const auto& [function, module] : frames) {
+    out.push_back(user_frame(pc, std::string(function), 0x40, std::string(module)));
+    out.back().found_by = out.size() == 1 ? FoundBy::Context : FoundBy::Cfi;
+    pc += 0x1230;
+  }
+  return out;
+}
+
+Thread blocked(int tid, std::string name, SyscallInfo syscall, std::vector<Frame> kernel,
+               std::vector<Frame> user) {
+  Thread t;
+  t.tid = tid;
+  t.name = std::move(name);
+  t.state = "S";
+  t.syscall = std::move(syscall);
+  t.kernel.method = StackMethod::Procfs;
+  t.kernel.frames = std::move(kernel);
+  t.user.method = StackMethod::Nostop;
+  t.user.frames = std::move(user);
+  t.progress = Progress::Stuck;
+  return t;
+}
+
+SyscallInfo call(long nr, std::string name, std::vector<std::uint64_t> args,
+                 std::vector<FdDescription> fds = {}) {
+  SyscallInfo info;
+  info.nr = nr;
+  info.name = std::move(name);
+  info.args = std::move(args);
+  info.fds = std::move(fds);
+  return info;
+}
+
+FdDescription fd(int arg, int number, std::string target, std::string description) {
+  FdDescription d;
+  d.arg = arg;
+  d.fd = number;
+  d.target = std::move(target);
+  d.description = std::move(description);
+  return d;
+}
+
+Thread futex_waiter(int tid, std::string name, std::uint64_t address,
+                    std::initializer_list<std::pair<std::string_view, std::string_view>> user) {
+  Thread t = blocked(tid, std::move(name), call(202, "futex", {address, 0x80, 2, 0, 0, 0}),
+                     kernel_frames({"futex_wait_queue", "futex_wait", "do_futex", "__x64_sys_futex",
+                                    "do_syscall_64", "entry_SYSCALL_64_after_hwframe"}),
+                     user_frames(user));
+  t.wchan = "futex_wait_queue";
+  return t;
+}
+
+Wait mutex_held_by(std::uint64_t address, int pid, int tid, std::string holder_name) {
+  Wait wait;
+  wait.kind = WaitKind::Mutex;
+  wait.address = address;
+  char digits[16];
+  char* end = std::to_chars(std::begin(digits), std::end(digits), address, 16).ptr;
+  wait.description = "mutex 0x" + std::string(digits, end);
+  WaitHolder holder;
+  holder.pid = pid;
+  holder.tid = tid;
+  holder.name = std::move(holder_name);
+  holder.state = "S";
+  wait.holders.push_back(std::move(holder));
+  return wait;
 }
 
 }  // namespace
@@ -244,6 +336,130 @@ Snapshot waiting_snapshot() {
               ThreadGroup{{5004}}};
   s.deadlocks = {Deadlock{.tids = {5001, 5002},
                           .resources = {"mutex 0x55d0a0c0e040", "mutex 0x55d0a0c0e080"}}};
+  return s;
+}
+
+Snapshot server_snapshot() {
+  constexpr int kPid = 7100;
+  Snapshot s;
+  s.source = SnapshotSource::Live;
+  s.captured_at = "2026-12-01T17:05:00Z";
+  s.kernel = "6.1.0-28-amd64";
+  s.arch = "x86_64";
+  s.engine = "procfs";
+  s.process = {.pid = kPid,
+               .exe = std::string(kServer),
+               .cmdline = {std::string(kServer), "--port", "8080"},
+               .name = "kvserver"};
+  s.samples = SampleInfo{.count = 5, .interval_ms = 100};
+
+  Thread main_thread = blocked(
+      kPid, "kvserver",
+      call(43, "accept", {3, 0, 0, 0, 0, 0},
+           {fd(0, 3, "socket:[412077]", "tcp 0.0.0.0:8080 LISTEN")}),
+      kernel_frames({"inet_csk_accept", "inet_accept", "do_accept", "__sys_accept4",
+                     "__x64_sys_accept", "do_syscall_64", "entry_SYSCALL_64_after_hwframe"}),
+      user_frames({{"accept", kLibc},
+                   {"accept_loop(int)", kServer},
+                   {"main", kServer},
+                   {"__libc_start_call_main", kLibc},
+                   {"__libc_start_main_impl", kLibc},
+                   {"_start", kServer}}));
+  main_thread.wchan = "inet_csk_accept";
+  s.threads.push_back(main_thread);
+
+  for (int tid = kPid + 1; tid <= kPid + 12; ++tid) {
+    s.threads.push_back(futex_waiter(tid, "worker", 0x55d0c0e0a0c8,
+                                     {{"__futex_abstimed_wait_common", kLibc},
+                                      {"___pthread_cond_wait", kLibc},
+                                      {"WorkQueue::pop()", kServer},
+                                      {"worker_main(void*)", kServer},
+                                      {"start_thread", kLibc},
+                                      {"clone3", kLibc}}));
+  }
+
+  constexpr std::uint64_t kCacheMutex = 0x55d0c0e0a040;
+  constexpr int kFlusher = kPid + 17;
+  for (int tid = kPid + 13; tid <= kPid + 16; ++tid) {
+    Thread t = futex_waiter(tid, "worker", kCacheMutex,
+                            {{"__lll_lock_wait", kLibc},
+                             {"___pthread_mutex_lock", kLibc},
+                             {"Cache::lookup(std::string const&)", kServer},
+                             {"handle_request(Request&)", kServer},
+                             {"worker_main(void*)", kServer},
+                             {"start_thread", kLibc},
+                             {"clone3", kLibc}});
+    t.waits_for.push_back(mutex_held_by(kCacheMutex, kPid, kFlusher, "flusher"));
+    s.threads.push_back(t);
+  }
+
+  Thread flusher = blocked(
+      kFlusher, "flusher", call(230, "clock_nanosleep", {0, 0, 0x7f3a0fffed60, 0x7f3a0fffed60}),
+      kernel_frames({"hrtimer_nanosleep", "common_nsleep", "__x64_sys_clock_nanosleep",
+                     "do_syscall_64", "entry_SYSCALL_64_after_hwframe"}),
+      user_frames({{"__GI___clock_nanosleep", kLibc},
+                   {"__GI___nanosleep", kLibc},
+                   {"sleep", kLibc},
+                   {"Cache::flush()", kServer},
+                   {"flusher_main(void*)", kServer},
+                   {"start_thread", kLibc},
+                   {"clone3", kLibc}}));
+  flusher.wchan = "hrtimer_nanosleep";
+  s.threads.push_back(flusher);
+
+  // stats takes the stats lock then the registry lock; gc the other way round.
+  constexpr std::uint64_t kStatsLock = 0x55d0c0e0a100;
+  constexpr std::uint64_t kRegistryLock = 0x55d0c0e0a140;
+  Thread stats = futex_waiter(kPid + 18, "stats", kRegistryLock,
+                              {{"__lll_lock_wait", kLibc},
+                               {"___pthread_mutex_lock", kLibc},
+                               {"Registry::snapshot()", kServer},
+                               {"Stats::publish()", kServer},
+                               {"stats_main(void*)", kServer},
+                               {"start_thread", kLibc},
+                               {"clone3", kLibc}});
+  stats.waits_for.push_back(mutex_held_by(kRegistryLock, kPid, kPid + 19, "gc"));
+  s.threads.push_back(stats);
+  Thread gc = futex_waiter(kPid + 19, "gc", kStatsLock,
+                           {{"__lll_lock_wait", kLibc},
+                            {"___pthread_mutex_lock", kLibc},
+                            {"Stats::forget(int)", kServer},
+                            {"Registry::sweep()", kServer},
+                            {"gc_main(void*)", kServer},
+                            {"start_thread", kLibc},
+                            {"clone3", kLibc}});
+  gc.waits_for.push_back(mutex_held_by(kStatsLock, kPid, kPid + 18, "stats"));
+  s.threads.push_back(gc);
+
+  Frame nfs = kernel_frame("nfs_wait_bit_killable", 0x21, 0x90);
+  nfs.module = "nfs";
+  Thread reader = blocked(
+      kPid + 20, "io",
+      call(0, "read", {9, 0x7f3a0e7fe000, 65536, 0, 0, 0}, {fd(0, 9, "/mnt/nfs/kv/data.db", "")}),
+      {nfs, kernel_frame("__wait_on_bit", 0x7e, 0xb0), kernel_frame("nfs_file_read", 0x6d, 0x120)},
+      user_frames({{"read", kLibc},
+                   {"Store::load(Key const&)", kServer},
+                   {"io_main(void*)", kServer},
+                   {"start_thread", kLibc},
+                   {"clone3", kLibc}}));
+  reader.state = "D";
+  s.threads.push_back(reader);
+
+  Thread timer = blocked(kPid + 21, "timer",
+                         call(232, "epoll_wait", {11, 0x7f3a0dffd000, 64, 20, 0, 0},
+                              {fd(0, 11, "anon_inode:[eventpoll]", "epoll")}),
+                         kernel_frames({"ep_poll", "do_epoll_wait", "__x64_sys_epoll_wait",
+                                        "do_syscall_64", "entry_SYSCALL_64_after_hwframe"}),
+                         user_frames({{"epoll_wait", kLibc},
+                                      {"EventLoop::run_once(std::chrono::duration<long, "
+                                       "std::ratio<1l, 1000l> >)",
+                                       kServer},
+                                      {"timer_main(void*)", kServer},
+                                      {"start_thread", kLibc},
+                                      {"clone3", kLibc}}));
+  timer.wchan = "ep_poll";
+  timer.progress = Progress::Waking;
+  s.threads.push_back(timer);
   return s;
 }
 

@@ -18,5 +18,12 @@ Snapshot core_snapshot();
 // other processes hold, a thread waiting on a mutex whose owner could not be trusted
 // (no holder, a reason), a running thread; progress on each, groups, samples.
 Snapshot waiting_snapshot();
+// A server captured with --samples 5, modelled on a real capture (Debian 12, glibc
+// 2.36 frame names), with waits as the capture fills them: main in accept; 12
+// workers in pthread_cond_wait; 4 workers waiting for a cache mutex that a flusher
+// holds while it sleeps (a long wait, not a deadlock); two threads in an AB/BA
+// deadlock; one reader in D state on NFS; a timer in a 20 ms epoll loop (waking).
+// Not grouped and not analysed: tests call group_threads and fill_deadlocks.
+Snapshot server_snapshot();
 
 }  // namespace ukstack::testing

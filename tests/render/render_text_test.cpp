@@ -19,7 +19,8 @@ TEST(RenderText, ProcessHeader) {
   const std::string text = render_text(sample_snapshot(), {});
   EXPECT_EQ(text.rfind("PID 4242 (accept_server) /usr/bin/accept_server — live, "
                        "2026-11-27T23:40:00Z, kernel 6.1.0-18-amd64 x86_64\n"
-                       "cmdline: /usr/bin/accept_server --port 1337\n\n",
+                       "cmdline: /usr/bin/accept_server --port 1337\n"
+                       "Summary: 5 threads, 1 in D state, no deadlock",
                        0),
             0u)
       << text;
@@ -29,10 +30,14 @@ TEST(RenderText, ProcessHeader) {
 // no kernel half and no boundary line, and no state (a core records none).
 TEST(RenderText, CoreFileHasUserHalvesOnly) {
   const std::string text = render_text(testing::core_snapshot(), {});
-  const std::string expected =
+  const std::string header =
       "Process 13654 \"crasher\" (core file core.13654) /usr/bin/crasher — written "
       "2026-11-27T23:40:00Z, x86_64\n"
       "cmdline: ./crasher -x\n"
+      "Summary: 2 threads, ";
+  EXPECT_EQ(text.rfind(header, 0), 0u) << text;
+  // After the summary, the threads.
+  const std::string expected =
       "\n"
       "Thread 13654 \"crasher\"\n"
       "  user (libdw):\n"
@@ -46,7 +51,8 @@ TEST(RenderText, CoreFileHasUserHalvesOnly) {
       "    #1  main+0x5 (/usr/bin/crasher)\n"
       "    #2  ?? 0x3ab7421d65 (/usr/lib64/libc-2.18.so)\n"
       "    (unwind stopped: no unwind information for /usr/lib64/libc-2.18.so)\n";
-  EXPECT_EQ(text, expected);
+  ASSERT_NE(text.find("\n\n"), std::string::npos) << text;
+  EXPECT_EQ(text.substr(text.find("\n\n") + 1), expected);
 }
 
 TEST(RenderText, ThreadBlockedInAccept) {
@@ -161,7 +167,8 @@ TEST(RenderText, EmptySnapshot) {
   s.process.pid = 7;
   const std::string text = render_text(s, {});
   EXPECT_EQ(text.rfind("PID 7 ", 0), 0u) << text;
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_NE(text.find("\nSummary: 0 threads, "), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
 }
 
 // ukstack prints through write_text, which hands each thread's block on as soon as
