@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capture/options.h"
+#include "capture/sampling.h"
 #include "model/snapshot.h"
 #include "render/text.h"
 
@@ -34,6 +35,7 @@ struct CliOptions {
   LayoutChoice layout = LayoutChoice::Auto;
   std::string output_file;  // -o: the snapshot as JSON, besides what is printed
   CaptureOptions capture;
+  std::optional<Sampling> sampling;  // Live: --samples N --interval MS
 };
 
 struct ParsedCommandLine {

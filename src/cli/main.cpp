@@ -9,7 +9,9 @@
 #include <iostream>
 
 #include "analysis/groups.h"
+#include "analysis/progress.h"
 #include "capture/core_capture.h"
+#include "capture/sampling.h"
 #include "capture/session.h"
 #include "capture/signal_guard.h"
 #include "cli/cli.h"
@@ -58,7 +60,17 @@ int main(int argc, char** argv) {
       FatalSignalGuard signal_guard;
       Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));
       ChildSignalBlock child_signal_block;
-      snapshot = capture_live(options.pid, options.capture);
+      if (options.sampling) {
+        auto samples = capture_samples(options.pid, options.capture, *options.sampling);
+        if (samples) {
+          snapshot = mark_progress(std::move(*samples),
+                                   static_cast<int>(options.sampling->interval.count()));
+        } else {
+          snapshot = samples.error();
+        }
+      } else {
+        snapshot = capture_live(options.pid, options.capture);
+      }
       break;
     }
     case InputKind::Core:
