@@ -50,6 +50,34 @@ std::string partial_note(const Sightings& seen) {
   return std::string(what) + " during the sampling (in " + range + of + ")";
 }
 
+// What a capture may miss of a thread that wakes at that moment: /proc/<tid>/syscall
+// says "running" while it is woken in its call but not yet back in user space (its
+// kernel stack still shows the call), and its kernel stack is empty when read while
+// it ran, though its system call was read blocked (the capture notes that). Such a
+// half is filled from the other sample: the thread is at the same place when all
+// the sample did see is the same.
+bool has_gap(const Thread& thread) {
+  const bool call_missed = !thread.syscall && !thread.kernel.frames.empty();
+  const bool kernel_missed = thread.syscall && thread.kernel.frames.empty() && !thread.kernel.error;
+  return call_missed || kernel_missed;
+}
+
+Thread with_gap_filled(const Thread& thread, const Thread& other) {
+  Thread filled = thread;
+  if (!filled.syscall && !filled.kernel.frames.empty()) filled.syscall = other.syscall;
+  if (filled.syscall && filled.kernel.frames.empty() && !filled.kernel.error) {
+    filled.kernel = other.kernel;
+  }
+  return filled;
+}
+
+bool same_place(const Thread& a, const Thread& b) {
+  if (same_combined_stack(a, b)) return true;
+  if (!has_gap(a) && !has_gap(b)) return false;
+  return same_combined_stack(has_gap(a) ? with_gap_filled(a, b) : a,
+                             has_gap(b) ? with_gap_filled(b, a) : b);
+}
+
 struct Verdict {
   std::optional<Progress> progress;
   std::optional<std::string> note;
@@ -59,8 +87,11 @@ struct Verdict {
 Verdict judge(const Sightings& seen) {
   const Thread& last = *seen.back();
   if (last.state == "Z") return {};  // a zombie leader: it never runs again, nor waits
+  // Compared with a sample that missed nothing of it, where there is one.
+  auto whole = std::ranges::find_if(seen, [](const Thread* t) { return !has_gap(*t); });
+  const Thread& reference = whole != seen.end() ? **whole : *seen.front();
   for (const Thread* thread : seen) {
-    if (!same_combined_stack(*seen.front(), *thread)) return {Progress::Moving, std::nullopt};
+    if (!same_place(reference, *thread)) return {Progress::Moving, std::nullopt};
   }
   if (std::ranges::all_of(seen, [](const Thread* t) { return t->state == "R"; })) {
     return {Progress::Moving,

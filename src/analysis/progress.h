@@ -1,6 +1,8 @@
 // Stuck or moving (issue 10, part 5): several captures of one process, compared
 // thread by thread. A thread is
-//   stuck   when its combined stack (same_combined_stack) is the same in every
+//   stuck   when its combined stack (same_combined_stack; a sample that caught it
+//           waking, with its system call or kernel stack missed, counts as at the
+//           same place when all it saw is the same) is the same in every
 //           sample and it was never on a CPU in between (its ThreadActivity, the
 //           scheduler's counters, did not change);
 //   waking  when its stack is the same but it ran in between: it wakes and sleeps

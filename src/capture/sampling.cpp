@@ -1,5 +1,6 @@
 #include "capture/sampling.h"
 
+#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -8,9 +9,27 @@
 
 namespace ukstack {
 
+namespace {
+
+// How often threads left lingering are looked at again.
+constexpr std::chrono::milliseconds kLingerPoll{1};
+
+// A thread that did not stop by its deadline stays seized (SeizedThread::detach)
+// and, once it stops, stopped until it is detached: by the next capture, or at
+// ukstack's exit. Between samples, and after the last for as long as one stop may
+// take, such threads are let go as soon as they stop.
+void let_lingering_go(Tracer& tracer, Clock::time_point until) {
+  while (tracer.detach_lingering() > 0 && Clock::now() < until) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(kLingerPoll, until - Clock::now()));
+  }
+}
+
+}  // namespace
+
 Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& options,
                                               Sampling sampling, CaptureSeams seams) {
   const Clock::time_point run_deadline = Clock::now() + options.run_deadline;
+  Tracer& tracer = *seams.tracer;
   auto session = CaptureSession::open(pid, options, std::move(seams));
   if (!session) return session.error();
 
@@ -20,7 +39,7 @@ Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& opt
     if (i > 0) {
       const Clock::time_point next = started + sampling.interval;
       if (next >= run_deadline) break;  // the run's bound: what was taken is the answer
-      // Nothing of the target is held between captures: a plain wait.
+      let_lingering_go(tracer, next);
       std::this_thread::sleep_until(next);
       started = Clock::now();
     }
@@ -35,6 +54,7 @@ Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& opt
     }
     samples.push_back(std::move(*snapshot));
   }
+  let_lingering_go(tracer, std::min(Clock::now() + options.timeout, run_deadline));
   return samples;
 }
 

@@ -154,6 +154,51 @@ TEST(Progress, OffsetsAndArgumentsMayDifferForStuck) {
   EXPECT_EQ(thread_of(mark_progress(samples, 100), 10).progress, Progress::Stuck);
 }
 
+TEST(Progress, AThreadCaughtWokenInItsCallIsAtTheSamePlace) {
+  // Woken by its timeout, waiting for a CPU: /proc/<tid>/syscall says "running", the
+  // kernel stack still shows the call; auto stopped it to read its registers.
+  auto samples = sampled(reader(10), 4, [](Thread& t, int i) {
+    t.activity = counters(5'000'000 + 20'000 * i, 12 + 2 * i);
+    if (i != 2) {
+      t.state = i == 0 ? "R" : "S";  // S: read as sleeping just before it woke
+      t.syscall.reset();
+      t.user.method = StackMethod::Libdw;
+    }
+  });
+  EXPECT_EQ(thread_of(mark_progress(samples, 100), 10).progress, Progress::Waking);
+}
+
+TEST(Progress, AKernelStackReadWhileTheThreadRanIsNoChangeOfPlace) {
+  // The kernel stack read empty (it ran for a moment), the call read blocked again.
+  auto samples = sampled(reader(10), 3, [](Thread& t, int i) {
+    t.activity = counters(5'000'000 + 20'000 * i, 12 + 2 * i);
+    if (i == 2) {
+      t.kernel.frames.clear();
+      t.notes = {"kernel stack changed during capture: the thread has moved on since"};
+    }
+  });
+  EXPECT_EQ(thread_of(mark_progress(samples, 100), 10).progress, Progress::Waking);
+  // Where no kernel stack can be read at all, every sample says so: no gap to fill.
+  auto unreadable = sampled(reader(10), 3, [](Thread& t, int i) {
+    t.kernel.frames.clear();
+    t.kernel.error = "kernel stack needs root (CAP_SYS_ADMIN)";
+    if (i == 1) t.user.frames[1].function = "parse_request";
+  });
+  EXPECT_EQ(thread_of(mark_progress(unreadable, 100), 10).progress, Progress::Moving);
+}
+
+TEST(Progress, AThreadOutOfItsCallInOneSampleIsMoving) {
+  // Back in user space: no system call and no kernel frames.
+  auto samples = sampled(reader(10), 3, [](Thread& t, int i) {
+    if (i == 1) {
+      t.state = "R";
+      t.syscall.reset();
+      t.kernel.frames.clear();
+    }
+  });
+  EXPECT_EQ(thread_of(mark_progress(samples, 100), 10).progress, Progress::Moving);
+}
+
 TEST(Progress, AThreadOnACpuAtTheSamePlaceIsMovingNeverStuck) {
   // Even with counters that did not move (a kernel that updates them late).
   for (bool counters_moved : {true, false}) {

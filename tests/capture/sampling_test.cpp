@@ -84,6 +84,28 @@ TEST_F(SamplingTest, WhereSchedstatIsNotKeptContextSwitchesAreTheActivity) {
   EXPECT_EQ(activity->involuntary_switches, 1u);  // status-sleep.txt's
 }
 
+TEST_F(SamplingTest, AThreadLeftLingeringIsLetGoOnceItStopsNotAtTheNextSample) {
+  options.stop = StopMode::Each;
+  add(process.blocked(kPid));
+  TracerScript& script = tracer.script(kPid);
+  script.waits = {WaitResult{StopOutcome::TimedOut, 0}};  // never stops in time
+  script.stops_after_polls = 3;                           // but soon after
+  auto samples = sample(2, 50ms);
+  ASSERT_TRUE(samples) << samples.error().message;
+
+  EXPECT_EQ(log.count("linger", kPid), 2) << log.dump();
+  EXPECT_EQ(log.count("detach", kPid), 2) << log.dump();
+  // Let go before the second sample seized it again, not by that sample.
+  int seizes = 0;
+  int detached_before_second_seize = 0;
+  for (const Event& event : log.events()) {
+    if (event.tid != kPid) continue;
+    if (event.kind == "seize") ++seizes;
+    if (event.kind == "detach" && seizes == 1) ++detached_before_second_seize;
+  }
+  EXPECT_EQ(detached_before_second_seize, 1) << log.dump();
+}
+
 TEST_F(SamplingTest, AProcessThatExitsMidwaySaysAfterHowManySamples) {
   add(process.blocked(kPid));
   add(process.running(kPid + 1));
