@@ -37,9 +37,9 @@ struct RawThread {
   bool exited = false;
   bool kernel_thread = false;
   procfs::TaskStat stat;
-  // Auto's proof that a thread stayed put while unwound without stopping: its
-  // scheduler counters (read before the kernel half), or where the kernel keeps
-  // none, its voluntary context switches.
+  // Its scheduler counters, read before the kernel half and before any stop, or
+  // where the kernel keeps none, its context switches (status): auto's proof that a
+  // thread stayed put while unwound without stopping, and the thread's activity.
   std::optional<procfs::SchedStat> sched_before;
   std::optional<procfs::TaskStatus> status;
   Result<std::string> kernel_before = Error{};

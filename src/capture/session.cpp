@@ -140,8 +140,8 @@ void CaptureSession::report_modules_if_changed() {
   }
 }
 
-Result<Snapshot> CaptureSession::capture(bool last) {
-  const Clock::time_point run_deadline = Clock::now() + options_.run_deadline;
+Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_point> deadline) {
+  const Clock::time_point run_deadline = deadline.value_or(Clock::now() + options_.run_deadline);
   // Checked at every capture: the process may have gone, or a debugger come, since.
   if (auto checked = check_target(); !checked) return checked.error();
   if (!just_opened_) report_modules_if_changed();  // open has just reported them

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,7 +53,10 @@ class CaptureSession {
   // gone, not permitted, the threads asked for are not there); problems with
   // single threads are in the snapshot. `last`: no capture follows, so nothing is
   // kept for the next one (a one-shot run keeps its memory to the snapshot).
-  Result<Snapshot> capture(bool last = false);
+  // `run_deadline`: when the capture must end (samples share one run's bound);
+  // by default the options' run_deadline from now.
+  Result<Snapshot> capture(bool last = false,
+                           std::optional<Clock::time_point> run_deadline = std::nullopt);
 
   int pid() const { return pid_; }
   // How often modules were reported (1 after open; more after the maps changed).

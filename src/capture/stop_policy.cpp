@@ -30,8 +30,8 @@ bool StopPolicy::now_exiting(int tid) const {
   return !stat || stat->state == 'Z' || stat->state == 'X';
 }
 
-// Step 1, first: the thread's stat, and in auto its scheduler counters. False when
-// the thread is gone.
+// Step 1, first: the thread's stat and its scheduler counters. False when the
+// thread is gone.
 bool StopPolicy::read_stat(RawThread& raw) {
   auto stat = reader_.stat(raw.tid);
   if (!stat) {
@@ -40,11 +40,10 @@ bool StopPolicy::read_stat(RawThread& raw) {
   }
   raw.stat = *stat;
   raw.kernel_thread = stat->is_kernel_thread();
-  // Auto's verification needs a counter read before both halves: a thread that
-  // was never on a CPU from here to the re-read cannot have moved.
-  if (options_.stop == StopMode::Auto) {
-    if (auto sched = reader_.schedstat(raw.tid); sched && sched->kept()) raw.sched_before = *sched;
-  }
+  // Read before both halves and before any stop (which makes a thread run): auto's
+  // verification needs it (a thread never on a CPU from here to the re-read cannot
+  // have moved), and samples compare it to tell stuck from waking.
+  if (auto sched = reader_.schedstat(raw.tid); sched && sched->kept()) raw.sched_before = *sched;
   return true;
 }
 
@@ -59,7 +58,8 @@ bool StopPolicy::read_before_stop(RawThread& raw) {
   if (!raw.kernel_before) {
     if (auto wchan = reader_.wchan(raw.tid)) raw.wchan = *wchan;
   }
-  if (options_.stop == StopMode::Auto && !raw.sched_before) {
+  // Where the kernel keeps no schedstat, context switches stand in for it.
+  if (!raw.sched_before) {
     if (auto status = reader_.status(raw.tid)) raw.status = *status;
   }
 
@@ -83,7 +83,7 @@ bool StopPolicy::read_before_stop(RawThread& raw) {
 // system call and user stack as then: two reads instead of five and an unwind. Its
 // name and state are the ones just read (another thread may rename it).
 bool StopPolicy::reuse_if_never_ran(RawThread& raw) {
-  if (verified_ == nullptr || !raw.sched_before) return false;  // sched_before: auto only
+  if (options_.stop != StopMode::Auto || verified_ == nullptr || !raw.sched_before) return false;
   auto known = verified_->find(raw.tid);
   if (known == verified_->end() || !known->second.sched.same_run_as(*raw.sched_before) ||
       raw.stat.state == 'Z' || raw.stat.state == 'X') {

@@ -15,6 +15,23 @@ std::string kernel_stack_error(const Error& error) {
   return error.message;
 }
 
+// What the thread's counters said before any stop (a reused thread's are read
+// afresh too). Where schedstat is kept, its count of runs already counts every
+// context switch, and status is not read; where it is not, the switches decide.
+std::optional<ThreadActivity> activity_of(const RawThread& raw) {
+  if (!raw.sched_before && !raw.status) return std::nullopt;
+  ThreadActivity activity;
+  if (raw.sched_before) {
+    activity.cpu_ns = raw.sched_before->cpu_ns;
+    activity.times_run = raw.sched_before->times_run;
+  }
+  if (raw.status) {
+    activity.voluntary_switches = raw.status->voluntary_ctxt_switches;
+    activity.involuntary_switches = raw.status->nonvoluntary_ctxt_switches;
+  }
+  return activity;
+}
+
 }  // namespace
 
 Frame to_frame(unwind::UnwoundFrame&& uf) {
@@ -48,6 +65,7 @@ Thread ThreadBuilder::build(RawThread& raw) {
     thread.notes.push_back("thread exited during capture");
     return thread;
   }
+  thread.activity = activity_of(raw);
   thread.name = raw.stat.name;
   thread.state = raw.exited ? "X" : std::string(1, raw.stat.state);
   thread.wchan = raw.wchan;

@@ -24,6 +24,8 @@ constexpr const char* kExamples = R"(Examples:
   ukstack --core core.4242 --exe /usr/bin/x
                                    postmortem: the user stack of every thread in a core file
   ukstack --input hang.json        show a saved snapshot again (any --format)
+  ukstack --samples 5 4242         five captures 100 ms apart: each thread stuck, waking
+                                   (same place, but it runs in between) or moving
 
 A core has user stacks only: no kernel stacks, no system-call state. With --core,
 --tid selects threads; --stop, --timeout and --unwinder libunwind are usage errors
@@ -111,6 +113,16 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.add_option("--timeout", timeout_ms, "per-thread stop deadline in milliseconds")
       ->check(CLI::Range(1L, 60'000L))
       ->capture_default_str();
+  int samples = 0;
+  app.add_option("--samples", samples,
+                 "capture this many times and mark each thread stuck (same stack, never ran), "
+                 "waking (same stack, ran in between) or moving; shows the last capture")
+      ->check(CLI::Range(kMinSamples, kMaxSamples));
+  long interval_ms = Sampling{}.interval.count();
+  app.add_option("--interval", interval_ms,
+                 "with --samples: milliseconds from one capture's start to the next's")
+      ->check(CLI::Range(kMinSampleInterval.count(), kMaxSampleInterval.count()))
+      ->capture_default_str();
   app.add_option("-o,--output", options.output_file, "also write the snapshot (JSON) to this file");
   // One directory per --debug-dir: the PID is no longer a required positional, so
   // CLI11 would otherwise take a PID after it as another directory.
@@ -167,7 +179,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   if (exe->count() > 0 && app.count("--core") == 0) return usage_error("--exe goes with --core");
   if (app.count("--core") > 0) {
     options.input = InputKind::Core;
-    for (const char* option : {"--stop", "--timeout"}) {
+    for (const char* option : {"--stop", "--timeout", "--samples", "--interval"}) {
       if (app.count(option) > 0)
         return usage_error(std::string(option) + " means nothing for a core file");
     }
@@ -177,11 +189,24 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   if (app.count("--input") > 0) {
     options.input = InputKind::Snapshot;
     for (const char* option : {"--stop", "--timeout", "--tid", "--unwinder", "--inlines",
-                               "--debug-dir", "--debuginfod-timeout"}) {
+                               "--debug-dir", "--debuginfod-timeout", "--samples", "--interval"}) {
       if (app.count(option) > 0) {
         return usage_error(std::string(option) +
                            " changes a capture, not how a saved snapshot is shown");
       }
+    }
+  }
+  if (app.count("--interval") > 0 && app.count("--samples") == 0)
+    return usage_error("--interval goes with --samples");
+  if (app.count("--samples") > 0) {
+    options.sampling = Sampling{samples, std::chrono::milliseconds(interval_ms)};
+    // The samples share one run's bound (DESIGN.md: a run is bounded).
+    const auto span = (samples - 1) * options.sampling->interval;
+    if (span >= options.capture.run_deadline) {
+      return usage_error("--samples " + std::to_string(samples) + " --interval " +
+                         std::to_string(interval_ms) + " would take " +
+                         std::to_string(span.count() / 1000) + " s, more than a run's " +
+                         std::to_string(options.capture.run_deadline.count() / 1000) + " s bound");
     }
   }
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "capture/options.h"
+#include "capture/sampling.h"
 #include "model/snapshot.h"
 #include "render/text.h"
 
@@ -35,6 +36,7 @@ struct CliOptions {
   LayoutChoice layout = LayoutChoice::Auto;
   std::string output_file;  // -o: the snapshot as JSON, besides what is printed
   CaptureOptions capture;
+  std::optional<Sampling> sampling;  // Live: --samples N --interval MS
 };
 
 struct ParsedCommandLine {

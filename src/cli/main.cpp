@@ -10,7 +10,9 @@
 
 #include "analysis/deadlocks.h"
 #include "analysis/groups.h"
+#include "analysis/progress.h"
 #include "capture/core_capture.h"
+#include "capture/sampling.h"
 #include "capture/session.h"
 #include "capture/signal_guard.h"
 #include "cli/cli.h"
@@ -42,6 +44,48 @@ ukstack::Terminal terminal() {
   return out;
 }
 
+// One live process: a capture, or --samples captures marked stuck, waking or moving.
+ukstack::Result<ukstack::Snapshot> capture_process(int pid, const ukstack::CliOptions& options) {
+  using namespace ukstack;
+  if (!options.sampling) return capture_live(pid, options.capture);
+  auto samples = capture_samples(pid, options.capture, *options.sampling);
+  if (!samples) return samples.error();
+  return mark_progress(std::move(*samples), static_cast<int>(options.sampling->interval.count()));
+}
+
+// What is to be shown: each process asked for, captured one after another (an error
+// for each that could not be), a core, or the snapshots a saved file holds.
+std::vector<ukstack::Result<ukstack::Snapshot>> acquire(const ukstack::CliOptions& options) {
+  using namespace ukstack;
+  std::vector<Result<Snapshot>> results;
+  switch (options.input) {
+    case InputKind::Live: {
+      // Process-wide, for as long as threads may be seized: a fatal or terminating
+      // signal detaches them; SIGCHLD stays blocked so waits for a stop sleep in
+      // sigtimedwait. The watchdog bounds each process's run (30 s and a margin)
+      // and ends a read the target never lets return.
+      FatalSignalGuard signal_guard;
+      ChildSignalBlock child_signal_block;
+      for (int pid : options.pids) {
+        Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));
+        results.push_back(capture_process(pid, options));
+      }
+      break;
+    }
+    case InputKind::Core:
+      results.push_back(capture_core(options.core_file, options.exe_file, options.capture));
+      break;
+    case InputKind::Snapshot:
+      if (auto loaded = load_snapshots_file(options.snapshot_file)) {
+        for (Snapshot& snapshot : *loaded) results.emplace_back(std::move(snapshot));
+      } else {
+        results.push_back(loaded.error());
+      }
+      break;
+  }
+  return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,43 +94,38 @@ int main(int argc, char** argv) {
   if (!parsed.options) return parsed.exit_code;
   const CliOptions& options = *parsed.options;
 
-  Result<Snapshot> snapshot = Error{};
-  switch (options.input) {
-    case InputKind::Live: {
-      // Process-wide, for as long as threads may be seized: a fatal or terminating
-      // signal detaches them; the watchdog ends a read the target never lets
-      // return; SIGCHLD stays blocked so waits for a stop sleep in sigtimedwait.
-      FatalSignalGuard signal_guard;
-      Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));
-      ChildSignalBlock child_signal_block;
-      snapshot = capture_live(options.pids.front(), options.capture);
-      break;
+  // DESIGN.md's status over every process: the worst of those captured; 2 when
+  // none was; a process that could not be captured beside others that were makes
+  // the run partial (its one line is on stderr).
+  std::vector<Snapshot> snapshots;
+  int status = kExitComplete;
+  for (Result<Snapshot>& result : acquire(options)) {
+    if (!result) {
+      std::cerr << "ukstack: " << escape_for_terminal(result.error().message) << "\n";
+      status = kExitPartial;
+      continue;
     }
-    case InputKind::Core:
-      snapshot = capture_core(options.core_file, options.exe_file, options.capture);
-      break;
-    case InputKind::Snapshot:
-      snapshot = load_snapshot_file(options.snapshot_file);
-      break;
+    status = std::max(status, exit_status(result));
+    snapshots.push_back(std::move(*result));
   }
-  if (!snapshot) {
-    std::cerr << "ukstack: " << escape_for_terminal(snapshot.error().message) << "\n";
-    return exit_status(snapshot);
-  }
+  if (snapshots.empty()) return kExitNothing;
 
   // Groups are in the JSON (stdout and -o) as well as in the text; --no-group
-  // leaves them out of both, even those a loaded snapshot had.
-  if (options.grouping == Grouping::Never) {
-    snapshot->groups.clear();
-  } else {
-    snapshot->groups = group_threads(*snapshot);
+  // leaves them out of both, even those a loaded snapshot had. Deadlocks are found
+  // over every process at once: their waits join one graph.
+  for (Snapshot& snapshot : snapshots) {
+    if (options.grouping == Grouping::Never) {
+      snapshot.groups.clear();
+    } else {
+      snapshot.groups = group_threads(snapshot);
+    }
   }
-  fill_deadlocks(std::span(&*snapshot, 1));
+  fill_deadlocks(snapshots);
   if (options.format == OutputFormat::Json) {
-    write_json(*snapshot, std::cout);
+    write_json(snapshots, std::cout);
   } else {
     const auto [layout, width] = text_layout(options.layout, terminal());
-    write_text(*snapshot,
+    write_text(snapshots,
                TextOptions{.color = use_color(options.color),
                            .grouping = options.grouping,
                            .layout = layout,
@@ -97,7 +136,7 @@ int main(int argc, char** argv) {
 
   if (!options.output_file.empty()) {
     std::ofstream out(options.output_file, std::ios::trunc);
-    write_json(*snapshot, out);
+    write_json(snapshots, out);
     out.close();
     if (!out) {
       std::cerr << "ukstack: cannot write the snapshot to "
@@ -105,5 +144,5 @@ int main(int argc, char** argv) {
       return kExitNothing;
     }
   }
-  return exit_status(snapshot);
+  return status;
 }

@@ -98,7 +98,9 @@ std::string_view to_string(Progress progress);
 std::optional<Progress> parse_progress(std::string_view text);
 
 // What a live capture read of a thread's scheduling, to tell stuck from waking
-// across samples. Not part of the JSON: progress is what it is used for.
+// across samples. Not part of the JSON: progress is what it is used for. The
+// switches are read (from status) only where the kernel keeps no schedstat, and
+// are 0 otherwise: schedstat's times_run already counts every switch.
 struct ThreadActivity {
   std::uint64_t cpu_ns = 0;     // schedstat's time on a CPU
   std::uint64_t times_run = 0;  // schedstat's count of times it was put on a CPU

@@ -176,12 +176,23 @@ void FakeTracer::detach(int tid, int signal) {
 
 void FakeTracer::linger(int tid) {
   log_.add(Event{"linger", tid, {}, 0});
-  held_[tid] = false;  // the fake's threads never stop later: the kernel lets them go
+  held_[tid] = false;
+  if (auto polls = scripts_[tid].stops_after_polls) lingering_[tid] = *polls;
 }
 
 int FakeTracer::detach_lingering() {
   log_.add(Event{"detach_lingering", 0, {}, 0});
-  return 0;
+  int remaining = 0;
+  for (auto it = lingering_.begin(); it != lingering_.end();) {
+    if (it->second-- == 0) {
+      log_.add(Event{"detach", it->first, {}, 0});
+      it = lingering_.erase(it);
+    } else {
+      ++remaining;
+      ++it;
+    }
+  }
+  return remaining;
 }
 
 std::vector<int> FakeTracer::still_held() const {

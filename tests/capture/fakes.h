@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,10 @@ struct TracerScript {
   std::function<void()> on_seize;
   std::function<void()> on_wait;
   std::function<void()> on_detach;
+  // A thread left lingering (seized, never stopped): by default the kernel lets it
+  // go; when set, it stops after that many detach_lingering calls have found it
+  // still running, and the next one detaches it.
+  std::optional<int> stops_after_polls;
 };
 
 class FakeTracer final : public Tracer {
@@ -110,6 +115,7 @@ class FakeTracer final : public Tracer {
   std::map<int, TracerScript> scripts_;
   std::map<int, std::size_t> waits_done_;
   std::map<int, bool> held_;
+  std::map<int, int> lingering_;  // tid: detach_lingering calls before it stops
 };
 
 // How the FakeUnwinder answers for one thread.
