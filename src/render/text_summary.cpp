@@ -254,6 +254,8 @@ void write_group_waits_in_brief(Writer& w, const RankedGroup& group, const WaitI
 }
 
 //   212 × futex ← pthread_cond_wait ← worker_loop — "worker" ×211, "io" ×1; stuck ×212; …
+constexpr std::size_t kDistinctNamesShown = 3;
+
 void write_group_line(Writer& w, const RankedGroup& group, std::size_t count_width,
                       const WaitIndex& index) {
   const std::vector<const Thread*>& members = group.members;
@@ -276,12 +278,15 @@ void write_group_line(Writer& w, const RankedGroup& group, std::size_t count_wid
         ++it->second;
       }
     }
-    for (std::size_t i = 0; i < std::min<std::size_t>(names.size(), 2); ++i) {
+    // Counts only where a name is shared: "cyc-1", "cyc-2", "cyc-3" says it all.
+    const bool all_distinct = names.size() == members.size();
+    const std::size_t shown = all_distinct ? kDistinctNamesShown : 2;
+    for (std::size_t i = 0; i < std::min(names.size(), shown); ++i) {
       if (i > 0) line.text(", ");
       line.quoted(names[i].first);
-      line.format(" ×{}", names[i].second);
+      if (!all_distinct) line.format(" ×{}", names[i].second);
     }
-    if (names.size() > 2) line.format(" and {} more names", names.size() - 2);
+    if (names.size() > shown) line.format(" and {} more names", names.size() - shown);
   }
   std::size_t d_state = 0;
   std::size_t deadlocked = 0;
@@ -344,8 +349,11 @@ std::string what_it_waits_in(const Thread& thread) {
   const std::vector<Frame>& frames = thread.user.frames;
   std::size_t i = 0;
   const Frame* library_entry = nullptr;
+  // The entry named is a system library's (pthread_mutex_lock), not a std:: template
+  // inlined into the program (std::function<...>::operator()), which says less.
   for (; i < frames.size() && (frames[i].function.empty() || is_library_frame(frames[i])); ++i) {
-    if (!frames[i].function.empty()) library_entry = &frames[i];
+    if (!frames[i].function.empty() && frames[i].module && is_system_library(*frames[i].module))
+      library_entry = &frames[i];
   }
   if (library_entry != nullptr) {
     const std::string_view name = public_name(library_entry->function);

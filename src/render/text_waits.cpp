@@ -12,12 +12,13 @@ constexpr std::size_t kGroupWaitsShown = 4;
 
 bool is_lock(WaitKind kind) { return kind == WaitKind::Mutex || kind == WaitKind::Rwlock; }
 
-// A lock as its description says ("mutex 0x55d0…"); anything else with the system
-// call it waits in when known: "read(pipe:[81234])".
+// A lock as its description says ("mutex 0x55d0…", "flock /tmp/app.lock (inode 12)");
+// anything else with the system call it waits in when known: "read(pipe:[81234])".
 void write_resource(Writer& w, std::string_view description, const Wait* wait,
                     const Thread* waiter) {
-  const bool in_call = wait != nullptr && !is_lock(wait->kind) && waiter != nullptr &&
-                       waiter->syscall && !waiter->syscall->name.empty();
+  const bool in_call = wait != nullptr && !is_lock(wait->kind) &&
+                       wait->kind != WaitKind::FileLock && waiter != nullptr && waiter->syscall &&
+                       !waiter->syscall->name.empty();
   if (in_call) {
     w.escaped(waiter->syscall->name);
     w.text('(');

@@ -324,8 +324,8 @@ TEST(Summary, SeveralProcessesOneSummaryThenEachProcess) {
       << summary;
   EXPECT_TRUE(contains(summary,
                        "DEADLOCK: thread 300 \"parent\" of process 300 → read(pipe:[7001]) → "
-                       "thread 400 \"child\" of process 400 → flock(flock /tmp/app.lock (inode "
-                       "12)) → thread 300 \"parent\" of process 300\n"))
+                       "thread 400 \"child\" of process 400 → flock /tmp/app.lock (inode "
+                       "12) → thread 300 \"parent\" of process 300\n"))
       << summary;
   EXPECT_TRUE(contains(summary, "PID 300 (parent) /usr/bin/parent: 1 thread\n")) << summary;
   EXPECT_TRUE(contains(summary, "PID 400 (child) /usr/bin/child: 1 thread\n")) << summary;
@@ -338,7 +338,7 @@ TEST(Summary, SeveralProcessesOneSummaryThenEachProcess) {
   EXPECT_TRUE(contains(text, "  waits for pipe:[7001] held by process 400 \"child\"\n")) << text;
   EXPECT_TRUE(contains(text,
                        "  chain: thread 300 \"parent\" → read(pipe:[7001]) → process 400 "
-                       "\"child\" → flock(flock /tmp/app.lock (inode 12)) → process 300 "
+                       "\"child\" → flock /tmp/app.lock (inode 12) → process 300 "
                        "\"parent\" (deadlock)\n"))
       << text;
 
