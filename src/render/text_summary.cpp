@@ -10,7 +10,6 @@
 namespace ukstack {
 namespace {
 
-constexpr std::size_t kProgramFramesShown = 2;
 constexpr std::size_t kFunctionWidth = 60;
 constexpr std::size_t kNamedThreadsShown = 3;
 constexpr std::size_t kTidRangesShown = 8;
@@ -33,6 +32,24 @@ bool is_library_frame(const Frame& frame) {
   return (frame.module && is_system_library(*frame.module)) ||
          frame.function.starts_with("std::") || frame.function.starts_with("__gnu_cxx::") ||
          frame.function == "_start";
+}
+
+// The program's own named frames from `from` on, innermost first.
+std::vector<std::string_view> program_functions(const std::vector<Frame>& frames,
+                                                std::size_t from) {
+  std::vector<std::string_view> program;
+  for (std::size_t i = from; i < frames.size(); ++i) {
+    if (!frames[i].function.empty() && !is_library_frame(frames[i]))
+      program.push_back(frames[i].function);
+  }
+  return program;
+}
+
+// Where the run of system-library frames on top of a user stack ends.
+std::size_t end_of_library_run(const std::vector<Frame>& frames) {
+  std::size_t i = 0;
+  while (i < frames.size() && (frames[i].function.empty() || is_library_frame(frames[i]))) ++i;
+  return i;
 }
 
 // glibc's names for its entry points: `__GI___libc_read`, `___pthread_cond_wait`.
@@ -191,7 +208,37 @@ void write_stuck(Writer& w, std::span<const Snapshot> snapshots, const Tallies& 
 struct RankedGroup {
   const Snapshot* snapshot;
   std::vector<const Thread*> members;
+  std::string waits_in;  // what_it_waits_in, told apart from the other groups' lines
 };
+
+// Two groups are two stacks: where their lines read the same (the same call and
+// the same first frames: futex ← runtime.futex ← runtime.futexsleep), each shows,
+// after an ellipsis, the first of its program's frames where it parts from the others.
+void tell_apart(std::vector<RankedGroup>& ranked) {
+  std::unordered_map<std::string, std::vector<RankedGroup*>> by_line;
+  for (RankedGroup& group : ranked) {
+    group.waits_in = what_it_waits_in(*group.members.front());
+    by_line[group.waits_in].push_back(&group);
+  }
+  for (auto& [line, same] : by_line) {
+    if (same.size() < 2) continue;
+    std::vector<std::vector<std::string_view>> stacks;
+    for (const RankedGroup* group : same) {
+      const std::vector<Frame>& frames = group->members.front()->user.frames;
+      stacks.push_back(program_functions(frames, end_of_library_run(frames)));
+    }
+    for (std::size_t g = 0; g < same.size(); ++g) {
+      std::size_t parts_at = 0;  // past the frames this stack shares with any other
+      for (std::size_t h = 0; h < same.size(); ++h) {
+        if (h == g) continue;
+        const auto [mine, theirs] = std::ranges::mismatch(stacks[g], stacks[h]);
+        parts_at = std::max(parts_at, static_cast<std::size_t>(mine - stacks[g].begin()));
+      }
+      same[g]->waits_in =
+          what_it_waits_in(*same[g]->members.front(), kProgramFramesShown, parts_at);
+    }
+  }
+}
 
 std::vector<RankedGroup> ranked_groups(std::span<const Snapshot> snapshots) {
   std::vector<RankedGroup> ranked;
@@ -199,11 +246,11 @@ std::vector<RankedGroup> ranked_groups(std::span<const Snapshot> snapshots) {
     std::unordered_map<int, const Thread*> by_tid;
     for (const Thread& thread : snapshot.threads) by_tid.emplace(thread.tid, &thread);
     if (snapshot.groups.empty()) {  // not grouped: every thread its own group
-      for (const Thread& thread : snapshot.threads) ranked.push_back({&snapshot, {&thread}});
+      for (const Thread& thread : snapshot.threads) ranked.push_back({&snapshot, {&thread}, {}});
       continue;
     }
     for (const ThreadGroup& group : snapshot.groups) {
-      RankedGroup entry{&snapshot, {}};
+      RankedGroup entry{&snapshot, {}, {}};
       for (int tid : group.tids) {
         if (auto it = by_tid.find(tid); it != by_tid.end()) entry.members.push_back(it->second);
       }
@@ -212,6 +259,7 @@ std::vector<RankedGroup> ranked_groups(std::span<const Snapshot> snapshots) {
   }
   std::ranges::stable_sort(ranked, std::ranges::greater{},
                            [](const RankedGroup& g) { return g.members.size(); });
+  tell_apart(ranked);
   return ranked;
 }
 
@@ -262,7 +310,7 @@ void write_group_line(Writer& w, const RankedGroup& group, std::size_t count_wid
   const Thread& first = *members.front();
   Writer line(w.options());
   line.format("  {:>{}} × ", members.size(), count_width);
-  line.text(what_it_waits_in(first));
+  line.text(group.waits_in);
   line.text(" — ");
   if (members.size() == 1) {
     line.format("thread {} ", first.tid);
@@ -325,7 +373,8 @@ void write_process_line(Writer& out, const Snapshot& snapshot) {
 
 }  // namespace
 
-std::string what_it_waits_in(const Thread& thread) {
+std::string what_it_waits_in(const Thread& thread, std::size_t program_frames,
+                             std::optional<std::size_t> telling_frame) {
   const TextOptions plain;
   Writer w(plain);
   const bool in_syscall = thread.syscall && thread.syscall->nr >= 0;
@@ -360,11 +409,11 @@ std::string what_it_waits_in(const Thread& thread) {
     const bool wrapper = in_syscall && without_parameters(name) == thread.syscall->name;
     if (!wrapper) add(name);
   }
-  std::size_t shown = 0;
-  for (; i < frames.size() && shown < kProgramFramesShown; ++i) {
-    if (frames[i].function.empty() || is_library_frame(frames[i])) continue;
-    add(frames[i].function);
-    ++shown;
+  const std::vector<std::string_view> program = program_functions(frames, i);
+  for (std::size_t k = 0; k < std::min(program.size(), program_frames); ++k) add(program[k]);
+  if (telling_frame && *telling_frame >= program_frames && *telling_frame < program.size()) {
+    if (*telling_frame > program_frames) w.text(" ← …");
+    add(program[*telling_frame]);
   }
   return w.take();
 }

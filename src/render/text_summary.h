@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -30,7 +31,11 @@ inline constexpr std::size_t kDeadlocksInSummary = 6;
 // call's own wrapper (read ← read); then the first two frames of the program itself,
 // further system-library frames skipped. Unnamed frames are skipped; C++ parameter
 // lists are dropped (`ThreadPool::worker(int)` is ThreadPool::worker).
-std::string what_it_waits_in(const Thread& thread);
+// `telling_frame`: an index into the program's frames to show after an ellipsis, the
+// one that tells this stack from others whose lines would read the same.
+inline constexpr std::size_t kProgramFramesShown = 2;
+std::string what_it_waits_in(const Thread& thread, std::size_t program_frames = kProgramFramesShown,
+                             std::optional<std::size_t> telling_frame = std::nullopt);
 
 // The summary of a run (one or several processes captured together), after the
 // process header when there is one process (`lines_written` lines so far). Deadlocks

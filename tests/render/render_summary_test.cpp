@@ -291,6 +291,29 @@ TEST(WhatItWaitsIn, TheCallThenTheLibraryEntryThenTwoProgramFrames) {
   EXPECT_EQ(what_it_waits_in(core), "abort ← fail");
 }
 
+// Groups whose lines would read the same (two stacks parting below their first
+// frames) each show, after an ellipsis, the frame where they part.
+TEST(Summary, GroupLinesThatWouldReadTheSameShowWhereTheyPart) {
+  const std::string libc = "/usr/lib/x86_64-linux-gnu/libc.so.6", app = "/usr/bin/app";
+  Snapshot s = testing::sample_snapshot();
+  s.threads.clear();
+  for (const auto& [tid, outer] :
+       std::vector<std::pair<int, std::string>>{{10, "park_m"}, {11, "mstart1"}}) {
+    Thread t = frames_thread(
+        "futex",
+        {{"futex", app}, {"futexsleep", app}, {"notesleep", app}, {"schedule", app}, {outer, app}});
+    t.tid = tid;
+    s.threads.push_back(t);
+  }
+  const std::string summary = summary_of(render_text(s, {}));
+  EXPECT_NE(summary.find("1 × futex ← futex ← futexsleep ← … ← park_m — thread 10"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("1 × futex ← futex ← futexsleep ← … ← mstart1 — thread 11"),
+            std::string::npos)
+      << summary;
+}
+
 // Two processes captured together: one summary, one graph, the deadlock across them.
 TEST(Summary, SeveralProcessesOneSummaryThenEachProcess) {
   auto process = [](int pid, std::string name, Wait wait) {
