@@ -34,22 +34,35 @@ bool is_library_frame(const Frame& frame) {
          frame.function == "_start";
 }
 
-// The program's own named frames from `from` on, innermost first.
-std::vector<std::string_view> program_functions(const std::vector<Frame>& frames,
-                                                std::size_t from) {
-  std::vector<std::string_view> program;
-  for (std::size_t i = from; i < frames.size(); ++i) {
-    if (!frames[i].function.empty() && !is_library_frame(frames[i]))
-      program.push_back(frames[i].function);
-  }
-  return program;
+// A frame of the system libraries' run on top of a stack: a library frame, or an
+// unnamed one that is not the program's (no module, or a library's).
+bool in_library_run(const Frame& frame) {
+  return is_library_frame(frame) ||
+         (frame.function.empty() && (!frame.module || is_system_library(*frame.module)));
 }
 
 // Where the run of system-library frames on top of a user stack ends.
 std::size_t end_of_library_run(const std::vector<Frame>& frames) {
   std::size_t i = 0;
-  while (i < frames.size() && (frames[i].function.empty() || is_library_frame(frames[i]))) ++i;
+  while (i < frames.size() && in_library_run(frames[i])) ++i;
   return i;
+}
+
+// The program's own named frames from `from` on, innermost first; when it has none
+// (a stripped binary), "?? in mariadbd" for each module its unnamed frames are in.
+std::vector<std::string> program_functions(const std::vector<Frame>& frames, std::size_t from) {
+  std::vector<std::string> named;
+  std::vector<std::string> unnamed;
+  for (std::size_t i = from; i < frames.size(); ++i) {
+    if (is_library_frame(frames[i])) continue;
+    if (!frames[i].function.empty()) {
+      named.push_back(frames[i].function);
+    } else if (frames[i].module) {
+      std::string where = "?? in " + std::string(basename(*frames[i].module));
+      if (unnamed.empty() || unnamed.back() != where) unnamed.push_back(std::move(where));
+    }
+  }
+  return named.empty() ? unnamed : named;
 }
 
 // glibc's names for its entry points: `__GI___libc_read`, `___pthread_cond_wait`.
@@ -222,7 +235,7 @@ void tell_apart(std::vector<RankedGroup>& ranked) {
   }
   for (auto& [line, same] : by_line) {
     if (same.size() < 2) continue;
-    std::vector<std::vector<std::string_view>> stacks;
+    std::vector<std::vector<std::string>> stacks;
     for (const RankedGroup* group : same) {
       const std::vector<Frame>& frames = group->members.front()->user.frames;
       stacks.push_back(program_functions(frames, end_of_library_run(frames)));
@@ -260,7 +273,24 @@ std::vector<RankedGroup> ranked_groups(std::span<const Snapshot> snapshots) {
   std::ranges::stable_sort(ranked, std::ranges::greater{},
                            [](const RankedGroup& g) { return g.members.size(); });
   tell_apart(ranked);
-  return ranked;
+  // Groups still told apart by nothing that is shown (frames without symbols in one
+  // module) are one line: two equal lines would read as a mistake. Threads not
+  // grouped (--no-group, or few) keep a line each.
+  std::vector<RankedGroup> merged;
+  for (RankedGroup& group : ranked) {
+    auto same = std::ranges::find_if(merged, [&](const RankedGroup& other) {
+      return other.snapshot == group.snapshot && !group.snapshot->groups.empty() &&
+             other.waits_in == group.waits_in;
+    });
+    if (same == merged.end()) {
+      merged.push_back(std::move(group));
+    } else {
+      same->members.insert(same->members.end(), group.members.begin(), group.members.end());
+    }
+  }
+  std::ranges::stable_sort(merged, std::ranges::greater{},
+                           [](const RankedGroup& g) { return g.members.size(); });
+  return merged;
 }
 
 // "; waits for mutex 0x… held by thread 1234 "worker-3"" (or how many resources),
@@ -400,7 +430,7 @@ std::string what_it_waits_in(const Thread& thread, std::size_t program_frames,
   const Frame* library_entry = nullptr;
   // The entry named is a system library's (pthread_mutex_lock), not a std:: template
   // inlined into the program (std::function<...>::operator()), which says less.
-  for (; i < frames.size() && (frames[i].function.empty() || is_library_frame(frames[i])); ++i) {
+  for (; i < frames.size() && in_library_run(frames[i]); ++i) {
     if (!frames[i].function.empty() && frames[i].module && is_system_library(*frames[i].module))
       library_entry = &frames[i];
   }
@@ -409,7 +439,7 @@ std::string what_it_waits_in(const Thread& thread, std::size_t program_frames,
     const bool wrapper = in_syscall && without_parameters(name) == thread.syscall->name;
     if (!wrapper) add(name);
   }
-  const std::vector<std::string_view> program = program_functions(frames, i);
+  const std::vector<std::string> program = program_functions(frames, i);
   for (std::size_t k = 0; k < std::min(program.size(), program_frames); ++k) add(program[k]);
   if (telling_frame && *telling_frame >= program_frames && *telling_frame < program.size()) {
     if (*telling_frame > program_frames) w.text(" ← …");

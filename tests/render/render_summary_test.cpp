@@ -314,6 +314,25 @@ TEST(Summary, GroupLinesThatWouldReadTheSameShowWhereTheyPart) {
       << summary;
 }
 
+// A stripped program: its frames are "?? in app"; groups that differ only in those
+// frames' addresses make one line, not two that read the same.
+TEST(Summary, GroupsThatNothingShownTellsApartAreOneLine) {
+  const std::string libc = "/usr/lib/x86_64-linux-gnu/libc.so.6", app = "/usr/bin/app";
+  Snapshot s = testing::sample_snapshot();
+  s.threads.clear();
+  for (int tid : {10, 11, 12}) {
+    Thread t = frames_thread("futex", {{"pthread_cond_wait", libc}, {"", app}, {"", app}});
+    t.tid = tid;
+    t.user.frames[1].pc = 0x1000 + static_cast<std::uint64_t>(tid == 12);  // 12: another stack
+    s.threads.push_back(t);
+  }
+  s.groups = {ThreadGroup{{10, 11}}, ThreadGroup{{12}}};
+  const std::string summary = summary_of(render_text(s, {}));
+  EXPECT_NE(summary.find("3 × futex ← pthread_cond_wait ← ?? in app — "), std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find(" 1 × "), std::string::npos) << summary;
+}
+
 // Two processes captured together: one summary, one graph, the deadlock across them.
 TEST(Summary, SeveralProcessesOneSummaryThenEachProcess) {
   auto process = [](int pid, std::string name, Wait wait) {
