@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "capture/wait_holders.h"
 #include "procfs/fd_info.h"
 #include "procfs/task_stat.h"
 
@@ -180,7 +181,8 @@ std::optional<Wait> find_child_wait(const Thread& thread, int pid, const procfs:
     wait.holders.push_back(WaitHolder{.pid = child,
                                       .tid = std::nullopt,
                                       .name = stat->name,
-                                      .state = std::string(1, stat->state)});
+                                      .state = std::string(1, stat->state),
+                                      .syscall = main_thread_syscall(proc, child)});
   }
   if (wait.holders.empty()) {
     wait.reason = "no child of " + std::to_string(pid) +

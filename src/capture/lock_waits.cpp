@@ -42,7 +42,8 @@ void add_holder(const Snapshot& snapshot, const LockHolder& read, Wait& wait) {
                                        : " (corrupted, or the owner exited)");
     return;
   }
-  wait.holders.push_back(WaitHolder{snapshot.process.pid, owner, thread->name, thread->state});
+  wait.holders.push_back(
+      WaitHolder{snapshot.process.pid, owner, thread->name, thread->state, std::nullopt});
 }
 
 std::optional<Wait> lock_wait(const Snapshot& snapshot, const Thread& thread,

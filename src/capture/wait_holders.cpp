@@ -2,9 +2,21 @@
 
 #include <string>
 
+#include "procfs/syscall.h"
+#include "procfs/syscall_names.h"
 #include "procfs/task_stat.h"
 
 namespace ukstack {
+
+std::optional<std::string> main_thread_syscall(const procfs::ProcSource& proc, int pid) {
+  auto text = proc.read_file(std::to_string(pid) + "/syscall");
+  if (!text) return std::nullopt;
+  auto state = procfs::parse_syscall(*text);
+  if (!state || state->kind != procfs::SyscallState::Kind::InSyscall) return std::nullopt;
+  const std::string_view name = procfs::syscall_name(state->nr);
+  if (name.empty()) return std::nullopt;
+  return std::string(name);
+}
 
 std::optional<WaitHolder> HolderProcesses::process(int pid) {
   if (auto it = known_.find(pid); it != known_.end()) return it->second;
@@ -14,9 +26,11 @@ std::optional<WaitHolder> HolderProcesses::process(int pid) {
       holder = WaitHolder{.pid = pid,
                           .tid = std::nullopt,
                           .name = stat->name,
-                          .state = std::string(1, stat->state)};
+                          .state = std::string(1, stat->state),
+                          .syscall = std::nullopt};
     }
   }
+  if (holder) holder->syscall = main_thread_syscall(proc_, pid);
   known_.emplace(pid, holder);
   return holder;
 }

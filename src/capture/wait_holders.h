@@ -3,12 +3,17 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "model/snapshot.h"
 #include "procfs/source.h"
 
 namespace ukstack {
+
+// The system call a process's main thread is blocked in ("nanosleep"); nullopt when
+// it is in none, or it cannot be read.
+std::optional<std::string> main_thread_syscall(const procfs::ProcSource& proc, int pid);
 
 class HolderProcesses {
  public:

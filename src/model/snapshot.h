@@ -75,6 +75,9 @@ struct WaitHolder {
   std::optional<int> tid;
   std::string name;   // the thread's or process's name (from the target: escape)
   std::string state;  // one letter as in /proc; empty when unknown
+  // The system call a holder process was blocked in ("nanosleep"; its main thread's),
+  // read with the holder: a process that is not captured is seen through this alone.
+  std::optional<std::string> syscall;
 };
 
 struct Wait {

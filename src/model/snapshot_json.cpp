@@ -121,6 +121,7 @@ Json wait_to_json(const Wait& wait) {
     entry["tid"] = holder.tid ? Json(*holder.tid) : Json(nullptr);
     entry["name"] = holder.name;
     entry["state"] = holder.state;
+    entry["syscall"] = string_or_null<Json>(holder.syscall);
     holders.push_back(std::move(entry));
   }
   Json out = Json::object();
@@ -407,6 +408,7 @@ Wait wait_from_json(const Reader& r) {
     if (!item.field("tid").is_null()) holder.tid = item.field("tid").integer<int>();
     holder.name = item.field("name").str();
     holder.state = item.field("state").str();
+    holder.syscall = item.field("syscall").optional_str();
     wait.holders.push_back(std::move(holder));
   });
   wait.reason = r.field("reason").optional_str();

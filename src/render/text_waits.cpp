@@ -54,9 +54,19 @@ void write_process_name(Writer& w, int pid, std::string_view name, const WaitInd
   }
 }
 
+// A holder process that was not captured is seen through what was read with it:
+// `process 999 "sleep" (nanosleep)`.
+void write_uncaptured_activity(Writer& w, const WaitHolder& holder, const WaitIndex& index) {
+  if (holder.tid || index.process(holder.pid) != nullptr || !holder.syscall) return;
+  w.text(" (");
+  w.escaped(*holder.syscall);
+  w.text(')');
+}
+
 void write_holder(Writer& w, const WaitHolder& holder, int waiter_pid, const WaitIndex& index) {
   if (!holder.tid) {
     write_process_name(w, holder.pid, holder.name, index);
+    write_uncaptured_activity(w, holder, index);
     return;
   }
   write_thread_name(w, *holder.tid, index.graph().find_thread(*holder.tid), holder.name);
@@ -85,6 +95,7 @@ void write_chain_node(Writer& w, const ChainNode& node, int previous_pid, const 
       w.text(' ');
       write_thread_name(w, node.thread->tid, node.thread, "");
     }
+    if (node.thread == nullptr) write_uncaptured_activity(w, *holder, index);
     return;
   }
   const int tid = node.thread != nullptr ? node.thread->tid : holder->tid.value_or(0);

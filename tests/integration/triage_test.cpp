@@ -205,6 +205,27 @@ TEST(Triage, TwoProcessesDeadlockedOverAPipeAndALockFileAreFoundWhenBothAreCaptu
   EXPECT_NE(summary_of(text.out).find("DEADLOCK: "), std::string::npos) << text.out;
 }
 
+// A chain that leaves the capture ends in what the holder process was doing.
+TEST(Triage, AHolderProcessNotCapturedIsShownWithItsSystemCall) {
+  auto fixture = FixtureProcess::start({fixture_path("object_waits"), "pipe"});
+  const int reader = fixture.pid();
+  const int child = fixture.id("child");
+  ASSERT_TRUE(wait_for_syscall(reader, SYS_read, std::chrono::seconds(10)));
+  ASSERT_TRUE(wait_for_syscall(child, SYS_pause, std::chrono::seconds(10)));
+  const auto snapshot = capture_json({std::to_string(reader)});
+  const auto* thread = find_thread(snapshot, reader);
+  ASSERT_NE(thread, nullptr);
+  ASSERT_EQ((*thread)["waits_for"].size(), 1u) << thread->dump(2);
+  const auto& holders = (*thread)["waits_for"][0]["holders"];
+  ASSERT_EQ(holders.size(), 1u) << holders.dump(2);
+  EXPECT_EQ(holders[0]["pid"], child);
+  EXPECT_EQ(holders[0]["syscall"], "pause");
+  CommandResult text = run_ukstack({std::to_string(reader)});
+  EXPECT_NE(text.out.find("held by process " + std::to_string(child) + " \"object_waits\" (pause)"),
+            std::string::npos)
+      << text.out;
+}
+
 // --- the summary -------------------------------------------------------------------
 
 TEST(Triage, TheSummaryOfAThousandThreadsFitsAFiftyLineTerminal) {

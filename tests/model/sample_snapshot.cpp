@@ -27,7 +27,11 @@ Frame user_frame(std::uint64_t pc, std::string function, std::uint64_t offset, s
 }
 
 WaitHolder holder(int pid, std::optional<int> tid, std::string name, std::string state) {
-  return WaitHolder{.pid = pid, .tid = tid, .name = std::move(name), .state = std::move(state)};
+  return WaitHolder{.pid = pid,
+                    .tid = tid,
+                    .name = std::move(name),
+                    .state = std::move(state),
+                    .syscall = std::nullopt};
 }
 
 Wait wait(WaitKind kind, std::optional<std::uint64_t> address, std::string description,

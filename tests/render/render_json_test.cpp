@@ -275,7 +275,7 @@ TEST(RenderJson, WaitsForAndProgress) {
             json::parse(R"([{"kind": "mutex", "address": "0x55d0a0c0e040",
                              "description": "mutex 0x55d0a0c0e040",
                              "holders": [{"pid": 5000, "tid": 5002, "name": "teller-b",
-                                          "state": "S"}],
+                                          "state": "S", "syscall": null}],
                              "reason": null}])"));
   // A pipe held by two processes: no tid, no address.
   const json& pipe = j["threads"][0]["waits_for"][0];

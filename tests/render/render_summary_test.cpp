@@ -349,11 +349,13 @@ TEST(Summary, SeveralProcessesOneSummaryThenEachProcess) {
   Wait pipe;
   pipe.kind = WaitKind::Pipe;
   pipe.description = "pipe:[7001]";
-  pipe.holders = {WaitHolder{.pid = 400, .tid = std::nullopt, .name = "child", .state = "S"}};
+  pipe.holders = {WaitHolder{
+      .pid = 400, .tid = std::nullopt, .name = "child", .state = "S", .syscall = std::nullopt}};
   Wait lock;
   lock.kind = WaitKind::FileLock;
   lock.description = "flock /tmp/app.lock (inode 12)";
-  lock.holders = {WaitHolder{.pid = 300, .tid = std::nullopt, .name = "parent", .state = "S"}};
+  lock.holders = {WaitHolder{
+      .pid = 300, .tid = std::nullopt, .name = "parent", .state = "S", .syscall = std::nullopt}};
   std::vector<Snapshot> run{process(300, "parent", pipe), process(400, "child", lock)};
   analyse(run);
 
