@@ -54,6 +54,19 @@ void write_process_name(Writer& w, int pid, std::string_view name, const WaitInd
   }
 }
 
+// What a thread at the end of a chain is doing: "(nanosleep)", "(running)".
+void write_activity(Writer& w, const Thread& thread) {
+  w.text(" (");
+  if (thread.syscall && thread.syscall->nr >= 0) {
+    write_syscall_label(w, *thread.syscall);
+  } else if (thread.state.size() == 1) {
+    w.text(thread_state_name(thread.state[0]));
+  } else {
+    w.text("not waiting in a known wait");
+  }
+  w.text(')');
+}
+
 // A holder process that was not captured is seen through what was read with it:
 // `process 999 "sleep" (nanosleep)`.
 void write_uncaptured_activity(Writer& w, const WaitHolder& holder, const WaitIndex& index) {
@@ -69,21 +82,11 @@ void write_holder(Writer& w, const WaitHolder& holder, int waiter_pid, const Wai
     write_uncaptured_activity(w, holder, index);
     return;
   }
-  write_thread_name(w, *holder.tid, index.graph().find_thread(*holder.tid), holder.name);
+  const Thread* thread = index.graph().find_thread(*holder.tid);
+  write_thread_name(w, *holder.tid, thread, holder.name);
   if (holder.pid != waiter_pid && holder.pid > 0) w.format(" of process {}", holder.pid);
-}
-
-// What a thread at the end of a chain is doing: "(nanosleep)", "(running)".
-void write_activity(Writer& w, const Thread& thread) {
-  w.text(" (");
-  if (thread.syscall && thread.syscall->nr >= 0) {
-    write_syscall_label(w, *thread.syscall);
-  } else if (thread.state.size() == 1) {
-    w.text(thread_state_name(thread.state[0]));
-  } else {
-    w.text("not waiting in a known wait");
-  }
-  w.text(')');
+  // A holder that waits for nothing known is where the wait ends: say what it does.
+  if (thread != nullptr && thread->waits_for.empty()) write_activity(w, *thread);
 }
 
 void write_chain_node(Writer& w, const ChainNode& node, int previous_pid, const WaitIndex& index) {
