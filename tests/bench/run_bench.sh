@@ -72,7 +72,7 @@ log() { echo "run_bench: $*" >&2; }
 
 # ---- packages ------------------------------------------------------------------
 need=()
-for pair in time:/usr/bin/time elfutils:/usr/bin/eu-stack gdb:/usr/bin/gdb; do
+for pair in time:/usr/bin/time elfutils:/usr/bin/eu-stack gdb:/usr/bin/gdb python3:/usr/bin/python3; do
   [[ -x "${pair#*:}" ]] || need+=("${pair%%:*}")
 done
 command -v timeout >/dev/null || need+=(coreutils)
@@ -199,6 +199,9 @@ ensure_running() {
 declare -A WALL RSS STOPS MAXSTOP HOLD RCS PAUSE EINTR
 NOTES=()
 
+json_threads() {  # snapshot.json -> how many threads it lists
+  python3 -c 'import json, sys; print(len(json.load(sys.stdin)["threads"]))' <"$1" 2>/dev/null
+}
 run_tool() {  # tool n rep -> appends to the result arrays
   local tool=$1 n=$2 rep=$3 cmd limit=600 start end rc
   cmd=$(tool_cmd "$tool" "$TPID")
@@ -222,7 +225,8 @@ run_tool() {  # tool n rep -> appends to the result arrays
   if ((rep == 1)) && [[ $tool != launch ]]; then  # sanity: did it see every thread?
     local seen=""
     case "$tool" in
-      uk_json) seen=$(grep -o '"tid":' "$TMP/out.$tool" | wc -l) ;;
+      # Threads, not '"tid":' (schema /2 names holders' tids in waits_for too).
+      uk_json) seen=$(json_threads "$TMP/out.$tool") ;;
       # Text: one "Thread " block per thread, or one "N threads TIDS:" block per group.
       uk_*) seen=$(awk '/^Thread / { n++ } /^[0-9]+ threads [0-9,-]+: / { n += $1 } END { print n + 0 }' "$TMP/out.$tool") ;;
       eu|eu_si) seen=$(grep -c '^TID ' "$TMP/out.$tool") ;;
@@ -340,10 +344,11 @@ fi
 # a condition variable, a sleep). Wall and peak RSS only (no ptrace shim).
 declare -A I10_WALL I10_RSS
 I10_N=1000
-I10_TOOLS=(summary plain samples eu gdb)
+I10_TOOLS=(summary plain plain_text samples eu gdb)
 declare -A I10_LABEL=(
   [summary]='`ukstack PID` (summary, groups, waits)'
   [plain]='`ukstack --no-group --format json PID`'
+  [plain_text]='`ukstack --no-group PID` (every thread, text)'
   [samples]='`ukstack --samples 5 PID`'
   [eu]='`eu-stack -p PID`'
   [gdb]="\`gdb -p PID -batch -ex 'thread apply all bt'\`")
@@ -352,6 +357,7 @@ i10_cmd() {  # tool pid -> command words
   case "$1" in
     summary) echo "$UKSTACK $2" ;;
     plain) echo "$UKSTACK --no-group --format json $2" ;;
+    plain_text) echo "$UKSTACK --no-group $2" ;;
     samples) echo "$UKSTACK --samples 5 $2" ;;
     eu) echo "eu-stack -p $2" ;;
     gdb) echo "gdb -nx -batch -p $2 -ex set\ pagination\ off -ex thread\ apply\ all\ bt" ;;
@@ -380,8 +386,8 @@ i10_run() {  # target tool pid rep
       summary|samples) seen=$(sed -n 's/^Summary: \([0-9]*\) threads.*/\1/p' "$TMP/out.i10" | head -1) ;;
       eu) seen=$(grep -c '^TID ' "$TMP/out.i10") ;;
       gdb) seen=$(grep -c '^Thread ' "$TMP/out.i10") ;;
-      plain) seen=$(python3 -c 'import json, sys; print(len(json.load(sys.stdin)["threads"]))' \
-                      <"$TMP/out.i10" 2>/dev/null) ;;
+      plain) seen=$(json_threads "$TMP/out.i10") ;;
+      plain_text) seen=$(grep -c '^Thread ' "$TMP/out.i10") ;;
     esac
     [[ "$seen" == "$((I10_N + 1))" ]] ||
       NOTES+=("issue 10, $1, ${I10_LABEL[$2]}: saw ${seen:-?} threads of $((I10_N + 1))")
