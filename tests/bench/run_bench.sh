@@ -29,6 +29,7 @@ REPS=""
 NS=""
 WITH_GDB=1
 WITH_PAUSES=1
+ARGS="$*"  # for the "Reproduce:" line
 
 while (($#)); do
   case "$1" in
@@ -562,5 +563,5 @@ if ((${#NOTES[@]})); then
   for note in "${NOTES[@]}"; do echo "- $note"; done
 fi
 echo
-if ((QUICK)); then echo "Reproduce: tests/bench/run_bench.sh --quick"; else echo "Reproduce: tests/bench/run_bench.sh"; fi
+echo "Reproduce: tests/bench/run_bench.sh${ARGS:+ $ARGS}"
 exit 0
