@@ -102,6 +102,8 @@ std::optional<ChildSelection> selection_of(const Thread& thread, int pid,
       selection = {ChildSelection::Kind::One, target, selection.this_thread};
     } else if (target == -1) {
       selection.kind = ChildSelection::Kind::All;
+    } else if (target == INT32_MIN) {
+      return std::nullopt;  // no group -INT_MIN: the kernel answers ESRCH
     } else {
       selection.kind = ChildSelection::Kind::Group;
       selection.id = -target;  // 0: the caller's group, filled below

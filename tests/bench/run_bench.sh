@@ -11,7 +11,10 @@
 # an LD_PRELOAD shim around ptrace() - how long each tool held one thread and the
 # whole process. A second pass restarts the target in ticking mode (threads wake
 # every tick and record how late they woke) and runs each tool again: the pause as
-# the target itself saw it. Prints Markdown tables, the ratios issue 5 asks for and
+# the target itself saw it. Then, on 1,000 threads, many captures through one session
+# (issue 9), and the answer of issue 10 (`ukstack PID`: summary, groups, waits) against
+# a plain capture, `--samples 5`, eu-stack and gdb, on the bench target and on
+# fixtures/thread_pool 1000 3. Prints Markdown tables, the ratios issue 5 asks for and
 # which goals hold. Exit status 0 whatever the figures are (a measurement, not a test);
 # 2 if it could not run at all.
 #
@@ -26,6 +29,7 @@ REPS=""
 NS=""
 WITH_GDB=1
 WITH_PAUSES=1
+ARGS="$*"  # for the "Reproduce:" line
 
 while (($#)); do
   case "$1" in
@@ -69,7 +73,7 @@ log() { echo "run_bench: $*" >&2; }
 
 # ---- packages ------------------------------------------------------------------
 need=()
-for pair in time:/usr/bin/time elfutils:/usr/bin/eu-stack gdb:/usr/bin/gdb; do
+for pair in time:/usr/bin/time elfutils:/usr/bin/eu-stack gdb:/usr/bin/gdb python3:/usr/bin/python3; do
   [[ -x "${pair#*:}" ]] || need+=("${pair%%:*}")
 done
 command -v timeout >/dev/null || need+=(coreutils)
@@ -162,6 +166,7 @@ reps_for() {  # tool n -> repetitions
 # ---- the target ----------------------------------------------------------------------
 start_target() {  # n mode tick_ms stdin -> sets TPID
   local n=$1 mode=$2 tick=$3 input=$4 out="$TMP/target.$1.$2.log"
+  : >"$out"  # a target started again must not be found ready by its predecessor's log
   "$TARGET" "$n" --mode "$mode" --tick-ms "$tick" <"$input" >"$out" 2>&1 &
   TPID=$!
   TARGET_PIDS+=("$TPID")
@@ -195,6 +200,9 @@ ensure_running() {
 declare -A WALL RSS STOPS MAXSTOP HOLD RCS PAUSE EINTR
 NOTES=()
 
+json_threads() {  # snapshot.json -> how many threads it lists
+  python3 -c 'import json, sys; print(len(json.load(sys.stdin)["threads"]))' <"$1" 2>/dev/null
+}
 run_tool() {  # tool n rep -> appends to the result arrays
   local tool=$1 n=$2 rep=$3 cmd limit=600 start end rc
   cmd=$(tool_cmd "$tool" "$TPID")
@@ -218,7 +226,8 @@ run_tool() {  # tool n rep -> appends to the result arrays
   if ((rep == 1)) && [[ $tool != launch ]]; then  # sanity: did it see every thread?
     local seen=""
     case "$tool" in
-      uk_json) seen=$(grep -o '"tid":' "$TMP/out.$tool" | wc -l) ;;
+      # Threads, not '"tid":' (schema /2 names holders' tids in waits_for too).
+      uk_json) seen=$(json_threads "$TMP/out.$tool") ;;
       # Text: one "Thread " block per thread, or one "N threads TIDS:" block per group.
       uk_*) seen=$(awk '/^Thread / { n++ } /^[0-9]+ threads [0-9,-]+: / { n += $1 } END { print n + 0 }' "$TMP/out.$tool") ;;
       eu|eu_si) seen=$(grep -c '^TID ' "$TMP/out.$tool") ;;
@@ -328,6 +337,105 @@ else
   NOTES+=("session_bench not built or N=$SESSION_N not run: no second-capture figures")
 fi
 
+# ---- why is it stuck (issue 10) ---------------------------------------------------------------
+# The answer (`ukstack PID`: summary, groups, who waits for whom) against a plain
+# capture of the same process (`--no-group --format json`), `--samples 5` (default
+# interval), eu-stack -p and gdb, interleaved, on two 1,000-thread targets: the
+# bench target, and fixtures/thread_pool 1000 3 (three kinds of waits: a pipe read,
+# a condition variable, a sleep). Wall and peak RSS only (no ptrace shim).
+declare -A I10_WALL I10_RSS
+I10_N=1000
+I10_TOOLS=(summary plain plain_text samples eu gdb)
+declare -A I10_LABEL=(
+  [summary]='`ukstack PID` (summary, groups, waits)'
+  [plain]='`ukstack --no-group --format json PID`'
+  [plain_text]='`ukstack --no-group PID` (every thread, text)'
+  [samples]='`ukstack --samples 5 PID`'
+  [eu]='`eu-stack -p PID`'
+  [gdb]="\`gdb -p PID -batch -ex 'thread apply all bt'\`")
+I10_TARGETS=()
+i10_cmd() {  # tool pid -> command words
+  case "$1" in
+    summary) echo "$UKSTACK $2" ;;
+    plain) echo "$UKSTACK --no-group --format json $2" ;;
+    plain_text) echo "$UKSTACK --no-group $2" ;;
+    samples) echo "$UKSTACK --samples 5 $2" ;;
+    eu) echo "eu-stack -p $2" ;;
+    gdb) echo "gdb -nx -batch -p $2 -ex set\ pagination\ off -ex thread\ apply\ all\ bt" ;;
+  esac
+}
+i10_available() {
+  case "$1" in
+    eu) command -v eu-stack >/dev/null ;;
+    gdb) ((WITH_GDB)) && command -v gdb >/dev/null ;;
+    *) true ;;
+  esac
+}
+i10_run() {  # target tool pid rep
+  local key="$1|$2" start end rc seen=""
+  start=$EPOCHREALTIME
+  /usr/bin/time -f %M -o "$TMP/rss" timeout -k 10 600 bash -c "exec $(i10_cmd "$2" "$3")" \
+    >"$TMP/out.i10" 2>"$TMP/err.i10"
+  rc=$?
+  end=$EPOCHREALTIME
+  ensure_running "$2 ($1)" "$I10_N"
+  I10_WALL[$key]+="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) * 1000 }') "
+  I10_RSS[$key]+="$(tail -1 "$TMP/rss" 2>/dev/null | tr -dc 0-9) "
+  ((rc == 0)) || NOTES+=("issue 10, $1, ${I10_LABEL[$2]}: exit $rc: $(head -c 200 "$TMP/err.i10" | tr '\n' ' ')")
+  if (($4 == 1)); then  # sanity: did it see every thread?
+    case "$2" in
+      summary|samples) seen=$(sed -n 's/^Summary: \([0-9]*\) threads.*/\1/p' "$TMP/out.i10" | head -1) ;;
+      eu) seen=$(grep -c '^TID ' "$TMP/out.i10") ;;
+      gdb) seen=$(grep -c '^Thread ' "$TMP/out.i10") ;;
+      plain) seen=$(json_threads "$TMP/out.i10") ;;
+      plain_text) seen=$(grep -c '^Thread ' "$TMP/out.i10") ;;
+    esac
+    [[ "$seen" == "$((I10_N + 1))" ]] ||
+      NOTES+=("issue 10, $1, ${I10_LABEL[$2]}: saw ${seen:-?} threads of $((I10_N + 1))")
+  fi
+}
+i10_measure() {  # target-label -> runs every tool R times, interleaved, on $TPID
+  local rep i tool count=${#I10_TOOLS[@]}
+  I10_TARGETS+=("$1")
+  for ((rep = 1; rep <= REPS; ++rep)); do
+    for ((i = 0; i < count; ++i)); do  # rotate the order each repetition
+      tool=${I10_TOOLS[$(((i + rep - 1) % count))]}
+      i10_available "$tool" || continue
+      [[ $tool == gdb ]] && ((rep > 3)) && continue
+      i10_run "$1" "$tool" "$TPID" "$rep"
+    done
+  done
+}
+if [[ " $NS " == *" $I10_N "* ]]; then
+  if start_target "$I10_N" blocked 10 /dev/null; then
+    log "N=$I10_N: issue 10, many_threads"
+    i10_measure "many_threads $I10_N"
+    stop_target
+  fi
+  POOL="$BUILD/fixtures/thread_pool"
+  if [[ -x "$POOL" ]] || cmake --build "$BUILD" --target thread_pool >>"$TMP/build.log" 2>&1; then
+    "$POOL" "$I10_N" 3 >"$TMP/pool.log" 2>&1 &
+    TPID=$!
+    TARGET_PIDS+=("$TPID")
+    for ((i = 0; i < 1800; ++i)); do
+      grep -q '^ready' "$TMP/pool.log" 2>/dev/null && break
+      kill -0 "$TPID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if grep -q '^ready' "$TMP/pool.log"; then
+      log "N=$I10_N: issue 10, thread_pool $I10_N 3"
+      i10_measure "thread_pool $I10_N 3"
+    else
+      NOTES+=("thread_pool did not start: $(head -c 200 "$TMP/pool.log")")
+    fi
+    stop_target
+  else
+    NOTES+=("no $POOL: issue-10 figures on many_threads only")
+  fi
+else
+  NOTES+=("N=$I10_N not run: no issue-10 figures")
+fi
+
 # ---- the tables ---------------------------------------------------------------------------------
 kernel=$(uname -r)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -424,11 +532,36 @@ if [[ -n "${FIRST[auto]:-}" ]]; then
   echo "|---|---:|---:|---|"
   echo "| 1,000 threads, --stop auto: second capture / first, one session | $r | ≤ 0.60 | $(verdict "$r" 0.60) |"
 fi
+if ((${#I10_TARGETS[@]})); then
+  echo
+  echo "### Why is it stuck (issue 10): the answer against a plain capture, eu-stack and gdb, $I10_N threads, median of $REPS runs (gdb: at most 3)"
+  for target in "${I10_TARGETS[@]}"; do
+    echo
+    echo "$target:"
+    echo
+    echo "| tool | wall ms, median (min–max) | peak RSS MB | wall / summary | wall / plain capture | wall / eu-stack -p | wall / gdb |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+    for tool in "${I10_TOOLS[@]}"; do
+      key="$target|$tool"
+      [[ -n "${I10_WALL[$key]:-}" ]] || continue
+      read -r med lo hi <<<"$(stats "${I10_WALL[$key]}")"
+      rss=$(awk -v k="$(median "${I10_RSS[$key]}")" 'BEGIN { printf "%.1f", k / 1024 }')
+      row="| ${I10_LABEL[$tool]} | $(fmt_ms "$med") ($(fmt_ms "$lo")–$(fmt_ms "$hi")) | $rss"
+      for base in summary plain eu gdb; do
+        row+=" | $(ratio "$med" "$(median "${I10_WALL[$target|$base]:-}")")"
+      done
+      echo "$row |"
+    done
+    echo
+    s=$(median "${I10_WALL[$target|summary]:-}")
+    echo "Summary / plain capture: wall $(ratio "$s" "$(median "${I10_WALL[$target|plain]:-}")"), peak RSS $(ratio "$(median "${I10_RSS[$target|summary]:-}")" "$(median "${I10_RSS[$target|plain]:-}")"); summary / eu-stack -p $(ratio "$s" "$(median "${I10_WALL[$target|eu]:-}")"), / gdb $(ratio "$s" "$(median "${I10_WALL[$target|gdb]:-}")"); --samples 5 / summary $(ratio "$(median "${I10_WALL[$target|samples]:-}")" "$s")."
+  done
+fi
 if ((${#NOTES[@]})); then
   echo
   echo "Notes:"
   for note in "${NOTES[@]}"; do echo "- $note"; done
 fi
 echo
-if ((QUICK)); then echo "Reproduce: tests/bench/run_bench.sh --quick"; else echo "Reproduce: tests/bench/run_bench.sh"; fi
+echo "Reproduce: tests/bench/run_bench.sh${ARGS:+ $ARGS}"
 exit 0

@@ -180,6 +180,23 @@ TEST(ObjectWaits, Wait4ForAnyChildAndForItsOwnProcessGroup) {
   EXPECT_EQ(group.holders[0].pid, 101);
 }
 
+// wait4(INT_MIN): the kernel answers ESRCH (no group -INT_MIN), but the arguments
+// may still be read while the thread is in the call. Negating it overflowed.
+TEST(ObjectWaits, Wait4OfTheLowestPidNamesNoGroupAndSaysWhy) {
+  World world;
+  world.add_process(100, "parent", 'S', 1, 100);
+  world.add_process(101, "worker", 'S', 100, 100);
+  world.proc.add_file("100/task/100/children", "101 ");
+  world.blocked_thread("wait4", {0xffffffff80000000U, 0, 0, 0});
+  world.run();
+  const Wait& wait = world.thread().waits_for.at(0);
+  EXPECT_EQ(wait.kind, WaitKind::Child);
+  EXPECT_EQ(wait.description, "children of 100");
+  EXPECT_TRUE(wait.holders.empty());
+  ASSERT_TRUE(wait.reason.has_value());
+  EXPECT_NE(wait.reason->find("could not be told"), std::string::npos) << *wait.reason;
+}
+
 constexpr procfs::FileIdentity kLockFile{
     .major = 0xfe, .minor = 0, .inode = 555, .mode = S_IFREG | 0644};
 
