@@ -1,6 +1,7 @@
 #include "unwind/core_unwinder.h"
 
 #include <dwarf.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 
@@ -9,7 +10,10 @@
 #include <optional>
 #include <system_error>
 
+#include "unwind/core_address_space.h"
 #include "unwind/dwfl_session.h"
+#include "unwind/elf_file.h"
+#include "unwind/executable_match.h"
 #include "unwind/frame_collector.h"
 #include "unwind/symbolizer.h"
 
@@ -41,10 +45,16 @@ Dwfl_Module* main_module(Dwfl* dwfl, const CoreNotes& notes) {
   return notes.entry ? dwfl_addrmodule(dwfl, *notes.entry) : nullptr;
 }
 
-// libdw rejects an --exe whose build-id differs from the one in the core, and then
-// goes on without it; a user who named the file wants to know.
-Status check_executable(Dwfl_Module* main, const std::string& exe_path,
-                        const std::string& core_path) {
+Error executable_mismatch(const std::string& exe_path, const std::string& core_path,
+                          const std::string& why) {
+  return Error{0, "executable " + exe_path + " does not match core file " + core_path +
+                      (why.empty() ? "" : " (" + why + ")")};
+}
+
+// With a GNU build-id, libdw rejects an --exe whose build-id differs from the one in
+// the core, and then goes on without it; a user who named the file wants to know.
+Status check_by_build_id(Dwfl_Module* main, const std::string& exe_path,
+                         const std::string& core_path) {
   Dwarf_Addr bias = 0;
   bool loaded = dwfl_module_getelf(main, &bias) != nullptr;
   std::string why = loaded ? "" : libdw_error();
@@ -53,8 +63,68 @@ Status check_executable(Dwfl_Module* main, const std::string& exe_path,
   if (loaded && main_file != nullptr && same_file(main_file, exe_path)) return {};
   if (why.empty())
     why = main_file != nullptr ? std::string("the core's executable is ") + main_file : "";
-  return Error{0, "executable " + exe_path + " does not match core file " + core_path +
-                      (why.empty() ? "" : " (" + why + ")")};
+  return executable_mismatch(exe_path, core_path, why);
+}
+
+// What the core recorded of its executable against `exe`. Without a GNU build-id (a
+// static Go binary) this is the only check: libdw found the executable by the core's
+// NT_FILE path, or opens --exe, unchecked.
+Status check_by_core_records(Dwfl_Module* main, Elf* exe, const std::string& exe_path,
+                             const std::string& core_path, const CoreNotes& notes, Elf* core,
+                             bool exe_has_build_id) {
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  if (!exe_has_build_id && dwfl_module_build_id(main, &bits, &vaddr) > 0)
+    return executable_mismatch(exe_path, core_path,
+                               "the core's executable has a GNU build-id, it has none");
+  Dwarf_Addr start = 0;
+  dwfl_module_info(main, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
+  auto memory = CoreAddressSpace::from_elf(core);
+  if (!memory) return memory.error();
+  if (auto matches = match_executable_with_core(exe, start, notes, *memory); !matches)
+    return executable_mismatch(exe_path, core_path, matches.error().message);
+  // libdw reads the executable from the core's own path when that file exists here
+  // (and only otherwise opens --exe): that file must match the core as well.
+  Dwarf_Addr bias = 0;
+  dwfl_module_getelf(main, &bias);
+  const char* main_file = nullptr;
+  dwfl_module_info(main, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, nullptr);
+  std::string read_from = main_file != nullptr ? main_file : "";
+  for (const CoreFileMapping& mapping : notes.files) {
+    if (read_from.empty() && mapping.start == start) read_from = mapping.path;
+  }
+  std::error_code error;
+  if (read_from.empty() || same_file(read_from, exe_path) ||
+      !std::filesystem::exists(read_from, error)) {
+    return {};
+  }
+  UniqueFd other_fd;
+  auto other = open_elf(read_from, "executable", other_fd);
+  Status other_matches = other ? match_executable_with_core(other->get(), start, notes, *memory)
+                               : Status(other.error());
+  if (!other_matches) {
+    return executable_mismatch(exe_path, core_path,
+                               "libdw reads the core's own path " + read_from +
+                                   " instead, which does not: " + other_matches.error().message);
+  }
+  return {};
+}
+
+Status check_executable(Dwfl_Module* main, const std::string& exe_path,
+                        const std::string& core_path, const CoreNotes& notes, Elf* core) {
+  UniqueFd exe_fd;
+  auto exe = open_elf(exe_path, "executable", exe_fd);
+  if (!exe) return exe.error();
+  // The records are checked for every executable: with no build-id in the core, libdw
+  // would take even a C binary's build-id on trust.
+  const void* bits = nullptr;
+  const bool has_build_id = dwelf_elf_gnu_build_id(exe->get(), &bits) > 0;
+  if (auto matches =
+          check_by_core_records(main, exe->get(), exe_path, core_path, notes, core, has_build_id);
+      !matches || !has_build_id) {
+    return matches;
+  }
+  return check_by_build_id(main, exe_path, core_path);
 }
 
 // Why libdw could not find the caller of the last frame, in a user's words when the
@@ -127,7 +197,9 @@ Result<CoreDump> unwind_core(const std::string& core_path, const std::string& ex
   Dwfl_Module* main = main_module(dwfl, dump.notes);
   if (!exe_path.empty()) {
     if (main != nullptr) {
-      if (auto matches = check_executable(main, exe_path, core_path); !matches)
+      if (auto matches =
+              check_executable(main, exe_path, core_path, dump.notes, (*session)->core_elf());
+          !matches)
         return matches.error();
     }
     dump.exe = exe_path;
