@@ -331,6 +331,23 @@ Result<std::uint64_t> DebugTypes::type_size(std::string_view type_name) const {
   return size;
 }
 
+Result<std::uint64_t> DebugTypes::variable_size(std::string_view name) const {
+  TypeQuery query = parse_type_name(name);
+  query.keyword_tag = 0;
+  auto found = find_die(dwfl_, query, &is_variable_with_location);
+  if (!found) {
+    return Error{0, "no global variable " + std::string(name) +
+                        " in the debug information of the program or its libraries"};
+  }
+  std::optional<Dwarf_Die> type = referenced_type(&found->first);
+  Dwarf_Word size = 0;
+  if (!type || dwarf_aggregate_size(&*type, &size) != 0) {
+    return Error{0,
+                 "variable " + std::string(name) + " has no sized type in the debug information"};
+  }
+  return size;
+}
+
 Result<MemberInfo> DebugTypes::member(std::string_view type_name,
                                       std::string_view member_path) const {
   auto type = find_type(dwfl_, type_name);

@@ -36,6 +36,10 @@ class DebugTypes {
   // type; "struct x" and "ns::x" are accepted), typedefs followed.
   Result<std::uint64_t> type_size(std::string_view type_name) const;
 
+  // DW_AT_byte_size of a global variable's type: how many elements an array has
+  // when the variable's own declaration says (Go's [27]string).
+  Result<std::uint64_t> variable_size(std::string_view name) const;
+
   // A member of a named struct or union, by a dotted path ("__data.__owner"), each
   // step through typedefs and qualifiers, and through anonymous struct and union
   // members as C does. Bit-fields are an Error.

@@ -30,6 +30,7 @@ struct UkstackSample {
 [[gnu::used]] pthread_mutex_t ukstack_debug_types_mutex = PTHREAD_MUTEX_INITIALIZER;
 [[gnu::used]] static int ukstack_debug_types_static = 5;
 [[gnu::used]] thread_local int ukstack_debug_types_tls = 6;
+[[gnu::used]] UkstackInner ukstack_debug_types_array[7] = {};
 }
 
 namespace ukstack::unwind {
@@ -93,6 +94,18 @@ TEST_F(DebugTypesOfThisProgram, TypeSizeIsSizeof) {
   ASSERT_TRUE(inner.ok()) << inner.error().message;
   EXPECT_EQ(*inner, sizeof(UkstackInner));
   EXPECT_FALSE(types().type_size("UkstackNoSuchType").ok());
+}
+
+TEST_F(DebugTypesOfThisProgram, VariableSizeIsSizeofTheVariable) {
+  auto array = types().variable_size("ukstack_debug_types_array");
+  ASSERT_TRUE(array.ok()) << array.error().message;
+  EXPECT_EQ(*array, sizeof(ukstack_debug_types_array));
+  auto sample = types().variable_size("ukstack_debug_types_sample");
+  ASSERT_TRUE(sample.ok()) << sample.error().message;
+  EXPECT_EQ(*sample, sizeof(UkstackSample));
+  auto missing = types().variable_size("ukstack_no_such_global");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("ukstack_no_such_global"), std::string::npos);
 }
 
 TEST_F(DebugTypesOfThisProgram, MemberOffsetsAreOffsetof) {
