@@ -73,6 +73,10 @@ bool is_variable_with_location(Dwarf_Die* die, int) {
   return dwarf_tag(die) == DW_TAG_variable && dwarf_hasattr(die, DW_AT_location);
 }
 
+bool is_constant_with_value(Dwarf_Die* die, int) {
+  return dwarf_tag(die) == DW_TAG_constant && dwarf_hasattr(die, DW_AT_const_value);
+}
+
 // A child of `parent` (then of its scopes, as the query names them) that matches.
 bool find_in(Dwarf_Die* parent, const TypeQuery& query, std::size_t depth, DieMatch match,
              Dwarf_Die* found) {
@@ -346,6 +350,23 @@ Result<std::uint64_t> DebugTypes::variable_size(std::string_view name) const {
                  "variable " + std::string(name) + " has no sized type in the debug information"};
   }
   return size;
+}
+
+Result<std::int64_t> DebugTypes::constant(std::string_view name) const {
+  TypeQuery query = parse_type_name(name);
+  query.keyword_tag = 0;
+  auto found = find_die(dwfl_, query, &is_constant_with_value);
+  if (!found) {
+    return Error{0, "no constant " + std::string(name) +
+                        " in the debug information of the program or its libraries"};
+  }
+  Dwarf_Attribute attr;
+  Dwarf_Sword value = 0;
+  if (dwarf_attr(&found->first, DW_AT_const_value, &attr) == nullptr ||
+      dwarf_formsdata(&attr, &value) != 0) {
+    return Error{0, "constant " + std::string(name) + " has no integer value"};
+  }
+  return static_cast<std::int64_t>(value);
 }
 
 Result<MemberInfo> DebugTypes::member(std::string_view type_name,

@@ -40,6 +40,10 @@ class DebugTypes {
   // when the variable's own declaration says (Go's [27]string).
   Result<std::uint64_t> variable_size(std::string_view name) const;
 
+  // The value of a named constant (DW_TAG_constant with DW_AT_const_value): Go
+  // emits its package constants, so runtime._Gwaiting is there.
+  Result<std::int64_t> constant(std::string_view name) const;
+
   // A member of a named struct or union, by a dotted path ("__data.__owner"), each
   // step through typedefs and qualifiers, and through anonymous struct and union
   // members as C does. Bit-fields are an Error.
