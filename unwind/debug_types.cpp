@@ -411,6 +411,12 @@ Result<MemberInfo> DebugTypes::member(std::string_view type_name,
   }
   info.size = size;
   info.type_name = spell_type(&current);
+  Dwarf_Die peeled;
+  if (dwarf_peel_type(&current, &peeled) == 0) {
+    const int tag = dwarf_tag(&peeled);
+    info.aggregate = tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+                     tag == DW_TAG_class_type || tag == DW_TAG_array_type;
+  }
   return info;
 }
 

@@ -18,7 +18,8 @@ namespace ukstack::unwind {
 struct MemberInfo {
   std::uint64_t offset = 0;  // bytes from the start of the outer type, along the whole path
   std::uint64_t size = 0;    // bytes of the member's type
-  std::string type_name;  // as the source spells it: "int", "struct __pthread_mutex_s", "char[16]"
+  std::string type_name;   // as the source spells it: "int", "struct __pthread_mutex_s", "char[16]"
+  bool aggregate = false;  // a struct, union, class or array (typedefs followed): not a scalar
 };
 
 class DebugTypes {

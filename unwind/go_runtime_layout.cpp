@@ -21,27 +21,19 @@ Result<GoField> integer_field(const DebugTypes& types, std::string_view type_nam
                               const std::string& path) {
   auto member = types.member(type_name, path);
   if (!member) return member.error();
-  if (member->size != 1 && member->size != 2 && member->size != 4 && member->size != 8) {
+  if (member->aggregate ||
+      (member->size != 1 && member->size != 2 && member->size != 4 && member->size != 8)) {
     return Error{0, std::string(type_name) + "." + path + " is " + member->type_name + " (" +
                         std::to_string(member->size) + " bytes), not an integer ukstack can read"};
   }
   return GoField{member->offset, member->size};
 }
 
-// A field that is an integer in some Go releases and a sync/atomic-style wrapper
-// struct around one ({noCopy; value}) in others: the wrapper's "value" when the
-// field's type has one, else the field itself.
-Result<GoField> integer_or_atomic_field(const DebugTypes& types, std::string_view type_name,
-                                        const std::string& path) {
-  if (auto wrapped = integer_field(types, type_name, path + ".value")) return wrapped;
-  return integer_field(types, type_name, path);
-}
-
 // Fills each field, or stops at the first one the binary does not describe.
 Status fill(const DebugTypes& types, std::string_view type_name,
             std::initializer_list<std::pair<GoField*, const char*>> fields) {
   for (auto [field, path] : fields) {
-    auto found = integer_or_atomic_field(types, type_name, path);
+    auto found = go_integer_field(types, type_name, path);
     if (!found) return found.error();
     *field = *found;
   }
@@ -70,6 +62,12 @@ void load_status_names(const DebugTypes& types, GoRuntimeLayout& layout) {
 }
 
 }  // namespace
+
+Result<GoField> go_integer_field(const DebugTypes& types, std::string_view type_name,
+                                 const std::string& path) {
+  if (auto wrapped = integer_field(types, type_name, path + ".value")) return wrapped;
+  return integer_field(types, type_name, path);
+}
 
 Status check_go_runtime_layout(const GoRuntimeLayout& layout) {
   auto readable = [](const GoField& field, std::uint64_t struct_size) {

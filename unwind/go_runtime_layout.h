@@ -69,6 +69,12 @@ struct GoRuntimeLayout {
   std::uint32_t scan_bit = 0;
 };
 
+// An integer member of `type_name` at `path`, by its DWARF type: a plain integer
+// (atomicstatus before Go 1.20), or a wrapper struct around one whose "value" is
+// read (atomic.Uint32 since). An Error when neither is an integer of 1-8 bytes.
+Result<GoField> go_integer_field(const DebugTypes& types, std::string_view type_name,
+                                 const std::string& path);
+
 // Whether every field lies inside its struct, with a size ukstack reads (1, 2, 4
 // or 8 bytes; pointers 4 or 8): a layout that would make a reader step outside
 // its copy of a struct is an Error, whoever filled it.

@@ -114,12 +114,17 @@ TEST_F(DebugTypesOfThisProgram, MemberOffsetsAreOffsetof) {
   EXPECT_EQ(first->offset, offsetof(UkstackSample, first));
   EXPECT_EQ(first->size, sizeof(int));
   EXPECT_EQ(first->type_name, "int");
+  EXPECT_FALSE(first->aggregate);
 
   auto name = types().member("UkstackSample", "name");
   ASSERT_TRUE(name.ok()) << name.error().message;
   EXPECT_EQ(name->offset, offsetof(UkstackSample, name));
   EXPECT_EQ(name->size, sizeof(UkstackSample::name));
   EXPECT_EQ(name->type_name, "char[13]");
+  EXPECT_TRUE(name->aggregate);
+  auto inner = types().member("UkstackSample", "inner");
+  ASSERT_TRUE(inner.ok()) << inner.error().message;
+  EXPECT_TRUE(inner->aggregate);
 
   auto value = types().member("UkstackSample", "inner.value");
   ASSERT_TRUE(value.ok()) << value.error().message;
@@ -136,6 +141,7 @@ TEST_F(DebugTypesOfThisProgram, MemberOffsetsAreOffsetof) {
   EXPECT_EQ(next->offset, offsetof(UkstackSample, next));
   EXPECT_EQ(next->size, sizeof(void*));
   EXPECT_EQ(next->type_name, "UkstackInner *");
+  EXPECT_FALSE(next->aggregate);  // a pointer to a struct is a scalar
 }
 
 TEST_F(DebugTypesOfThisProgram, MutexOwnerThroughTheTypedefAndTheUnion) {
