@@ -53,24 +53,37 @@ const unwind::GoroutineInfo* find_goid(const unwind::GoroutineList& list, std::u
   return nullptr;
 }
 
-TEST(GoRuntime, TheMainGoroutineWaitsInAcceptForIO) {
+// The fixed-address executable Debian's Go links by default, and a PIE.
+class GoRuntime : public ::testing::TestWithParam<bool> {};
+
+INSTANTIATE_TEST_SUITE_P(Executables, GoRuntime, ::testing::Values(false, true),
+                         [](const auto& pie) {
+                           return pie.param ? std::string("Pie") : std::string("FixedAddress");
+                         });
+
+TEST_P(GoRuntime, TheMainGoroutineWaitsInAcceptForIO) {
 #ifndef UKSTACK_HAVE_GO_FIXTURE
   GTEST_SKIP() << "go was not found when configuring: no Go fixture";
 #else
-  const std::string exe = fixture_path("accept_server_go");
+  const bool pie = GetParam();
+  const std::string exe = fixture_path(pie ? "accept_server_go_pie" : "accept_server_go");
   auto server = FixtureProcess::start({exe, "0"});
   procfs::RealProcSource proc;
   auto maps = procfs::ProcessReader(proc, server.pid()).maps();
   ASSERT_TRUE(maps.ok()) << maps.error().message;
 
-  // Debian's Go links fixed-address executables: no bias to apply.
+  // A fixed-address executable has no bias; a PIE is moved (ASLR: never to 0).
   auto bias = unwind::executable_load_bias(exe, *maps);
   ASSERT_TRUE(bias.ok()) << bias.error().message;
-  EXPECT_EQ(*bias, 0u);
+  if (pie) {
+    EXPECT_NE(*bias, 0u);
+  } else {
+    EXPECT_EQ(*bias, 0u);
+  }
   auto layout = unwind::load_go_runtime_layout(exe, *bias);
   ASSERT_TRUE(layout.ok()) << layout.error().message;
 
-  // The same addresses through the process's own Dwfl (run-time addresses).
+  // The same addresses through the process's own Dwfl, whose are run-time ones.
   auto session =
       unwind::DwflSession::open_process(server.pid(), *maps, {}, std::chrono::milliseconds(0));
   ASSERT_TRUE(session.ok()) << session.error().message;
@@ -88,7 +101,8 @@ TEST(GoRuntime, TheMainGoroutineWaitsInAcceptForIO) {
     list = unwind::read_goroutines(memory, *layout);
     ASSERT_TRUE(list.ok()) << list.error().message;
     main_goroutine = find_goid(*list, 1);
-    ASSERT_NE(main_goroutine, nullptr);
+    ASSERT_NE(main_goroutine, nullptr) << list->goroutines.size() << " goroutines, notes "
+                                       << ::testing::PrintToString(list->notes);
   } while (main_goroutine->wait_reason != "IO wait" && std::chrono::steady_clock::now() < deadline);
 
   EXPECT_TRUE(list->notes.empty()) << ::testing::PrintToString(list->notes);
