@@ -73,6 +73,10 @@ bool is_variable_with_location(Dwarf_Die* die, int) {
   return dwarf_tag(die) == DW_TAG_variable && dwarf_hasattr(die, DW_AT_location);
 }
 
+bool is_constant_with_value(Dwarf_Die* die, int) {
+  return dwarf_tag(die) == DW_TAG_constant && dwarf_hasattr(die, DW_AT_const_value);
+}
+
 // A child of `parent` (then of its scopes, as the query names them) that matches.
 bool find_in(Dwarf_Die* parent, const TypeQuery& query, std::size_t depth, DieMatch match,
              Dwarf_Die* found) {
@@ -331,6 +335,40 @@ Result<std::uint64_t> DebugTypes::type_size(std::string_view type_name) const {
   return size;
 }
 
+Result<std::uint64_t> DebugTypes::variable_size(std::string_view name) const {
+  TypeQuery query = parse_type_name(name);
+  query.keyword_tag = 0;
+  auto found = find_die(dwfl_, query, &is_variable_with_location);
+  if (!found) {
+    return Error{0, "no global variable " + std::string(name) +
+                        " in the debug information of the program or its libraries"};
+  }
+  std::optional<Dwarf_Die> type = referenced_type(&found->first);
+  Dwarf_Word size = 0;
+  if (!type || dwarf_aggregate_size(&*type, &size) != 0) {
+    return Error{0,
+                 "variable " + std::string(name) + " has no sized type in the debug information"};
+  }
+  return size;
+}
+
+Result<std::int64_t> DebugTypes::constant(std::string_view name) const {
+  TypeQuery query = parse_type_name(name);
+  query.keyword_tag = 0;
+  auto found = find_die(dwfl_, query, &is_constant_with_value);
+  if (!found) {
+    return Error{0, "no constant " + std::string(name) +
+                        " in the debug information of the program or its libraries"};
+  }
+  Dwarf_Attribute attr;
+  Dwarf_Sword value = 0;
+  if (dwarf_attr(&found->first, DW_AT_const_value, &attr) == nullptr ||
+      dwarf_formsdata(&attr, &value) != 0) {
+    return Error{0, "constant " + std::string(name) + " has no integer value"};
+  }
+  return static_cast<std::int64_t>(value);
+}
+
 Result<MemberInfo> DebugTypes::member(std::string_view type_name,
                                       std::string_view member_path) const {
   auto type = find_type(dwfl_, type_name);
@@ -373,6 +411,12 @@ Result<MemberInfo> DebugTypes::member(std::string_view type_name,
   }
   info.size = size;
   info.type_name = spell_type(&current);
+  Dwarf_Die peeled;
+  if (dwarf_peel_type(&current, &peeled) == 0) {
+    const int tag = dwarf_tag(&peeled);
+    info.aggregate = tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+                     tag == DW_TAG_class_type || tag == DW_TAG_array_type;
+  }
   return info;
 }
 

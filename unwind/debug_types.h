@@ -18,7 +18,8 @@ namespace ukstack::unwind {
 struct MemberInfo {
   std::uint64_t offset = 0;  // bytes from the start of the outer type, along the whole path
   std::uint64_t size = 0;    // bytes of the member's type
-  std::string type_name;  // as the source spells it: "int", "struct __pthread_mutex_s", "char[16]"
+  std::string type_name;   // as the source spells it: "int", "struct __pthread_mutex_s", "char[16]"
+  bool aggregate = false;  // a struct, union, class or array (typedefs followed): not a scalar
 };
 
 class DebugTypes {
@@ -35,6 +36,14 @@ class DebugTypes {
   // DW_AT_byte_size of a named type (struct, union, class, typedef, base or enum
   // type; "struct x" and "ns::x" are accepted), typedefs followed.
   Result<std::uint64_t> type_size(std::string_view type_name) const;
+
+  // DW_AT_byte_size of a global variable's type: how many elements an array has
+  // when the variable's own declaration says (Go's [27]string).
+  Result<std::uint64_t> variable_size(std::string_view name) const;
+
+  // The value of a named constant (DW_TAG_constant with DW_AT_const_value): Go
+  // emits its package constants, so runtime._Gwaiting is there.
+  Result<std::int64_t> constant(std::string_view name) const;
 
   // A member of a named struct or union, by a dotted path ("__data.__owner"), each
   // step through typedefs and qualifiers, and through anonymous struct and union

@@ -30,6 +30,7 @@ struct UkstackSample {
 [[gnu::used]] pthread_mutex_t ukstack_debug_types_mutex = PTHREAD_MUTEX_INITIALIZER;
 [[gnu::used]] static int ukstack_debug_types_static = 5;
 [[gnu::used]] thread_local int ukstack_debug_types_tls = 6;
+[[gnu::used]] UkstackInner ukstack_debug_types_array[7] = {};
 }
 
 namespace ukstack::unwind {
@@ -95,18 +96,35 @@ TEST_F(DebugTypesOfThisProgram, TypeSizeIsSizeof) {
   EXPECT_FALSE(types().type_size("UkstackNoSuchType").ok());
 }
 
+TEST_F(DebugTypesOfThisProgram, VariableSizeIsSizeofTheVariable) {
+  auto array = types().variable_size("ukstack_debug_types_array");
+  ASSERT_TRUE(array.ok()) << array.error().message;
+  EXPECT_EQ(*array, sizeof(ukstack_debug_types_array));
+  auto sample = types().variable_size("ukstack_debug_types_sample");
+  ASSERT_TRUE(sample.ok()) << sample.error().message;
+  EXPECT_EQ(*sample, sizeof(UkstackSample));
+  auto missing = types().variable_size("ukstack_no_such_global");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("ukstack_no_such_global"), std::string::npos);
+}
+
 TEST_F(DebugTypesOfThisProgram, MemberOffsetsAreOffsetof) {
   auto first = types().member("UkstackSample", "first");
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_EQ(first->offset, offsetof(UkstackSample, first));
   EXPECT_EQ(first->size, sizeof(int));
   EXPECT_EQ(first->type_name, "int");
+  EXPECT_FALSE(first->aggregate);
 
   auto name = types().member("UkstackSample", "name");
   ASSERT_TRUE(name.ok()) << name.error().message;
   EXPECT_EQ(name->offset, offsetof(UkstackSample, name));
   EXPECT_EQ(name->size, sizeof(UkstackSample::name));
   EXPECT_EQ(name->type_name, "char[13]");
+  EXPECT_TRUE(name->aggregate);
+  auto inner = types().member("UkstackSample", "inner");
+  ASSERT_TRUE(inner.ok()) << inner.error().message;
+  EXPECT_TRUE(inner->aggregate);
 
   auto value = types().member("UkstackSample", "inner.value");
   ASSERT_TRUE(value.ok()) << value.error().message;
@@ -123,6 +141,7 @@ TEST_F(DebugTypesOfThisProgram, MemberOffsetsAreOffsetof) {
   EXPECT_EQ(next->offset, offsetof(UkstackSample, next));
   EXPECT_EQ(next->size, sizeof(void*));
   EXPECT_EQ(next->type_name, "UkstackInner *");
+  EXPECT_FALSE(next->aggregate);  // a pointer to a struct is a scalar
 }
 
 TEST_F(DebugTypesOfThisProgram, MutexOwnerThroughTheTypedefAndTheUnion) {

@@ -1,0 +1,234 @@
+#include "unwind/go_runtime.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <span>
+
+namespace ukstack::unwind {
+
+namespace {
+
+// No waitReason table or reason text is this long in any Go release; a longer
+// one is a corrupted table, read no further.
+constexpr std::uint64_t kMaxWaitReasons = 1024;
+constexpr std::uint64_t kMaxWaitReasonLength = 256;
+// allgs is read this many pointers at a time: a bounded buffer however long it is.
+constexpr std::uint64_t kPointersPerRead = 4096;
+
+std::string hex(std::uint64_t value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+// An unsigned integer of field.size bytes at field.offset in bytes (the caller has
+// checked that it fits), in the target's byte order, which is ours.
+std::uint64_t integer_at(std::span<const std::byte> bytes, const GoField& field) {
+  switch (field.size) {
+    case 1: {
+      std::uint8_t v;
+      std::memcpy(&v, bytes.data() + field.offset, 1);
+      return v;
+    }
+    case 2: {
+      std::uint16_t v;
+      std::memcpy(&v, bytes.data() + field.offset, 2);
+      return v;
+    }
+    case 4: {
+      std::uint32_t v;
+      std::memcpy(&v, bytes.data() + field.offset, 4);
+      return v;
+    }
+    default: {
+      std::uint64_t v;
+      std::memcpy(&v, bytes.data() + field.offset, 8);
+      return v;
+    }
+  }
+}
+
+Result<std::uint64_t> read_integer(const AddressSpace& memory, RemoteAddr addr,
+                                   std::uint64_t size) {
+  std::vector<std::byte> bytes(size);
+  if (auto done = memory.read_exact(addr, bytes); !done) return done.error();
+  return integer_at(bytes, GoField{0, size});
+}
+
+// runtime.waitReasonStrings as the target holds it; an entry that cannot be read
+// stays empty (the goroutine then gets a note, not a made-up name).
+std::vector<std::string> read_wait_reasons(const AddressSpace& memory,
+                                           const GoRuntimeLayout& layout,
+                                           std::vector<std::string>& notes) {
+  const std::uint64_t count = std::min(layout.wait_reason_count, kMaxWaitReasons);
+  std::vector<std::string> reasons(count);
+  std::vector<std::byte> table(count * layout.string_size);
+  if (auto done = memory.read_exact(layout.wait_reason_strings, table); !done) {
+    notes.push_back("the runtime's wait reason names (runtime.waitReasonStrings at " +
+                    hex(layout.wait_reason_strings.value()) +
+                    ") cannot be read: " + done.error().message);
+    return reasons;
+  }
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto entry =
+        std::span<const std::byte>(table).subspan(i * layout.string_size, layout.string_size);
+    const std::uint64_t data = integer_at(entry, layout.string_data);
+    const std::uint64_t length = integer_at(entry, layout.string_len);
+    if (length == 0 || length > kMaxWaitReasonLength) continue;
+    std::string text(length, '\0');
+    if (memory.read_exact(RemoteAddr(data), std::as_writable_bytes(std::span(text)))) {
+      reasons[i] = std::move(text);
+    }
+  }
+  return reasons;
+}
+
+// The number of g's to read: allgs's length, and allglen's where the runtime has
+// it (it publishes both; a reader racing an append may see them differ, and only
+// the smaller count is sure to be filled in).
+Result<std::pair<RemoteAddr, std::uint64_t>> read_allgs(const AddressSpace& memory,
+                                                        const GoRuntimeLayout& layout,
+                                                        std::vector<std::string>& notes) {
+  const std::uint64_t header_size = std::max(layout.slice_array.offset + layout.slice_array.size,
+                                             layout.slice_len.offset + layout.slice_len.size);
+  std::vector<std::byte> header(header_size);
+  if (auto done = memory.read_exact(layout.allgs, header); !done) {
+    return Error{done.error().errnum, "the goroutine list (runtime.allgs at " +
+                                          hex(layout.allgs.value()) +
+                                          ") cannot be read: " + done.error().message};
+  }
+  const RemoteAddr array(integer_at(header, layout.slice_array));
+  std::uint64_t length = integer_at(header, layout.slice_len);
+  if (layout.allglen) {
+    auto allglen = read_integer(memory, *layout.allglen, layout.allglen_size);
+    if (!allglen) {
+      notes.push_back("runtime.allglen cannot be read (" + allglen.error().message +
+                      "): the length of runtime.allgs is used");
+    } else if (*allglen != length) {
+      notes.push_back("runtime.allglen (" + std::to_string(*allglen) +
+                      ") and the length of runtime.allgs (" + std::to_string(length) +
+                      ") differ: the goroutine list was changing; the smaller is read");
+      length = std::min(length, *allglen);
+    }
+  }
+  if (length > kMaxGoroutines) {
+    return Error{0, "the goroutine list claims " + std::to_string(length) +
+                        " goroutines, more than " + std::to_string(kMaxGoroutines) +
+                        ": the runtime's data looks corrupted; not read"};
+  }
+  if (length > 0 && array.is_null()) {
+    return Error{0, "the goroutine list has " + std::to_string(length) +
+                        " goroutines but no array: the runtime's data looks corrupted"};
+  }
+  return std::pair{array, length};
+}
+
+std::string status_name(const GoRuntimeLayout& layout, std::uint32_t code) {
+  auto found = layout.status_names.find(code);
+  return found != layout.status_names.end() ? found->second : std::string();
+}
+
+// One g, read whole in one read, its fields taken from the copy.
+GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& layout,
+                             RemoteAddr g, const std::vector<std::string>& wait_reasons) {
+  GoroutineInfo info;
+  info.g = g;
+  std::vector<std::byte> bytes(layout.g_size);
+  if (auto done = memory.read_exact(g, bytes); !done) {
+    info.notes.push_back("its runtime.g at " + hex(g.value()) +
+                         " cannot be read: " + done.error().message);
+    return info;
+  }
+  info.goid = integer_at(bytes, layout.goid);
+  info.status_code = static_cast<std::uint32_t>(integer_at(bytes, layout.status));
+  std::uint32_t status = info.status_code;
+  if (layout.scan_bit != 0 && (status & layout.scan_bit) != 0) {
+    info.being_scanned = true;
+    status &= ~layout.scan_bit;
+  }
+  info.status = status_name(layout, status);
+  if (info.status.empty()) {
+    info.notes.push_back("status " + std::to_string(info.status_code) +
+                         " is not one the runtime's debug information names");
+  }
+  info.wait_since = static_cast<std::int64_t>(integer_at(bytes, layout.wait_since));
+  info.gopc = RemoteAddr(integer_at(bytes, layout.gopc));
+  info.start_pc = RemoteAddr(integer_at(bytes, layout.start_pc));
+  info.sched_pc = RemoteAddr(integer_at(bytes, layout.sched_pc));
+  info.sched_sp = RemoteAddr(integer_at(bytes, layout.sched_sp));
+  info.sched_bp = RemoteAddr(integer_at(bytes, layout.sched_bp));
+  info.syscall_sp = RemoteAddr(integer_at(bytes, layout.syscall_sp));
+  info.syscall_pc = RemoteAddr(integer_at(bytes, layout.syscall_pc));
+  info.m = RemoteAddr(integer_at(bytes, layout.m));
+
+  // As Go's own traceback: a wait reason only while waiting; 0 is "no reason".
+  const std::uint64_t reason = integer_at(bytes, layout.wait_reason);
+  if (info.status == "waiting" && reason != 0) {
+    if (reason < wait_reasons.size() && !wait_reasons[reason].empty()) {
+      info.wait_reason = wait_reasons[reason];
+    } else {
+      info.notes.push_back("wait reason " + std::to_string(reason) +
+                           " is not in the runtime's table of names");
+    }
+  }
+
+  if (!info.m.is_null()) {
+    auto procid = read_integer(memory, info.m + layout.m_procid.offset, layout.m_procid.size);
+    if (!procid) {
+      info.notes.push_back("its M at " + hex(info.m.value()) +
+                           " cannot be read: " + procid.error().message);
+    } else if (*procid == 0 || *procid > 0x7fffffff) {
+      // An M not yet started on its thread has procid 0.
+      info.notes.push_back("its M at " + hex(info.m.value()) + " has no thread id (" +
+                           std::to_string(*procid) + ")");
+    } else {
+      info.thread_id = static_cast<int>(*procid);
+    }
+  }
+  return info;
+}
+
+}  // namespace
+
+Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntimeLayout& layout) {
+  if (auto usable = check_go_runtime_layout(layout); !usable) return usable.error();
+  GoroutineList list;
+  auto allgs = read_allgs(memory, layout, list.notes);
+  if (!allgs) return allgs.error();
+  auto [array, length] = *allgs;
+  const std::vector<std::string> wait_reasons = read_wait_reasons(memory, layout, list.notes);
+  const std::uint64_t pointer_size = layout.pointer_size;
+  const GoField element{0, pointer_size};
+
+  std::vector<std::byte> chunk;
+  for (std::uint64_t first = 0; first < length; first += kPointersPerRead) {
+    const std::uint64_t count = std::min(kPointersPerRead, length - first);
+    chunk.resize(count * pointer_size);
+    const RemoteAddr at = array + first * pointer_size;
+    if (auto done = memory.read_exact(at, chunk); !done) {
+      list.notes.push_back("goroutines " + std::to_string(first) + " to " +
+                           std::to_string(length - 1) + " of runtime.allgs (at " + hex(at.value()) +
+                           ") cannot be read: " + done.error().message);
+      break;
+    }
+    for (std::uint64_t i = 0; i < count; ++i) {
+      auto slot = std::span<const std::byte>(chunk).subspan(i * pointer_size, pointer_size);
+      const RemoteAddr g(integer_at(slot, element));
+      if (g.is_null()) {
+        list.notes.push_back("entry " + std::to_string(first + i) +
+                             " of runtime.allgs is nil: skipped");
+        continue;
+      }
+      GoroutineInfo info = read_goroutine(memory, layout, g, wait_reasons);
+      if (info.status == "dead") {
+        ++list.dead;
+        continue;
+      }
+      list.goroutines.push_back(std::move(info));
+    }
+  }
+  return list;
+}
+
+}  // namespace ukstack::unwind
