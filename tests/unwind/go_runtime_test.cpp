@@ -138,9 +138,10 @@ class FakeGoRuntime {
     memory.add_value(layout_.allgs + 8, length);
     memory.add_value(layout_.allgs + 16, length);  // cap
     memory.add_value(*layout_.allglen, allglen);
+    if (pointers.empty()) return;  // memcpy from an empty vector's null data is undefined
     std::vector<std::byte> array(pointers.size() * 8);
     std::memcpy(array.data(), pointers.data(), array.size());
-    if (!array.empty()) memory.add(RemoteAddr(0x30000), std::move(array));
+    memory.add(RemoteAddr(0x30000), std::move(array));
   }
   void put_allgs(const std::vector<std::uint64_t>& pointers) {
     put_allgs(pointers, pointers.size(), pointers.size());
