@@ -37,11 +37,6 @@ std::uint64_t hex_value(const FixtureProcess& fixture, const std::string& key) {
   return std::stoull(fixture.value(key), nullptr, 16);
 }
 
-bool on_path(const std::string& program) {
-  return run_command({"sh", "-c", "command -v " + program}, std::chrono::seconds(10)).exit_code ==
-         0;
-}
-
 // Read independently of CoreAddressSpace, with libelf: how many bytes the core file
 // itself holds for addr (0 when its PT_LOAD has p_filesz short of addr, or none covers it).
 std::uint64_t core_bytes_at(const std::string& core, std::uint64_t addr) {
@@ -77,13 +72,9 @@ TEST(AddressSpaceLiveAndCore, SameBytesLiveAndFromTheCore) {
   if (!on_path("gcore")) GTEST_SKIP() << "gcore (gdb) is not installed";
   TempDir dir;
   FixtureProcess fixture = FixtureProcess::start({fixture_path("address_space_target")});
-  const std::string pid = std::to_string(fixture.pid());
-  const fs::path prefix = dir.path() / "core";
-  CommandResult gcore =
-      run_command({"gcore", "-o", prefix.string(), pid}, std::chrono::seconds(120));
-  const std::string core_path = prefix.string() + "." + pid;
-  ASSERT_EQ(gcore.exit_code, 0) << gcore.err;
-  ASSERT_TRUE(fs::exists(core_path));
+  const Gcore gcore = make_gcore(fixture.pid(), dir.path());
+  ASSERT_FALSE(gcore.path.empty()) << gcore.why;
+  const std::string& core_path = gcore.path;
 
   // Live: the fixture still runs (gcore detached), blocked in pause().
   procfs::RealProcSource proc;

@@ -151,6 +151,21 @@ void expect_not_disturbed(int pid) {
   }
 }
 
+bool on_path(const std::string& program) {
+  return run_command({"sh", "-c", "command -v " + program}, std::chrono::seconds(10)).exit_code ==
+         0;
+}
+
+Gcore make_gcore(int pid, const std::filesystem::path& dir) {
+  if (!on_path("gcore")) return {.path = "", .why = "gcore (gdb) is not installed"};
+  const std::string prefix = (dir / "core").string();
+  CommandResult gcore =
+      run_command({"gcore", "-o", prefix, std::to_string(pid)}, std::chrono::seconds(120));
+  const std::string written = prefix + "." + std::to_string(pid);
+  if (gcore.exit_code == 0 && std::filesystem::exists(written)) return {.path = written, .why = ""};
+  return {.path = "", .why = "gcore exit " + std::to_string(gcore.exit_code) + ": " + gcore.err};
+}
+
 std::string build_id(const std::string& path) {
   CommandResult notes = run_command({"readelf", "-n", path}, std::chrono::seconds(10));
   auto at = notes.out.find("Build ID: ");

@@ -1,6 +1,7 @@
 // Running the ukstack binary in integration tests and reading its JSON.
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -40,6 +41,18 @@ void expect_agrees_with_gdb(const std::vector<std::string>& ours,
 // without tail calls.
 void expect_same_frames_as_gdb(const std::vector<std::string>& ours,
                                const std::vector<std::string>& gdb);
+
+// True when `program` is on PATH (the test oracles and core makers are optional).
+bool on_path(const std::string& program);
+
+// A core of the running process `pid`, written into `dir` by gdb's gcore (the
+// tool that makes cores here, not an oracle of what is in them; it detaches and
+// leaves the process running). `path` is the core's, or empty and `why` says why.
+struct Gcore {
+  std::string path;
+  std::string why;
+};
+Gcore make_gcore(int pid, const std::filesystem::path& dir);
 
 // The GNU build-id of an ELF file as hex (readelf -n), or "" when it has none.
 std::string build_id(const std::string& path);

@@ -27,11 +27,6 @@ std::string fmt_hex(std::uint64_t value) {
   return text;
 }
 
-bool on_path(const std::string& program) {
-  return run_command({"sh", "-c", "command -v " + program}, std::chrono::seconds(10)).exit_code ==
-         0;
-}
-
 // One core of blocking_threads for every test here: gcore, then the fixture is
 // killed by its pid (gcore detaches and leaves it running).
 class FixtureCore : public ::testing::Test {
@@ -43,16 +38,12 @@ class FixtureCore : public ::testing::Test {
     }
     dir_ = new TempDir();
     auto fixture = FixtureProcess::start({fixture_path("blocking_threads")});
-    const std::string pid = std::to_string(fixture.pid());
-    fs::path prefix = dir_->path() / "core";
-    CommandResult gcore =
-        run_command({"gcore", "-o", prefix.string(), pid}, std::chrono::seconds(120));
+    const Gcore core = make_gcore(fixture.pid(), dir_->path());
     fixture.kill_and_wait();
-    fs::path written = prefix.string() + "." + pid;
-    if (gcore.exit_code == 0 && fs::exists(written)) {
-      core_ = new std::string(written.string());
+    if (!core.path.empty()) {
+      core_ = new std::string(core.path);
     } else {
-      why_ = new std::string("gcore exit " + std::to_string(gcore.exit_code) + ": " + gcore.err);
+      why_ = new std::string(core.why);
     }
   }
   static void TearDownTestSuite() {

@@ -36,23 +36,19 @@ class GoCore : public ::testing::Test {
 #ifndef UKSTACK_HAVE_GO_FIXTURE
     why_ = new std::string("go was not found when configuring: no Go fixture");
 #else
-    if (run_command({"sh", "-c", "command -v gcore"}, std::chrono::seconds(10)).exit_code != 0) {
+    if (!on_path("gcore")) {
       why_ = new std::string("gcore (gdb) is not installed");
       return;
     }
     dir_ = new TempDir();
     place_copy();
     auto server = FixtureProcess::start({copy_path().string(), "0"});
-    const std::string pid = std::to_string(server.pid());
-    fs::path prefix = dir_->path() / "core";
-    CommandResult gcore =
-        run_command({"gcore", "-o", prefix.string(), pid}, std::chrono::seconds(120));
+    const Gcore core = make_gcore(server.pid(), dir_->path());
     server.kill_and_wait();
-    fs::path written = prefix.string() + "." + pid;
-    if (gcore.exit_code == 0 && fs::exists(written)) {
-      core_ = new std::string(written.string());
+    if (!core.path.empty()) {
+      core_ = new std::string(core.path);
     } else {
-      why_ = new std::string("gcore exit " + std::to_string(gcore.exit_code) + ": " + gcore.err);
+      why_ = new std::string(core.why);
     }
 #endif
   }

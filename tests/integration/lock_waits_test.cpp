@@ -106,11 +106,6 @@ void expect_waits_as_printed(const Snapshot& snapshot, const std::vector<Actor>&
   }
 }
 
-bool on_path(const std::string& program) {
-  return run_command({"sh", "-c", "command -v " + program}, std::chrono::seconds(10)).exit_code ==
-         0;
-}
-
 class LockWaits : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LockWaits, EveryWaiterNamesTheHolderTheFixturePrintedLiveAndFromACore) {
@@ -139,14 +134,11 @@ TEST_P(LockWaits, EveryWaiterNamesTheHolderTheFixturePrintedLiveAndFromACore) {
     }
   }
 
-  if (!on_path("gcore")) GTEST_SKIP() << "gcore (gdb) is not installed: no core to read";
   TempDir dir;
-  const std::string pid = std::to_string(fixture.pid());
-  const fs::path prefix = dir.path() / "core";
-  CommandResult gcore =
-      run_command({"gcore", "-o", prefix.string(), pid}, std::chrono::seconds(120));
-  const std::string core_path = prefix.string() + "." + pid;
-  ASSERT_EQ(gcore.exit_code, 0) << gcore.err;
+  const int pid = fixture.pid();  // kept for the core, after the process is gone
+  const Gcore core = make_gcore(pid, dir.path());
+  if (core.path.empty()) GTEST_SKIP() << "no core to read: " << core.why;
+  const std::string& core_path = core.path;
   fixture.kill_and_wait();  // the core alone from here on
   auto snapshot = capture_core(core_path, "", CaptureOptions{});
   ASSERT_TRUE(snapshot) << snapshot.error().message;
@@ -164,7 +156,7 @@ TEST_P(LockWaits, EveryWaiterNamesTheHolderTheFixturePrintedLiveAndFromACore) {
     EXPECT_EQ(thread->syscall->args, live.args);
     EXPECT_TRUE(thread->syscall->fds.empty());
   }
-  expect_waits_as_printed(*snapshot, actors, std::stoi(pid), /*live=*/false);
+  expect_waits_as_printed(*snapshot, actors, pid, /*live=*/false);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenes, LockWaits,

@@ -81,21 +81,6 @@ std::string summary_of(const std::string& text) {
   return end == std::string::npos ? text : text.substr(0, end + 1);
 }
 
-bool on_path(const std::string& program) {
-  return run_command({"sh", "-c", "command -v " + program}, std::chrono::seconds(10)).exit_code ==
-         0;
-}
-
-// A gcore of the running fixture (gdb as the tool that makes the core, not as an
-// oracle of its contents); empty when gdb is not installed.
-std::string gcore_of(int pid, const TempDir& dir) {
-  const std::string prefix = (dir.path() / "core").string();
-  CommandResult gcore =
-      run_command({"gcore", "-o", prefix, std::to_string(pid)}, std::chrono::seconds(120));
-  EXPECT_EQ(gcore.exit_code, 0) << gcore.err;
-  return prefix + "." + std::to_string(pid);
-}
-
 // --- deadlocks ---------------------------------------------------------------------
 
 void expect_the_cycle(const nlohmann::json& snapshot, const std::map<std::string, Actor>& actors) {
@@ -144,12 +129,12 @@ TEST(Triage, AThreeThreadCycleIsOneDeadlockLiveAndFromACore) {
     }
   }
 
-  if (!on_path("gcore")) GTEST_SKIP() << "gcore (gdb) is not installed: no core to read";
   TempDir dir;
-  const std::string core = gcore_of(fixture.pid(), dir);
+  const Gcore core = make_gcore(fixture.pid(), dir.path());
+  if (core.path.empty()) GTEST_SKIP() << "no core to read: " << core.why;
   fixture.kill_and_wait();  // the core alone from here on
   SCOPED_TRACE("core");
-  expect_the_cycle(capture_json({"--core", core}), actors);
+  expect_the_cycle(capture_json({"--core", core.path}), actors);
 }
 
 TEST(Triage, ALongWaitIsAChainNotADeadlock) {
