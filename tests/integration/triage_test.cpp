@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/integration/capture_helpers.h"
+#include "tests/integration/lock_actors.h"
 #include "tests/support/fixture_process.h"
 #include "tests/support/process_control.h"
 
@@ -25,46 +26,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The `NAME=TID` and `NAME.holds=ADDR`/`NAME.waits=ADDR` words of lock_waits' ready line.
-struct Actor {
-  int tid = 0;
-  std::string holds, waits;
-};
-
-std::map<std::string, Actor> actors_of(const FixtureProcess& fixture) {
-  std::map<std::string, Actor> actors;
-  std::istringstream words(fixture.ready_line());
-  for (std::string word; words >> word;) {
-    const auto eq = word.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string key = word.substr(0, eq), value = word.substr(eq + 1);
-    if (key == "pid" || key == "scene") continue;
-    const auto dot = key.find('.');
-    Actor& actor = actors[key.substr(0, dot)];
-    if (dot == std::string::npos) actor.tid = std::stoi(value);
-    if (key.ends_with(".holds")) actor.holds = value;
-    if (key.ends_with(".waits")) actor.waits = value;
-  }
-  return actors;
-}
-
 // Waits until every actor that waits for a lock is in futex and every other in a sleep.
-void wait_until_blocked(const std::map<std::string, Actor>& actors) {
-  for (const auto& [name, actor] : actors) {
+void wait_until_blocked(const std::vector<Actor>& actors) {
+  for (const Actor& actor : actors) {
     const std::vector<long> calls = actor.waits.empty()
                                         ? std::vector<long>{SYS_clock_nanosleep, SYS_nanosleep}
                                         : std::vector<long>{SYS_futex};
     ASSERT_TRUE(wait_for_syscall(actor.tid, calls, std::chrono::seconds(10)))
-        << name << " (tid " << actor.tid << ") never blocked";
+        << actor.name << " (tid " << actor.tid << ") never blocked";
   }
-}
-
-// The tid of the actor that holds `lock`, 0 if none does.
-int holder_of(const std::map<std::string, Actor>& actors, const std::string& lock) {
-  for (const auto& [name, actor] : actors) {
-    if (actor.holds == lock) return actor.tid;
-  }
-  return 0;
 }
 
 std::set<int> deadlocked_tids(const nlohmann::json& snapshot) {
@@ -83,14 +53,14 @@ std::string summary_of(const std::string& text) {
 
 // --- deadlocks ---------------------------------------------------------------------
 
-void expect_the_cycle(const nlohmann::json& snapshot, const std::map<std::string, Actor>& actors) {
+void expect_the_cycle(const nlohmann::json& snapshot, const std::vector<Actor>& actors) {
   std::set<int> cycle;
-  for (const auto& [name, actor] : actors) cycle.insert(actor.tid);
+  for (const Actor& actor : actors) cycle.insert(actor.tid);
   ASSERT_EQ(snapshot["deadlocks"].size(), 1u) << snapshot["deadlocks"].dump(2);
   EXPECT_EQ(deadlocked_tids(snapshot), cycle);
   const auto& resources = snapshot["deadlocks"][0]["resources"];
-  for (const auto& [name, actor] : actors) {
-    SCOPED_TRACE(name);
+  for (const Actor& actor : actors) {
+    SCOPED_TRACE(actor.name);
     // Every lock of the cycle is named, and every thread waits for its holder.
     EXPECT_TRUE(std::ranges::any_of(resources, [&](const auto& resource) {
       return resource.template get<std::string>().find(actor.waits) != std::string::npos;
@@ -122,8 +92,8 @@ TEST(Triage, AThreeThreadCycleIsOneDeadlockLiveAndFromACore) {
     const auto deadlock_line = summary.find("DEADLOCK: ");
     ASSERT_NE(deadlock_line, std::string::npos) << text.out;
     EXPECT_LT(deadlock_line, summary.find("What the threads wait in")) << summary;
-    for (const auto& [name, actor] : actors) {
-      EXPECT_NE(summary.find("thread " + std::to_string(actor.tid) + " \"" + name + "\""),
+    for (const Actor& actor : actors) {
+      EXPECT_NE(summary.find("thread " + std::to_string(actor.tid) + " \"" + actor.name + "\""),
                 std::string::npos)
           << summary;
     }
@@ -144,7 +114,7 @@ TEST(Triage, ALongWaitIsAChainNotADeadlock) {
   const auto snapshot = capture_json({std::to_string(fixture.pid())});
   EXPECT_TRUE(snapshot["deadlocks"].empty()) << snapshot["deadlocks"].dump(2);
   int waiters = 0;
-  for (const auto& [name, actor] : actors) {
+  for (const Actor& actor : actors) {
     if (actor.waits.empty()) continue;
     ++waiters;
     const auto* thread = find_thread(snapshot, actor.tid);
@@ -156,10 +126,9 @@ TEST(Triage, ALongWaitIsAChainNotADeadlock) {
   // The text follows each waiter to the sleeping owner, and calls nothing a deadlock.
   CommandResult text = run_ukstack({std::to_string(fixture.pid())});
   EXPECT_EQ(text.out.find("DEADLOCK"), std::string::npos) << text.out;
-  const int owner = holder_of(actors, actors.begin()->second.waits.empty()
-                                          ? std::next(actors.begin())->second.waits
-                                          : actors.begin()->second.waits);
-  EXPECT_NE(text.out.find("held by thread " + std::to_string(owner)), std::string::npos)
+  const auto owner = std::ranges::find(actors, "owner", &Actor::name);
+  ASSERT_NE(owner, actors.end()) << fixture.ready_line();
+  EXPECT_NE(text.out.find("held by thread " + std::to_string(owner->tid)), std::string::npos)
       << text.out;
 }
 
@@ -243,7 +212,7 @@ TEST(Triage, TheSummaryOfAThousandThreadsFitsAFiftyLineTerminal) {
 // The summary of the three-thread cycle with what varies from run to run (tids,
 // addresses, the pid) replaced by the fixture's names for them.
 std::string normalized_summary(const std::string& text, const FixtureProcess& fixture,
-                               const std::map<std::string, Actor>& actors) {
+                               const std::vector<Actor>& actors) {
   std::string summary = summary_of(text);
   summary = summary.substr(summary.find("Summary:"));
   auto replace_all = [&](const std::string& from, const std::string& to) {
@@ -252,9 +221,9 @@ std::string normalized_summary(const std::string& text, const FixtureProcess& fi
       at += to.size();
     }
   };
-  for (const auto& [name, actor] : actors) {
-    replace_all(actor.holds, "<lock held by " + name + ">");
-    replace_all(std::to_string(actor.tid), "<" + name + ">");
+  for (const Actor& actor : actors) {
+    replace_all(actor.holds, "<lock held by " + actor.name + ">");
+    replace_all(std::to_string(actor.tid), "<" + actor.name + ">");
   }
   replace_all(std::to_string(fixture.pid()), "<pid>");
   return summary;
