@@ -261,10 +261,15 @@ TEST(Triage, SamplesTellStuckFromWakingFromMovingInTheJson) {
   EXPECT_EQ(progress(blocked), "stuck");
   EXPECT_EQ(progress(poll), "waking");
   EXPECT_EQ(progress(spin), "moving");
-  // Stuck threads lead the text's summary.
+  // Stuck threads lead the text's summary, the blocked one among them.
   CommandResult text =
       run_ukstack({"--samples", "3", "--interval", "20", std::to_string(fixture.pid())});
-  EXPECT_NE(summary_of(text.out).find("stuck"), std::string::npos) << text.out;
+  const std::string summary = summary_of(text.out);
+  const auto stuck_line = summary.find("\nstuck (");
+  ASSERT_NE(stuck_line, std::string::npos) << summary;
+  EXPECT_LT(stuck_line, summary.find("What the threads wait in")) << summary;
+  const std::string line = summary.substr(stuck_line + 1, summary.find('\n', stuck_line + 1));
+  EXPECT_NE(line.find(std::to_string(blocked)), std::string::npos) << summary;
 }
 
 }  // namespace
