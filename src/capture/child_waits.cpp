@@ -180,11 +180,7 @@ std::optional<Wait> find_child_wait(const Thread& thread, int pid, const procfs:
     auto stat = stat_of(proc, child);
     if (!stat) continue;  // reaped since
     if (selection->kind == ChildSelection::Kind::Group && stat->pgrp != selection->id) continue;
-    wait.holders.push_back(WaitHolder{.pid = child,
-                                      .tid = std::nullopt,
-                                      .name = stat->name,
-                                      .state = std::string(1, stat->state),
-                                      .syscall = main_thread_syscall(proc, child)});
+    wait.holders.push_back(process_holder(proc, *stat));
   }
   if (wait.holders.empty()) {
     wait.reason = "no child of " + std::to_string(pid) +

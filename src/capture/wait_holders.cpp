@@ -8,6 +8,8 @@
 
 namespace ukstack {
 
+namespace {
+
 std::optional<std::string> main_thread_syscall(const procfs::ProcSource& proc, int pid) {
   auto text = proc.read_file(std::to_string(pid) + "/syscall");
   if (!text) return std::nullopt;
@@ -18,19 +20,23 @@ std::optional<std::string> main_thread_syscall(const procfs::ProcSource& proc, i
   return std::string(name);
 }
 
+}  // namespace
+
+WaitHolder process_holder(const procfs::ProcSource& proc, const procfs::TaskStat& stat) {
+  return WaitHolder{.pid = stat.tid,
+                    .tid = std::nullopt,
+                    .name = stat.name,
+                    .state = std::string(1, stat.state),
+                    .syscall = main_thread_syscall(proc, stat.tid)};
+}
+
 std::optional<WaitHolder> HolderProcesses::process(int pid) {
   if (auto it = known_.find(pid); it != known_.end()) return it->second;
   std::optional<WaitHolder> holder;
   if (auto text = proc_.read_file(std::to_string(pid) + "/stat")) {
-    if (auto stat = procfs::parse_stat(*text); stat && stat->tid == pid) {
-      holder = WaitHolder{.pid = pid,
-                          .tid = std::nullopt,
-                          .name = stat->name,
-                          .state = std::string(1, stat->state),
-                          .syscall = std::nullopt};
-    }
+    if (auto stat = procfs::parse_stat(*text); stat && stat->tid == pid)
+      holder = process_holder(proc_, *stat);
   }
-  if (holder) holder->syscall = main_thread_syscall(proc_, pid);
   known_.emplace(pid, holder);
   return holder;
 }

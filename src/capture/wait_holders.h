@@ -8,13 +8,15 @@
 
 #include "model/snapshot.h"
 #include "procfs/source.h"
+#include "procfs/task_stat.h"
 
 namespace ukstack {
 
-// The system call a process's main thread is blocked in ("nanosleep"); nullopt when
-// it is in none, or it cannot be read.
-std::optional<std::string> main_thread_syscall(const procfs::ProcSource& proc, int pid);
+// A process as a holder: its name and state from its stat, and the system call its
+// main thread is blocked in (none when it is in none or that cannot be read).
+WaitHolder process_holder(const procfs::ProcSource& proc, const procfs::TaskStat& stat);
 
+// Holder processes by pid, each read once per capture.
 class HolderProcesses {
  public:
   explicit HolderProcesses(const procfs::ProcSource& proc) : proc_(proc) {}
