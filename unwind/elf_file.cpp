@@ -20,4 +20,23 @@ Result<UniqueElf> open_elf(const std::string& path, const std::string& role, Uni
   return elf;
 }
 
+std::optional<ElfSection> find_elf_section(Elf* elf, std::string_view name) {
+  std::size_t names = 0;
+  if (elf == nullptr || elf_getshdrstrndx(elf, &names) != 0) return std::nullopt;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr header;
+    if (gelf_getshdr(scn, &header) == nullptr) continue;
+    const char* section_name = elf_strptr(elf, names, header.sh_name);
+    if (section_name == nullptr || name != section_name) continue;
+    if (header.sh_type == SHT_NOBITS || (header.sh_flags & SHF_COMPRESSED) != 0) {
+      return std::nullopt;
+    }
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
+    return ElfSection{{static_cast<const std::uint8_t*>(data->d_buf), data->d_size},
+                      header.sh_addr};
+  }
+  return std::nullopt;
+}
+
 }  // namespace ukstack::unwind

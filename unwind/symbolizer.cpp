@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "unwind/go_pclntab_file.h"
 #include "unwind/inline_frames.h"
 
 namespace ukstack::unwind {
@@ -76,12 +77,26 @@ Symbol Symbolizer::resolve(std::uint64_t address) {
   if (name != nullptr) {
     symbol.function = without_go_abi_suffix(demangle(without_symbol_version(name).c_str()));
     symbol.start = address - offset;
+  } else if (const GoPclntab* go_table = go_pclntab(module); go_table != nullptr) {
+    // No symbol table (a Go binary built with -ldflags='-s -w'): Go's own table names
+    // the function, in link-time addresses, and gives file:line where DWARF is gone too.
+    GElf_Addr bias = 0;
+    (void)dwfl_module_getelf(module, &bias);
+    const std::uint64_t link_address = address - bias;
+    if (auto function = go_table->function_at(link_address)) {
+      symbol.function = without_go_abi_suffix(go_elf_symbol_name(function->name));
+      symbol.start = function->entry + bias;
+      if (auto line = go_table->source_line(*function, link_address)) {
+        symbol.file = line->file;
+        symbol.line = line->line;
+      }
+    }
   }
 
   if (SourceLine line; cus_.source_line(module, address, line)) {
     // A line record that starts before the function does belongs to another one:
     // code without line info (crt1's _start) would otherwise borrow a neighbour's.
-    bool same_function = name == nullptr || line.address >= symbol.start;
+    bool same_function = symbol.function.empty() || line.address >= symbol.start;
     if (same_function) {
       symbol.file = std::move(line.file);
       symbol.line = line.line;
@@ -107,6 +122,15 @@ Symbol Symbolizer::resolve(std::uint64_t address) {
     symbol.line = line;
   }
   return symbol;
+}
+
+const GoPclntab* Symbolizer::go_pclntab(Dwfl_Module* module) {
+  auto [it, inserted] = go_tables_.try_emplace(module);
+  if (inserted) {
+    GElf_Addr bias = 0;
+    it->second = read_go_pclntab(dwfl_module_getelf(module, &bias));
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,

@@ -12,9 +12,11 @@
 
 #include "procfs/maps.h"
 #include "unwind/cu_index.h"
+#include "unwind/go_pclntab.h"
 #include "unwind/unwinder.h"
 
 typedef struct Dwfl Dwfl;
+typedef struct Dwfl_Module Dwfl_Module;
 
 namespace ukstack::unwind {
 
@@ -52,6 +54,8 @@ class Symbolizer {
 
  private:
   Symbol resolve(std::uint64_t address);
+  // A Go module's own function table, read on first use; null when it has none.
+  const GoPclntab* go_pclntab(Dwfl_Module* module);
 
   Dwfl* dwfl_;
   bool inlines_;
@@ -59,6 +63,8 @@ class Symbolizer {
   const std::vector<procfs::Mapping>* mappings_ =
       nullptr;  // CUs by address, also without .debug_aranges (Go)
   std::unordered_map<std::uint64_t, Symbol> cache_;
+  // Each reads its module's ELF data, which lives as long as the Dwfl.
+  std::unordered_map<Dwfl_Module*, std::optional<GoPclntab>> go_tables_;
 };
 
 // The frames one physical frame at pc shows, innermost first: its inlined calls

@@ -21,6 +21,7 @@
 #include "procfs/unix_peers.h"
 #include "render/json.h"
 #include "render/text.h"
+#include "unwind/go_pclntab.h"
 
 namespace ukstack::fuzz {
 namespace {
@@ -162,6 +163,45 @@ void unix_diag(const std::uint8_t* data, std::size_t size) {
   if (!entry) require(!entry.error().message.empty(), "parse_unix_diag_reply: a silent error");
 }
 
+// ---- unwind/go_pclntab.h --------------------------------------------------------
+
+// A .gopclntab section's bytes. Every function the table lists and pcs around each
+// are looked up: what is answered covers the pc, and names and files lie inside the
+// input (never a read outside it: ASan).
+void go_pclntab(const std::uint8_t* data, std::size_t size) {
+  constexpr std::uint64_t kText = 0x401000;
+  const auto table = unwind::GoPclntab::parse(std::span(data, size), kText);
+  if (!table) return;
+  const auto inside = [&](std::string_view text) {
+    const auto* begin = reinterpret_cast<const std::uint8_t*>(text.data());
+    return !text.empty() && begin >= data && begin + text.size() <= data + size;
+  };
+  const auto check = [&](std::uint64_t pc) {
+    auto function = table->function_at(pc);
+    if (!function) return;
+    require(function->entry <= pc && pc < function->end, "function_at: pc outside the function");
+    require(inside(function->name), "function_at: a name outside the table");
+    if (auto line = table->source_line(*function, pc)) {
+      require(inside(line->file), "source_line: a file outside the table");
+      require(line->line > 0, "source_line: a line number below 1");
+    }
+  };
+  // Bounded: a huge function count in a small table must not make the run slow.
+  const std::size_t count = std::min<std::size_t>(table->function_count(), 256);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto function = table->function(i);
+    if (!function) continue;
+    require(function->entry < function->end, "function: an empty or reversed range");
+    for (std::uint64_t pc :
+         {function->entry, function->entry + (function->end - function->entry) / 2,
+          function->end - 1, function->end}) {
+      check(pc);
+    }
+  }
+  check(kText);
+  (void)unwind::go_elf_symbol_name(std::string_view(reinterpret_cast<const char*>(data), size));
+}
+
 // ---- model/snapshot_json.h-----------------------------------------------------------
 
 // Load (one snapshot or an array of them); if it loads, both renderers run, and the
@@ -202,7 +242,7 @@ void snapshot_json(const std::uint8_t* data, std::size_t size) {
   }
 }
 
-constexpr std::array<FuzzTarget, 13> kTargets = {{
+constexpr std::array<FuzzTarget, 14> kTargets = {{
     {"kernel_stack", "stack-", kernel_stack},
     {"syscall", "syscall-", syscall},
     {"stat", "stat-", stat},
@@ -216,6 +256,7 @@ constexpr std::array<FuzzTarget, 13> kTargets = {{
     {"file_locks", "locks-", file_locks},
     {"unix_diag", "", unix_diag},
     {"snapshot_json", "", snapshot_json},
+    {"go_pclntab", "", go_pclntab},
 }};
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "model/snapshot_json.h"
 #include "render/json.h"
 #include "tests/model/sample_snapshot.h"
+#include "tests/unwind/go_pclntab_builder.h"
 
 namespace ukstack::fuzz {
 namespace {
@@ -143,12 +144,33 @@ std::vector<Seed> unix_diag_seeds() {
   return seeds;
 }
 
+// Go function tables in each format, byte order and pointer size (the builder's
+// sample functions at 0x401000, as the fuzz target looks them up).
+std::vector<Seed> go_pclntab_seeds() {
+  using unwind::GoPclntabVersion;
+  std::vector<Seed> seeds;
+  for (GoPclntabVersion version : {GoPclntabVersion::Go12, GoPclntabVersion::Go116,
+                                   GoPclntabVersion::Go118, GoPclntabVersion::Go120}) {
+    for (bool big_endian : {false, true}) {
+      const unsigned pointer_size = big_endian ? 4 : 8;
+      const auto bytes = testing::build_go_pclntab(
+          {.version = version, .pointer_size = pointer_size, .big_endian = big_endian},
+          testing::sample_go_functions(0x401000));
+      seeds.push_back(Seed{"go" + std::to_string(static_cast<int>(version)) +
+                               (big_endian ? "-be32" : "-le64") + ".bin",
+                           std::string(bytes.begin(), bytes.end())});
+    }
+  }
+  return seeds;
+}
+
 }  // namespace
 
 std::vector<Seed> generated_seeds(std::string_view target, const std::string& procfs_samples) {
   if (target == "fd_link") return fd_link_seeds(procfs_samples);
   if (target == "snapshot_json") return snapshot_seeds();
   if (target == "unix_diag") return unix_diag_seeds();
+  if (target == "go_pclntab") return go_pclntab_seeds();
   return {};
 }
 

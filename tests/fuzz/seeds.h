@@ -1,5 +1,6 @@
-// Seeds that fixtures/procfs/ does not hold: fd link texts (with a socket table) and
-// JSON snapshots rendered from tests/model/sample_snapshot.cpp and variants of it.
+// Seeds that fixtures/procfs/ does not hold: fd link texts (with a socket table),
+// JSON snapshots rendered from tests/model/sample_snapshot.cpp and variants of it,
+// netlink replies and Go function tables (tests/unwind/go_pclntab_builder.h).
 #pragma once
 
 #include <string>
