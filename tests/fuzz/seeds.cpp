@@ -149,15 +149,17 @@ std::vector<Seed> unix_diag_seeds() {
 std::vector<Seed> go_pclntab_seeds() {
   using unwind::GoPclntabVersion;
   std::vector<Seed> seeds;
-  for (GoPclntabVersion version : {GoPclntabVersion::Go12, GoPclntabVersion::Go116,
-                                   GoPclntabVersion::Go118, GoPclntabVersion::Go120}) {
+  const std::pair<GoPclntabVersion, const char*> versions[] = {{GoPclntabVersion::Go12, "go1.2"},
+                                                               {GoPclntabVersion::Go116, "go1.16"},
+                                                               {GoPclntabVersion::Go118, "go1.18"},
+                                                               {GoPclntabVersion::Go120, "go1.20"}};
+  for (const auto& [version, name] : versions) {
     for (bool big_endian : {false, true}) {
       const unsigned pointer_size = big_endian ? 4 : 8;
       const auto bytes = testing::build_go_pclntab(
           {.version = version, .pointer_size = pointer_size, .big_endian = big_endian},
           testing::sample_go_functions(0x401000));
-      seeds.push_back(Seed{"go" + std::to_string(static_cast<int>(version)) +
-                               (big_endian ? "-be32" : "-le64") + ".bin",
+      seeds.push_back(Seed{std::string(name) + (big_endian ? "-be32" : "-le64") + ".bin",
                            std::string(bytes.begin(), bytes.end())});
     }
   }

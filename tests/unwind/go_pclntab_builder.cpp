@@ -15,10 +15,11 @@ class Writer {
   std::size_t size() const { return bytes_.size(); }
   std::vector<std::uint8_t>& bytes() { return bytes_; }
 
-  void put(std::uint64_t value, std::size_t size) {
+  void put(std::uint64_t value, std::size_t size) {  // size <= 8
     bytes_.resize(bytes_.size() + size);
     patch(bytes_.size() - size, value, size);
   }
+  void put_zeros(std::size_t count) { bytes_.resize(bytes_.size() + count); }
   void patch(std::size_t at, std::uint64_t value, std::size_t size) {
     for (std::size_t i = 0; i < size; ++i) {
       const std::size_t byte = big_endian_ ? size - 1 - i : i;
@@ -106,7 +107,7 @@ std::vector<std::uint8_t> build_go_pclntab(const GoPclntabLayout& layout,
   std::size_t functab = 0;
   if (go12) {
     functab = out.size();
-    out.put(0, (2 * functions.size() + 1) * field + 4);
+    out.put_zeros((2 * functions.size() + 1) * field + 4);
   }
 
   // Names (1.16+: their own region).
@@ -125,14 +126,14 @@ std::vector<std::uint8_t> build_go_pclntab(const GoPclntabLayout& layout,
     const std::size_t table = out.size();
     out.patch(functab + (2 * functions.size() + 1) * field, table, 4);
     out.put(files.size() + 1, 4);
-    out.put(0, 4 * files.size());
+    out.put_zeros(4 * files.size());
     for (std::size_t i = 0; i < files.size(); ++i) {
       out.patch(table + 4 * (i + 1), out.size(), 4);
       out.put_string(files[i]);
     }
   } else {
     cus = out.size();
-    out.put(0, 4 * files.size());
+    out.put_zeros(4 * files.size());
     file_names = out.size();
     for (std::size_t i = 0; i < files.size(); ++i) {
       out.patch(cus + 4 * i, out.size() - file_names, 4);
@@ -173,7 +174,7 @@ std::vector<std::uint8_t> build_go_pclntab(const GoPclntabLayout& layout,
   const std::size_t records = go12 ? 0 : out.size();
   if (!go12) {
     functab = out.size();
-    out.put(0, (2 * functions.size() + 1) * field);
+    out.put_zeros((2 * functions.size() + 1) * field);
   }
   for (std::size_t i = 0; i < functions.size(); ++i) {
     const auto& function = functions[i];

@@ -9,6 +9,9 @@
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <gtest/gtest.h>
+#ifdef UKSTACK_GO115_PCLNTAB
+#include <zlib.h>
+#endif
 
 #include <chrono>
 #include <map>
@@ -230,6 +233,56 @@ TEST(GoPclntab, CorruptedTablesStayInsideTheirBytes) {
       }
     }
   }
+}
+
+// ---- a table of Go 1.15, as its linker wrote it --------------------------------------
+
+#ifdef UKSTACK_GO115_PCLNTAB
+std::vector<std::uint8_t> gunzip(const char* path) {
+  std::vector<std::uint8_t> bytes;
+  gzFile file = gzopen(path, "rb");
+  if (file == nullptr) return bytes;
+  std::uint8_t buffer[65536];
+  for (int n; (n = gzread(file, buffer, sizeof buffer)) > 0;) {
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  }
+  gzclose(file);
+  return bytes;
+}
+#endif
+
+// Go's src/debug/gosym/testdata/pcln115.gz: the table of a hello world built by Go
+// 1.15 from /tmp/hello.go, whose main.main is at 0x105c280, line 3 (pclntab_test.go).
+TEST(GoPclntab, ReadsAGo115TableAsItsLinkerWroteIt) {
+#ifndef UKSTACK_GO115_PCLNTAB
+  GTEST_SKIP() << "Go's sources (src/debug/gosym/testdata) were not found when configuring";
+#else
+  const std::vector<std::uint8_t> bytes = gunzip(UKSTACK_GO115_PCLNTAB);
+  ASSERT_GT(bytes.size(), 1000u);
+  auto table = GoPclntab::parse(bytes, 0x1001000);
+  ASSERT_TRUE(table);
+  EXPECT_EQ(table->version(), GoPclntabVersion::Go12);
+  auto main = table->function_at(0x105c280);
+  ASSERT_TRUE(main);
+  EXPECT_EQ(main->name, "main.main");
+  EXPECT_EQ(main->entry, 0x105c280u);
+  auto line = table->source_line(*main, 0x105c280);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->file, "/tmp/hello.go");
+  EXPECT_EQ(line->line, 3);
+  // Every function: named, in address order, found again at its entry.
+  std::uint64_t previous_end = 0;
+  for (std::size_t i = 0; i < table->function_count(); ++i) {
+    auto function = table->function(i);
+    ASSERT_TRUE(function) << i;
+    EXPECT_GE(function->entry, previous_end);
+    previous_end = function->end;
+    auto found = table->function_at(function->entry);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->name, function->name);
+  }
+  EXPECT_GT(table->function_count(), 1000u);
+#endif
 }
 
 // ---- the Go fixtures -------------------------------------------------------------------
