@@ -36,6 +36,11 @@ class LibdwUnwinder final : public Unwinder {
   Status attach(int pid);
   std::string_view method() const override { return "libdw"; }
   UnwoundStack unwind(const ThreadSample& sample) override;
+  std::vector<UnwoundFrame> describe(RemoteAddr pc, bool is_activation) override {
+    std::vector<UnwoundFrame> frames;
+    append_frames(symbolizer_.lookup(pc.value(), is_activation), pc.value(), is_activation, frames);
+    return frames;
+  }
   bool ends_at_outermost(Dwarf_Addr address);
 
   // libdw's C callbacks. They never throw: errors are returned as false / -1.

@@ -68,6 +68,12 @@ class Unwinder {
   virtual ~Unwinder() = default;
   virtual std::string_view method() const = 0;
   virtual UnwoundStack unwind(const ThreadSample& sample) = 0;
+  // The frames one address shows (its inlined calls, then its function), named as
+  // in an unwind; `is_activation` false for a return address. Empty when the
+  // backend names no addresses outside an unwind.
+  virtual std::vector<UnwoundFrame> describe(RemoteAddr /*pc*/, bool /*is_activation*/) {
+    return {};
+  }
 };
 
 // The live process an unwinder is opened for: a live thread's id (maps and memory

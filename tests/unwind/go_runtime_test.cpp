@@ -75,6 +75,7 @@ GoRuntimeLayout hand_layout(bool atomic_status) {
   layout.syscall_sp = {120, 8};
   layout.syscall_pc = {128, 8};
   layout.m = {48, 8};
+  layout.stack_hi = {8, 8};
   layout.m_size = 64;
   layout.m_procid = {40, 8};
   layout.status_names = {{0, "idle"},    {kRunnable, "runnable"}, {kRunning, "running"},
