@@ -221,6 +221,20 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const std::string& exe_path,
   return layout;
 }
 
+Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path,
+                                                    const std::string& exe_path) {
+  auto session = DwflSession::open_core(core_path, exe_path, {}, std::chrono::milliseconds(0),
+                                        /*attach_threads=*/false);
+  if (!session) return session.error();
+  DebugTypes types((*session)->get());
+  auto layout = load_go_runtime_layout(types, 0);
+  if (!layout) {
+    return Error{layout.error().errnum,
+                 "cannot read the goroutines of " + core_path + ": " + layout.error().message};
+  }
+  return layout;
+}
+
 bool is_go_executable(const std::string& exe_path) {
   UniqueFd fd;
   auto elf = open_elf(exe_path, "executable", fd);

@@ -103,6 +103,11 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const std::string& exe_path,
 // symbols and DWARF). False when it cannot be read.
 bool is_go_executable(const std::string& exe_path);
 
+// The layout from a core file's modules (its executable as `exe_path` names it, or
+// as libdw finds it when empty): addresses at the core's run-time places.
+Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path,
+                                                    const std::string& exe_path);
+
 // How far the executable at `exe_path` was moved when loaded, from the process's
 // memory map: 0 for a fixed-address (ET_EXEC) file; for a PIE, where its first
 // segment was mapped (the mapping of the same file, by inode, at file offset 0)

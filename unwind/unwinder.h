@@ -93,6 +93,14 @@ Result<std::unique_ptr<Unwinder>> open_unwinder(LiveProcess process, const Unwin
 Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(LiveProcess process,
                                                       const UnwindOptions& options);
 
+// libdw over a core file's modules and memory (`memory`, a CoreAddressSpace of
+// the same core, kept alive longer than the unwinder), for stacks that are no
+// thread's: a goroutine's, from the registers its runtime saved.
+Result<std::unique_ptr<Unwinder>> open_core_stack_unwinder(const std::string& core_path,
+                                                           const std::string& exe_path,
+                                                           const AddressSpace& memory,
+                                                           const UnwindOptions& options);
+
 // libunwind, with our own accessors (registers from the sample, memory from the
 // stack copy and process.memory). Only when built with UKSTACK_WITH_LIBUNWIND.
 Result<std::unique_ptr<Unwinder>> open_libunwind_unwinder(LiveProcess process,
