@@ -217,9 +217,9 @@ void add_goroutines(Snapshot& snapshot, GoroutineCapture capture, unwind::Unwind
     auto thread = threads.find(m.tid);
     if (thread == threads.end()) continue;
     auto goid = goid_of_g.find(m.curg.value());
-    thread->second->go_goroutine = m.curg.is_null() || goid == goid_of_g.end()
-                                       ? std::optional<std::uint64_t>()
-                                       : std::optional<std::uint64_t>(goid->second);
+    thread->second->go_goroutine.emplace(m.curg.is_null() || goid == goid_of_g.end()
+                                             ? std::optional<std::uint64_t>()
+                                             : std::optional<std::uint64_t>(goid->second));
   }
   for (const Goroutine& goroutine : snapshot.goroutines) {
     if (!goroutine.tid) continue;

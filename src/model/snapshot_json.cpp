@@ -331,9 +331,8 @@ class Reader {
     return Reader(*it, path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key));
   }
 
-  bool has(std::string_view key) const {
-    return value_.is_object() && value_.contains(key) && !value_.at(key).is_null();
-  }
+  bool has(std::string_view key) const { return present(key) && !value_.at(key).is_null(); }
+  bool present(std::string_view key) const { return value_.is_object() && value_.contains(key); }
 
   // Calls fn(Reader) for each item of an array.
   template <class Fn>
@@ -501,10 +500,11 @@ Thread thread_from_json(const Reader& r, SchemaVersion version) {
       }
       thread.progress = *parsed;
     }
-    if (r.has("goroutine")) {
+    // Present and null (a Go thread running no goroutine) differs from absent.
+    if (r.present("goroutine")) {
       const Reader goroutine = r.field("goroutine");
-      thread.go_goroutine =
-          goroutine.is_null() ? std::optional<std::uint64_t>() : goroutine.integer<std::uint64_t>();
+      thread.go_goroutine.emplace(goroutine.is_null() ? std::optional<std::uint64_t>()
+                                                      : goroutine.integer<std::uint64_t>());
     }
   }
   thread.notes = r.field("notes").strings();
