@@ -380,8 +380,7 @@ TEST(RenderGoroutines, GroupsWithCountReasonDurationAndCreator) {
   // The running one is tied to its thread, and each Go thread says what it runs.
   EXPECT_NE(text.find("Goroutine 20 [running]"), std::string::npos);
   EXPECT_NE(text.find("  on thread 5003 \"gosrv\" state R"), std::string::npos);
-  EXPECT_NE(text.find("Thread 5003 \"gosrv\" state R (running) [goroutine 20]"),
-            std::string::npos);
+  EXPECT_NE(text.find("Thread 5003 \"gosrv\" state R (running) [goroutine 20]"), std::string::npos);
   EXPECT_NE(text.find("Thread 5000 \"gosrv\" state S (sleeping) [Go scheduler: idle]"),
             std::string::npos);
   // Goroutines 2 and 3 are the runtime's own: one line says they are left out.
@@ -413,6 +412,32 @@ TEST(RenderGoroutines, SummaryLinesPerGroup) {
       << summary;
   EXPECT_NE(summary.find("(and 2 of the runtime's own goroutines: --all-goroutines)"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace ukstack
+
+namespace ukstack {
+namespace {
+
+// 3,000 goroutines whose ids are not consecutive still make one short line.
+TEST(RenderGoroutines, ManyScatteredIdsStayOneShortLine) {
+  Snapshot snapshot = testing::go_snapshot();
+  const Goroutine worker = snapshot.goroutines[2];
+  GoroutineGroup group;
+  for (std::uint64_t i = 0; i < 3000; ++i) {
+    Goroutine copy = worker;
+    copy.goid = 100 + 3 * i;
+    snapshot.goroutines.push_back(copy);
+    group.goids.push_back(copy.goid);
+  }
+  snapshot.goroutine_groups.insert(snapshot.goroutine_groups.begin(), group);
+  const std::string text = render_text(snapshot, {});
+  EXPECT_NE(text.find("3000 goroutines 100,103,106,109,112,115,… [chan receive, 12 min]"),
+            std::string::npos)
+      << text.substr(0, 2000);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) EXPECT_LT(line.size(), 200u) << line;
 }
 
 }  // namespace
