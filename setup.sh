@@ -14,6 +14,7 @@ PACKAGES=(
   libc6-dbg               # separate debug info for libc, found via .build-id
   debuginfod libdebuginfod-dev  # debuginfod client (bounded requests) and a local server in tests
   gdb elfutils            # test oracles and benchmark peers (ukstack never calls them)
+  delve                   # dlv: the goroutine oracle of the Go tests and peer of their benchmark
   bzip2                   # unpacks elfutils' test cores (../shared/peer-data) in the core tests
   python3 python3-jsonschema   # validates every JSON output against the schema in tests
   procps iproute2 util-linux   # ps, ss, setpriv in tests

@@ -82,7 +82,8 @@ std::string elf_type_name(GElf_Half type) {
 
 Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
     const std::string& core_path, const std::string& exe_path,
-    const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget) {
+    const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget,
+    bool attach_threads) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   GElf_Ehdr ehdr;
   if (!exe_path.empty()) {
@@ -118,7 +119,7 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
     return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
   }
-  if (dwfl_core_file_attach(session->dwfl_, session->core_elf_.get()) < 0) {
+  if (attach_threads && dwfl_core_file_attach(session->dwfl_, session->core_elf_.get()) < 0) {
     return Error{0, "cannot read the threads of core file " + core_path + ": " + libdw_error()};
   }
   return session;

@@ -39,11 +39,14 @@ class DwflSession {
                                                         const std::vector<std::string>& debug_dirs);
   // A core file, with the executable it came from (empty: found as libdw finds it,
   // by build-id or the path the core names), its threads attached for unwinding
-  // with dwfl_getthreads. Keeps the core open for the session's life.
+  // with dwfl_getthreads. Keeps the core open for the session's life. Without
+  // `attach_threads`, only the modules: the caller attaches its own thread state
+  // (to unwind stacks that are no thread's, a goroutine's).
   static Result<std::unique_ptr<DwflSession>> open_core(
       const std::string& core_path, const std::string& exe_path,
       const std::vector<std::string>& debug_dirs,
-      std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10));
+      std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10),
+      bool attach_threads = true);
   ~DwflSession();
   DwflSession(const DwflSession&) = delete;
   DwflSession& operator=(const DwflSession&) = delete;

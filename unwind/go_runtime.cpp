@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <span>
+#include <unordered_set>
 
 namespace ukstack::unwind {
 
@@ -129,6 +130,8 @@ std::string status_name(const GoRuntimeLayout& layout, std::uint32_t code) {
   return found != layout.status_names.end() ? found->second : std::string();
 }
 
+}  // namespace
+
 // One g, read whole in one read, its fields taken from the copy.
 GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& layout,
                              RemoteAddr g, const std::vector<std::string>& wait_reasons) {
@@ -161,6 +164,7 @@ GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& 
   info.syscall_sp = RemoteAddr(integer_at(bytes, layout.syscall_sp));
   info.syscall_pc = RemoteAddr(integer_at(bytes, layout.syscall_pc));
   info.m = RemoteAddr(integer_at(bytes, layout.m));
+  info.stack_hi = RemoteAddr(integer_at(bytes, layout.stack_hi));
 
   // As Go's own traceback: a wait reason only while waiting; 0 is "no reason".
   const std::uint64_t reason = integer_at(bytes, layout.wait_reason);
@@ -189,15 +193,14 @@ GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& 
   return info;
 }
 
-}  // namespace
-
 Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntimeLayout& layout) {
   if (auto usable = check_go_runtime_layout(layout); !usable) return usable.error();
   GoroutineList list;
   auto allgs = read_allgs(memory, layout, list.notes);
   if (!allgs) return allgs.error();
   auto [array, length] = *allgs;
-  const std::vector<std::string> wait_reasons = read_wait_reasons(memory, layout, list.notes);
+  list.wait_reasons = read_wait_reasons(memory, layout, list.notes);
+  const std::vector<std::string>& wait_reasons = list.wait_reasons;
   const std::uint64_t pointer_size = layout.pointer_size;
   const GoField element{0, pointer_size};
 
@@ -229,6 +232,32 @@ Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntim
     }
   }
   return list;
+}
+
+Result<std::vector<GoThread>> read_go_threads(const AddressSpace& memory,
+                                              const GoRuntimeLayout& layout) {
+  if (!layout.allm) return Error{0, "the debug information does not describe runtime.allm"};
+  if (auto usable = check_go_runtime_layout(layout); !usable) return usable.error();
+  auto head = read_integer(memory, *layout.allm, layout.pointer_size);
+  if (!head) {
+    return Error{head.error().errnum, "the list of Go's threads (runtime.allm at " +
+                                          hex(layout.allm->value()) +
+                                          ") cannot be read: " + head.error().message};
+  }
+  std::vector<GoThread> threads;
+  std::vector<std::byte> bytes(layout.m_size);
+  std::unordered_set<std::uint64_t> seen;
+  // A cycle, an unreadable M or an absurd length ends the list: what was read stays.
+  for (RemoteAddr m(*head); !m.is_null() && seen.size() < kMaxGoThreads;) {
+    if (!seen.insert(m.value()).second || !memory.read_exact(m, bytes)) break;
+    const std::uint64_t procid = integer_at(bytes, layout.m_procid);
+    if (procid != 0 && procid <= 0x7fffffff) {
+      threads.push_back(
+          GoThread{m, static_cast<int>(procid), RemoteAddr(integer_at(bytes, layout.m_curg))});
+    }
+    m = RemoteAddr(integer_at(bytes, layout.m_alllink));
+  }
+  return threads;
 }
 
 }  // namespace ukstack::unwind

@@ -33,6 +33,7 @@ struct GoroutineInfo {
   RemoteAddr sched_bp;
   RemoteAddr syscall_sp;  // where it entered a system call (0 when not in one)
   RemoteAddr syscall_pc;
+  RemoteAddr stack_hi;             // the top of its stack
   RemoteAddr m;                    // its M (OS thread) while it has one, else 0
   std::optional<int> thread_id;    // that M's procid
   std::vector<std::string> notes;  // what of this goroutine could not be read
@@ -42,6 +43,14 @@ struct GoroutineList {
   std::vector<GoroutineInfo> goroutines;  // in allgs order; dead ones left out
   std::size_t dead = 0;                   // g's kept by the runtime for reuse
   std::vector<std::string> notes;         // about the list as a whole
+  std::vector<std::string> wait_reasons;  // the runtime's names, by number ("" unreadable)
+};
+
+// An M: an OS thread the Go runtime made, and the goroutine it runs.
+struct GoThread {
+  RemoteAddr m;
+  int tid = 0;      // m.procid
+  RemoteAddr curg;  // 0: it runs none (idle in the scheduler, or on its own g0 stack)
 };
 
 // Goroutine counts above this are taken for a corrupted runtime, not read.
@@ -51,5 +60,19 @@ inline constexpr std::uint64_t kMaxGoroutines = 10'000'000;
 // (allgs unreadable, an absurd length); a g that cannot be read, or reads as
 // nonsense, is a note in the list or in that goroutine, never a failure of the rest.
 Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntimeLayout& layout);
+
+// The g at `g` alone (read again to check an earlier read), its wait reason named
+// from `wait_reasons` (GoroutineList::wait_reasons).
+GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& layout,
+                             RemoteAddr g, const std::vector<std::string>& wait_reasons);
+
+// M's in runtime.allm beyond this are taken for a cycle or a corrupted list.
+inline constexpr std::size_t kMaxGoThreads = 100'000;
+
+// Every M of runtime.allm that has a thread id. An Error when the layout has no
+// allm or the list's head cannot be read; a list that breaks off (an unreadable M,
+// a cycle) gives the M's read so far.
+Result<std::vector<GoThread>> read_go_threads(const AddressSpace& memory,
+                                              const GoRuntimeLayout& layout);
 
 }  // namespace ukstack::unwind

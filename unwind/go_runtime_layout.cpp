@@ -96,6 +96,7 @@ Status check_go_runtime_layout(const GoRuntimeLayout& layout) {
       {layout.syscall_sp, layout.g_size, "runtime.g.syscallsp"},
       {layout.syscall_pc, layout.g_size, "runtime.g.syscallpc"},
       {layout.m, layout.g_size, "runtime.g.m"},
+      {layout.stack_hi, layout.g_size, "runtime.g.stack.hi"},
       {layout.m_procid, layout.m_size, "runtime.m.procid"},
   };
   if (layout.pointer_size != 4 && layout.pointer_size != 8) {
@@ -109,6 +110,12 @@ Status check_go_runtime_layout(const GoRuntimeLayout& layout) {
                           std::to_string(field.offset) + " of " + std::to_string(struct_size) +
                           ": not a layout ukstack can read"};
     }
+  }
+  if (layout.allm &&
+      (!readable(layout.m_alllink, layout.m_size) || !readable(layout.m_curg, layout.m_size))) {
+    return Error{0,
+                 "the debug information gives runtime.m.alllink or runtime.m.curg outside "
+                 "runtime.m: not a layout ukstack can read"};
   }
   if (layout.allglen && layout.allglen_size != 4 && layout.allglen_size != 8) {
     return Error{0, "runtime.allglen is not a 4- or 8-byte integer"};
@@ -169,7 +176,8 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const DebugTypes& types, std::uin
                           {&layout.sched_bp, "sched.bp"},
                           {&layout.syscall_sp, "syscallsp"},
                           {&layout.syscall_pc, "syscallpc"},
-                          {&layout.m, "m"}});
+                          {&layout.m, "m"},
+                          {&layout.stack_hi, "stack.hi"}});
       !status) {
     return status.error();
   }
@@ -178,6 +186,10 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const DebugTypes& types, std::uin
   layout.m_size = *m_size;
   if (auto status = fill(types, kM, {{&layout.m_procid, "procid"}}); !status) {
     return status.error();
+  }
+  if (auto allm = biased_global(types, "runtime.allm", load_bias);
+      allm && fill(types, kM, {{&layout.m_alllink, "alllink"}, {&layout.m_curg, "curg"}})) {
+    layout.allm = *allm;
   }
   load_status_names(types, layout);
   if (auto usable = check_go_runtime_layout(layout); !usable) return usable.error();
@@ -207,6 +219,38 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const std::string& exe_path,
                  "cannot read the goroutines of " + exe_path + ": " + layout.error().message};
   }
   return layout;
+}
+
+Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path,
+                                                    const std::string& exe_path) {
+  auto session = DwflSession::open_core(core_path, exe_path, {}, std::chrono::milliseconds(0),
+                                        /*attach_threads=*/false);
+  if (!session) return session.error();
+  DebugTypes types((*session)->get());
+  auto layout = load_go_runtime_layout(types, 0);
+  if (!layout) {
+    return Error{layout.error().errnum,
+                 "cannot read the goroutines of " + core_path + ": " + layout.error().message};
+  }
+  return layout;
+}
+
+bool is_go_executable(const std::string& exe_path) {
+  UniqueFd fd;
+  auto elf = open_elf(exe_path, "executable", fd);
+  if (!elf) return false;
+  std::size_t names = 0;
+  if (elf_getshdrstrndx(elf->get(), &names) != 0) return false;
+  for (Elf_Scn* section = elf_nextscn(elf->get(), nullptr); section != nullptr;
+       section = elf_nextscn(elf->get(), section)) {
+    GElf_Shdr header;
+    if (gelf_getshdr(section, &header) == nullptr) continue;
+    const char* name = elf_strptr(elf->get(), names, header.sh_name);
+    if (name == nullptr) continue;
+    const std::string_view view(name);
+    if (view == ".go.buildinfo" || view == ".gopclntab") return true;
+  }
+  return false;
 }
 
 Result<std::uint64_t> executable_load_bias(const std::string& exe_path,

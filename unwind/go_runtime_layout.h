@@ -57,11 +57,18 @@ struct GoRuntimeLayout {
   GoField sched_bp;
   GoField syscall_sp;
   GoField syscall_pc;
-  GoField m;  // a *runtime.m
+  GoField m;         // a *runtime.m
+  GoField stack_hi;  // the top of its stack (stack.hi): a parked stack is [sched.sp, stack.hi)
 
   // runtime.m: its size and the OS thread id the runtime recorded for it.
   std::uint64_t m_size = 0;
   GoField m_procid;
+  // runtime.allm, the list of every M through m.alllink, and the goroutine an M
+  // runs (m.curg): which threads are Go's and idle in the scheduler. Optional: the
+  // goroutines are read without it.
+  std::optional<RemoteAddr> allm;
+  GoField m_alllink;
+  GoField m_curg;
 
   // The goroutine statuses the runtime names (runtime._Gwaiting = 4 → "waiting"),
   // and the bit runtime._Gscan that marks a status as being scanned by the GC.
@@ -90,6 +97,16 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const DebugTypes& types,
 // moved by `load_bias` (0 for a non-PIE executable; see executable_load_bias).
 Result<GoRuntimeLayout> load_go_runtime_layout(const std::string& exe_path,
                                                std::uint64_t load_bias);
+
+// Whether the executable at `exe_path` was built by Go's linker: it has a
+// .go.buildinfo or .gopclntab section (both stay in a binary stripped of its
+// symbols and DWARF). False when it cannot be read.
+bool is_go_executable(const std::string& exe_path);
+
+// The layout from a core file's modules (its executable as `exe_path` names it, or
+// as libdw finds it when empty): addresses at the core's run-time places.
+Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path,
+                                                    const std::string& exe_path);
 
 // How far the executable at `exe_path` was moved when loaded, from the process's
 // memory map: 0 for a fixed-address (ET_EXEC) file; for a PIE, where its first

@@ -36,6 +36,11 @@ class LibdwUnwinder final : public Unwinder {
   Status attach(int pid);
   std::string_view method() const override { return "libdw"; }
   UnwoundStack unwind(const ThreadSample& sample) override;
+  std::vector<UnwoundFrame> describe(RemoteAddr pc, bool is_activation) override {
+    std::vector<UnwoundFrame> frames;
+    append_frames(symbolizer_.lookup(pc.value(), is_activation), pc.value(), is_activation, frames);
+    return frames;
+  }
   bool ends_at_outermost(Dwarf_Addr address);
 
   // libdw's C callbacks. They never throw: errors are returned as false / -1.
@@ -168,6 +173,19 @@ Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(LiveProcess process,
   if (!session) return session.error();
   auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), *process.memory, options);
   if (auto attached = unwinder->attach(pid); !attached) return attached.error();
+  return std::unique_ptr<Unwinder>(std::move(unwinder));
+}
+
+Result<std::unique_ptr<Unwinder>> open_core_stack_unwinder(const std::string& core_path,
+                                                           const std::string& exe_path,
+                                                           const AddressSpace& memory,
+                                                           const UnwindOptions& options) {
+  auto session = DwflSession::open_core(core_path, exe_path, options.debug_dirs,
+                                        options.debuginfod_budget, /*attach_threads=*/false);
+  if (!session) return session.error();
+  auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), memory, options);
+  // The pid is only libdw's label for the thread state: the core's own is not needed.
+  if (auto attached = unwinder->attach(1); !attached) return attached.error();
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }
 

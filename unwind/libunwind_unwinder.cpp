@@ -52,6 +52,11 @@ class LibunwindUnwinder final : public Unwinder {
   Status open();
   std::string_view method() const override { return "libunwind"; }
   UnwoundStack unwind(const ThreadSample& sample) override;
+  std::vector<UnwoundFrame> describe(RemoteAddr pc, bool is_activation) override {
+    std::vector<UnwoundFrame> frames;
+    append_frames(symbolizer_.lookup(pc.value(), is_activation), pc.value(), is_activation, frames);
+    return frames;
+  }
 
   // libunwind's accessors. The unwinder in charge is found through `current_`, set
   // for the duration of one unwind() on this thread. They never throw.

@@ -68,6 +68,12 @@ class Unwinder {
   virtual ~Unwinder() = default;
   virtual std::string_view method() const = 0;
   virtual UnwoundStack unwind(const ThreadSample& sample) = 0;
+  // The frames one address shows (its inlined calls, then its function), named as
+  // in an unwind; `is_activation` false for a return address. Empty when the
+  // backend names no addresses outside an unwind.
+  virtual std::vector<UnwoundFrame> describe(RemoteAddr /*pc*/, bool /*is_activation*/) {
+    return {};
+  }
 };
 
 // The live process an unwinder is opened for: a live thread's id (maps and memory
@@ -86,6 +92,14 @@ Result<std::unique_ptr<Unwinder>> open_unwinder(LiveProcess process, const Unwin
 // libdw: modules reported once, then DWARF CFI unwinding.
 Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(LiveProcess process,
                                                       const UnwindOptions& options);
+
+// libdw over a core file's modules and memory (`memory`, a CoreAddressSpace of
+// the same core, kept alive longer than the unwinder), for stacks that are no
+// thread's: a goroutine's, from the registers its runtime saved.
+Result<std::unique_ptr<Unwinder>> open_core_stack_unwinder(const std::string& core_path,
+                                                           const std::string& exe_path,
+                                                           const AddressSpace& memory,
+                                                           const UnwindOptions& options);
 
 // libunwind, with our own accessors (registers from the sample, memory from the
 // stack copy and process.memory). Only when built with UKSTACK_WITH_LIBUNWIND.

@@ -39,6 +39,14 @@ std::string combined_stack_key(const Thread& thread) {
   return key;
 }
 
+std::string goroutine_key(const Goroutine& goroutine) {
+  std::string key;
+  append_field(key, goroutine.status);
+  append_field(key, goroutine.wait_reason);
+  append_stack(key, goroutine.stack);
+  return key;
+}
+
 }  // namespace
 
 bool same_combined_stack(const Thread& a, const Thread& b) {
@@ -58,6 +66,28 @@ std::vector<ThreadGroup> group_threads(const Snapshot& snapshot) {
     return a.tids.size() > b.tids.size();
   });
   return groups;
+}
+
+std::vector<GoroutineGroup> group_goroutines(const Snapshot& snapshot) {
+  std::vector<GoroutineGroup> groups;
+  std::unordered_map<std::string, std::size_t> by_key;
+  for (const Goroutine& goroutine : snapshot.goroutines) {
+    auto [it, added] = by_key.emplace(goroutine_key(goroutine), groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].goids.push_back(goroutine.goid);
+  }
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const GoroutineGroup& a, const GoroutineGroup& b) {
+                     return a.goids.size() > b.goids.size();
+                   });
+  return groups;
+}
+
+bool is_runtime_internal(const Goroutine& goroutine) {
+  const auto& frames = goroutine.stack.frames;
+  return !frames.empty() && std::ranges::all_of(frames, [](const Frame& frame) {
+    return frame.function.starts_with("runtime.");
+  });
 }
 
 }  // namespace ukstack

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/format.h"
+#include "capture/goroutines.h"
 #include "capture/thread_builder.h"
 #include "capture/waits.h"
 #include "procfs/syscall_names.h"
@@ -54,6 +55,26 @@ std::optional<SyscallInfo> core_syscall(const std::optional<procfs::SyscallState
   return info;
 }
 
+// A Go program's goroutines, read from the core's memory by the same code as live
+// and unwound over the core's modules: one instant, the one the core was written.
+void add_core_goroutines(Snapshot& snapshot, const std::string& core_path,
+                         const std::string& exe_path, const unwind::AddressSpace* memory,
+                         const CaptureOptions& options) {
+  auto layout = unwind::load_core_go_runtime_layout(core_path, exe_path);
+  if (!layout || memory == nullptr) {
+    add_goroutine_note(snapshot, GoProgram{std::nullopt, layout ? "the core's memory cannot be read"
+                                                                : layout.error().message});
+    return;
+  }
+  auto unwinder = unwind::open_core_stack_unwinder(core_path, exe_path, *memory, options.unwind);
+  GoroutineCapture capture = read_goroutine_stacks(*memory, *layout);
+  if (!unwinder) {
+    capture.notes.push_back("the goroutines cannot be unwound: " + unwinder.error().message);
+  }
+  add_goroutines(snapshot, std::move(capture), unwinder ? unwinder->get() : nullptr,
+                 GoroutineRead::Core, std::nullopt);
+}
+
 }  // namespace
 
 Result<Snapshot> capture_core(const std::string& core_path, const std::string& exe_path,
@@ -96,6 +117,9 @@ Result<Snapshot> capture_core(const std::string& core_path, const std::string& e
   // A core whose memory cannot be opened again keeps its stacks without waits.
   auto memory = unwind::CoreAddressSpace::open(core_path);
   find_waits(snapshot, WaitSources{.proc = nullptr, .memory = memory ? &*memory : nullptr});
+  if (!dump->exe.empty() && unwind::is_go_executable(dump->exe)) {
+    add_core_goroutines(snapshot, core_path, exe_path, memory ? &*memory : nullptr, options);
+  }
   return snapshot;
 }
 

@@ -123,8 +123,9 @@ void CaptureSession::report_modules_if_changed() {
   std::vector<procfs::Mapping> files = file_mappings(*maps);
   if (unwinder_ && files == module_mappings_) return;
 
-  unwinder_.reset();  // before the memory it reads through
-  verified_.clear();  // unwound by the unwinder that goes
+  unwinder_.reset();       // before the memory it reads through
+  verified_.clear();       // unwound by the unwinder that goes
+  go_looked_for_ = false;  // an exec may have brought another program
   memory_ = std::make_unique<unwind::LiveAddressSpace>(mm_tid);
   auto unwinder = seams_.open_unwinder(
       unwind::LiveProcess{.pid = mm_tid, .mappings = std::move(*maps), .memory = memory_.get()},
@@ -137,6 +138,41 @@ void CaptureSession::report_modules_if_changed() {
   } else {
     unwinder_error_ = unwinder.error().message;
     module_mappings_.clear();
+  }
+}
+
+void CaptureSession::look_for_go() {
+  go_looked_for_ = true;
+  go_.reset();
+  if (kernel_process_ || !memory_) return;
+  // The executable as the process has it, whatever its path in our mount namespace.
+  const std::string exe = "/proc/" + std::to_string(live_thread_for_memory()) + "/exe";
+  auto bias = unwind::executable_load_bias(exe, module_mappings_);
+  if (!bias) {
+    if (unwind::is_go_executable(exe)) go_ = GoProgram{std::nullopt, bias.error().message};
+    return;
+  }
+  go_ = find_go_program(exe, *bias);
+}
+
+void CaptureSession::add_go(Snapshot& snapshot, std::optional<GoroutineCapture> while_stopped) {
+  if (!go_) return;
+  if (!go_->layout || !memory_) {
+    add_goroutine_note(snapshot, *go_);
+    return;
+  }
+  // The runtime's nanotime() is CLOCK_MONOTONIC: how long each goroutine waited.
+  timespec now{};
+  std::optional<std::int64_t> now_ns;
+  if (clock_gettime(CLOCK_MONOTONIC, &now) == 0) {
+    now_ns = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  }
+  if (while_stopped) {
+    add_goroutines(snapshot, std::move(*while_stopped), unwinder_.get(), GoroutineRead::Stopped,
+                   now_ns);
+  } else {
+    add_goroutines(snapshot, read_goroutines_checked(*memory_, *go_->layout), unwinder_.get(),
+                   GoroutineRead::CheckedNoStop, now_ns);
   }
 }
 
@@ -177,10 +213,17 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
     return fresh;
   };
 
+  if (!go_looked_for_) look_for_go();
+  const unwind::GoRuntimeLayout* go_layout =
+      go_ && go_->layout && memory_ ? &*go_->layout : nullptr;
+  std::optional<GoroutineCapture> goroutines_while_stopped;
+
   StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get(), &verified_);
   std::vector<RawThread> raws;
   if (options_.stop == StopMode::All) {
-    policy.capture_all(raws, fresh_threads, run_deadline);
+    policy.capture_all(raws, fresh_threads, run_deadline, [&] {
+      if (go_layout) goroutines_while_stopped = read_goroutine_stacks(*memory_, *go_layout);
+    });
   } else {
     // Threads that appear during the capture are captured too: rescan until a
     // pass finds no new thread.
@@ -243,6 +286,7 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
   snapshot.engine = "procfs";
+  add_go(snapshot, std::move(goroutines_while_stopped));
   find_waits(snapshot, WaitSources{.proc = seams_.proc, .memory = memory_.get()});
   return snapshot;
 }

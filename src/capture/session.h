@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "capture/goroutines.h"
 #include "capture/options.h"
 #include "capture/raw_thread.h"
 #include "capture/tracer.h"
@@ -67,6 +68,9 @@ class CaptureSession {
   Status check_target();
   void report_modules_if_changed();
   int live_thread_for_memory() const;
+  void look_for_go();
+  // The goroutines, read during the stop (`while_stopped`) or now, checked.
+  void add_go(Snapshot& snapshot, std::optional<GoroutineCapture> while_stopped);
 
   int pid_;
   CaptureOptions options_;
@@ -83,6 +87,10 @@ class CaptureSession {
   std::string unwinder_error_;
   // auto: the blocked threads the last capture verified in place, by tid.
   std::unordered_map<int, VerifiedThread> verified_;
+  // The Go runtime (issue 11), looked for once per executable: nullopt when the
+  // program is not Go.
+  std::optional<GoProgram> go_;
+  bool go_looked_for_ = false;
   int module_reports_ = 0;
   bool just_opened_ = false;  // the first capture need not report modules again
 };

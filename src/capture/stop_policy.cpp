@@ -260,7 +260,8 @@ void StopPolicy::sample_stopped(RawThread& raw, SeizedThread& seized, unwind::By
 // threads until none appears), then sampled, then all detached.
 void StopPolicy::capture_all(std::vector<RawThread>& raws,
                              const std::function<std::vector<int>()>& fresh,
-                             Clock::time_point run_deadline) {
+                             Clock::time_point run_deadline,
+                             const std::function<void()>& while_stopped) {
   std::vector<std::optional<SeizedThread>> seized;
   std::vector<unwind::ByteBuffer> buffers;  // each thread's stack copy, touched before the stop
   for (int pass = 0; pass < kMaxRescans && Clock::now() < run_deadline; ++pass) {
@@ -300,6 +301,7 @@ void StopPolicy::capture_all(std::vector<RawThread>& raws,
   for (std::size_t i = 0; i < raws.size(); ++i) {
     if (seized[i]) sample_stopped(raws[i], *seized[i], std::move(buffers[i]));
   }
+  if (while_stopped) while_stopped();
   for (auto& thread : seized) {
     if (thread) thread->detach();
   }

@@ -38,8 +38,11 @@ class StopPolicy {
   void capture_one(RawThread& raw);
   // all: every thread stopped at once. `fresh` lists threads not seen before (it
   // is called again until it gives none: threads that appear are stopped too).
+  // `while_stopped`, when given, runs once every thread is sampled and before any
+  // is let go: what else must be read at the same instant (the goroutines).
   void capture_all(std::vector<RawThread>& raws, const std::function<std::vector<int>()>& fresh,
-                   Clock::time_point run_deadline);
+                   Clock::time_point run_deadline,
+                   const std::function<void()>& while_stopped = nullptr);
 
   // Seizes the kernel refused (not for a thread that was exiting).
   int seize_refusals() const { return seize_refusals_; }

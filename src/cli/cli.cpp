@@ -146,6 +146,9 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                "text: show threads with the same stacks once, as a group with their count and "
                "tids (default: when the process has more than 16 threads); JSON lists the groups "
                "unless --no-group");
+  app.add_flag("--all-goroutines", options.all_goroutines,
+               "text: show the Go runtime's own goroutines too (every frame in runtime.: the "
+               "garbage collector's workers, the finalizer); JSON always lists every goroutine");
   std::string color = "auto";
   app.add_option("--color", color, "colour in text output (never with NO_COLOR)")
       ->check(one_of(kColors))

@@ -32,7 +32,8 @@ struct CliOptions {
   std::string snapshot_file;  // Snapshot: --input
   OutputFormat format = OutputFormat::Text;
   ColorChoice color = ColorChoice::Auto;
-  Grouping grouping = Grouping::Auto;  // --group / --no-group (JSON: groups or none)
+  Grouping grouping = Grouping::Auto;
+  bool all_goroutines = false;  // --all-goroutines  // --group / --no-group (JSON: groups or none)
   LayoutChoice layout = LayoutChoice::Auto;
   std::string output_file;  // -o: the snapshot as JSON, besides what is printed
   CaptureOptions capture;

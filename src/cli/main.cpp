@@ -116,8 +116,10 @@ int main(int argc, char** argv) {
   for (Snapshot& snapshot : snapshots) {
     if (options.grouping == Grouping::Never) {
       snapshot.groups.clear();
+      snapshot.goroutine_groups.clear();
     } else {
       snapshot.groups = group_threads(snapshot);
+      snapshot.goroutine_groups = group_goroutines(snapshot);
     }
   }
   fill_deadlocks(snapshots);
@@ -129,7 +131,8 @@ int main(int argc, char** argv) {
                TextOptions{.color = use_color(options.color),
                            .grouping = options.grouping,
                            .layout = layout,
-                           .width = width},
+                           .width = width,
+                           .all_goroutines = options.all_goroutines},
                std::cout);
   }
   std::cout.flush();

@@ -36,6 +36,12 @@ constexpr std::array<std::pair<Progress, std::string_view>, 3> kProgress{{
     {Progress::Moving, "moving"},
 }};
 
+constexpr std::array<std::pair<GoroutineRead, std::string_view>, 3> kGoroutineReads{{
+    {GoroutineRead::Stopped, "stopped"},
+    {GoroutineRead::CheckedNoStop, "no-stop-checked"},
+    {GoroutineRead::Core, "core"},
+}};
+
 template <class Enum, std::size_t N>
 std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table,
                          Enum value) {
@@ -71,5 +77,9 @@ std::optional<WaitKind> parse_wait_kind(std::string_view text) {
 }
 std::string_view to_string(Progress progress) { return name_of(kProgress, progress); }
 std::optional<Progress> parse_progress(std::string_view text) { return value_of(kProgress, text); }
+std::string_view to_string(GoroutineRead read) { return name_of(kGoroutineReads, read); }
+std::optional<GoroutineRead> parse_goroutine_read(std::string_view text) {
+  return value_of(kGoroutineReads, text);
+}
 
 }  // namespace ukstack

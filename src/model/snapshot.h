@@ -123,8 +123,41 @@ struct Thread {
   std::vector<Wait> waits_for;
   std::optional<Progress> progress;
   std::optional<ThreadActivity> activity;  // live captures only; not in the JSON
+  // Go programs: set for a thread the Go runtime made (an M). Its goroutine id,
+  // or nullopt inside when it runs none (idle in the scheduler).
+  std::optional<std::optional<std::uint64_t>> go_goroutine;
   std::vector<std::string> notes;
 };
+
+// One goroutine of a Go program (issue 11), from the runtime's own data.
+struct Goroutine {
+  std::uint64_t goid = 0;
+  std::string status;       // as Go's traceback names it: "waiting", "running", "syscall"...
+  std::string wait_reason;  // "IO wait", "chan receive"; empty when none
+  // runtime nanotime() when its wait began, where the runtime recorded it (a GC
+  // records it), and how long it had waited at the capture (live only).
+  std::optional<std::int64_t> wait_since;
+  std::optional<std::int64_t> waited_ns;
+  std::optional<Frame> created_by;  // the function whose go statement made it
+  std::optional<int> tid;           // the thread it runs on (running, in a system call)
+  Stack stack;                      // its frames, innermost first (user only)
+  std::vector<std::string> notes;
+};
+
+// Goroutines with the same stack, status and wait reason: 10,000 on one channel
+// are one entry.
+struct GoroutineGroup {
+  std::vector<std::uint64_t> goids;  // in the snapshot's order
+};
+
+// How the goroutines were read: the instant they show.
+enum class GoroutineRead {
+  Stopped,        // --stop all: while every thread was stopped
+  CheckedNoStop,  // without a stop, and read again after: what changed was re-read or marked
+  Core,           // from a core file
+};
+std::string_view to_string(GoroutineRead read);
+std::optional<GoroutineRead> parse_goroutine_read(std::string_view text);
 
 // Threads with the same combined stack (analysis/groups.h): one story, told once.
 struct ThreadGroup {
@@ -166,7 +199,11 @@ struct Snapshot {
   std::vector<ThreadGroup> groups;
   std::vector<Deadlock> deadlocks;
   std::optional<SampleInfo> samples;
-  // goroutines: later issue; rendered as [] until then.
+  // Go programs (issue 11); all empty for others.
+  std::vector<Goroutine> goroutines;
+  std::vector<GoroutineGroup> goroutine_groups;  // filled by the analysis
+  std::optional<GoroutineRead> goroutines_read;  // set when the goroutines were read
+  std::vector<std::string> goroutine_notes;      // why they could not be read, or only in part
 };
 
 }  // namespace ukstack

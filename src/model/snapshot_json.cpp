@@ -147,7 +147,63 @@ Json thread_to_json(const Thread& thread) {
   for (const Wait& wait : thread.waits_for) waits.push_back(wait_to_json<Json>(wait));
   out["waits_for"] = std::move(waits);
   out["progress"] = thread.progress ? Json(to_string(*thread.progress)) : Json(nullptr);
+  if (thread.go_goroutine) {
+    out["goroutine"] = *thread.go_goroutine ? Json(**thread.go_goroutine) : Json(nullptr);
+  }
   out["notes"] = thread.notes;
+  return out;
+}
+
+template <class Json>
+Json goroutine_to_json(const Goroutine& goroutine) {
+  Json out = Json::object();
+  out["goid"] = goroutine.goid;
+  out["status"] = goroutine.status;
+  out["wait_reason"] = nonempty_or_null<Json>(goroutine.wait_reason);
+  out["wait_since"] = goroutine.wait_since ? Json(*goroutine.wait_since) : Json(nullptr);
+  out["waited_ns"] = goroutine.waited_ns ? Json(*goroutine.waited_ns) : Json(nullptr);
+  out["created_by"] =
+      goroutine.created_by ? user_frame_to_json<Json>(*goroutine.created_by) : Json(nullptr);
+  out["tid"] = goroutine.tid ? Json(*goroutine.tid) : Json(nullptr);
+  out["method"] = to_string(goroutine.stack.method);
+  out["error"] = string_or_null<Json>(goroutine.stack.error);
+  Json frames = Json::array();
+  for (const Frame& frame : goroutine.stack.frames)
+    frames.push_back(user_frame_to_json<Json>(frame));
+  out["frames"] = std::move(frames);
+  out["notes"] = goroutine.notes;
+  return out;
+}
+
+// As a thread group: the shared stack from the first goroutine, functions and
+// modules only.
+template <class Json>
+Json goroutine_groups_to_json(const Snapshot& snapshot) {
+  Json out = Json::array();
+  std::unordered_map<std::uint64_t, const Goroutine*> goroutines;
+  for (const Goroutine& goroutine : snapshot.goroutines)
+    goroutines.emplace(goroutine.goid, &goroutine);
+  for (const GoroutineGroup& group : snapshot.goroutine_groups) {
+    Json entry = Json::object();
+    entry["goids"] = group.goids;
+    auto first = group.goids.empty() ? goroutines.end() : goroutines.find(group.goids.front());
+    const Goroutine* shown = first == goroutines.end() ? nullptr : first->second;
+    entry["status"] = shown != nullptr ? Json(shown->status) : Json(nullptr);
+    entry["wait_reason"] =
+        shown != nullptr ? nonempty_or_null<Json>(shown->wait_reason) : Json(nullptr);
+    Json frames = Json::array();
+    if (shown != nullptr) {
+      for (const Frame& frame : shown->stack.frames) {
+        Json item = Json::object();
+        item["function"] = nonempty_or_null<Json>(frame.function);
+        item["module"] = string_or_null<Json>(frame.module);
+        item["inlined"] = frame.inlined;
+        frames.push_back(std::move(item));
+      }
+    }
+    entry["frames"] = std::move(frames);
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 
@@ -222,7 +278,16 @@ Json to_json(const Snapshot& snapshot, bool with_threads = true) {
     for (const Thread& thread : snapshot.threads) threads.push_back(thread_to_json<Json>(thread));
   }
   out["threads"] = std::move(threads);
-  out["goroutines"] = Json::array();
+  Json goroutines = Json::array();
+  for (const Goroutine& goroutine : snapshot.goroutines) {
+    goroutines.push_back(goroutine_to_json<Json>(goroutine));
+  }
+  out["goroutines"] = std::move(goroutines);
+  if (snapshot.goroutines_read) {
+    out["goroutines_read"] = std::string(to_string(*snapshot.goroutines_read));
+    out["goroutine_groups"] = goroutine_groups_to_json<Json>(snapshot);
+  }
+  if (!snapshot.goroutine_notes.empty()) out["goroutine_notes"] = snapshot.goroutine_notes;
   out["groups"] = groups_to_json<Json>(snapshot);
   Json deadlocks = Json::array();
   for (const Deadlock& deadlock : snapshot.deadlocks) {
@@ -266,9 +331,8 @@ class Reader {
     return Reader(*it, path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key));
   }
 
-  bool has(std::string_view key) const {
-    return value_.is_object() && value_.contains(key) && !value_.at(key).is_null();
-  }
+  bool has(std::string_view key) const { return present(key) && !value_.at(key).is_null(); }
+  bool present(std::string_view key) const { return value_.is_object() && value_.contains(key); }
 
   // Calls fn(Reader) for each item of an array.
   template <class Fn>
@@ -436,6 +500,12 @@ Thread thread_from_json(const Reader& r, SchemaVersion version) {
       }
       thread.progress = *parsed;
     }
+    // Present and null (a Go thread running no goroutine) differs from absent.
+    if (r.present("goroutine")) {
+      const Reader goroutine = r.field("goroutine");
+      thread.go_goroutine.emplace(goroutine.is_null() ? std::optional<std::uint64_t>()
+                                                      : goroutine.integer<std::uint64_t>());
+    }
   }
   thread.notes = r.field("notes").strings();
   return thread;
@@ -467,6 +537,52 @@ std::vector<ThreadGroup> groups_from_json(const Reader& r, const std::vector<Thr
         r.fail(fmt::format("thread {} is in no group", thread.tid));
     }
   }
+  return groups;
+}
+
+Goroutine goroutine_from_json(const Reader& r) {
+  Goroutine goroutine;
+  goroutine.goid = r.field("goid").integer<std::uint64_t>();
+  goroutine.status = r.field("status").str();
+  goroutine.wait_reason = r.field("wait_reason").str_or_empty();
+  if (!r.field("wait_since").is_null())
+    goroutine.wait_since = r.field("wait_since").integer<std::int64_t>();
+  if (!r.field("waited_ns").is_null())
+    goroutine.waited_ns = r.field("waited_ns").integer<std::int64_t>();
+  if (!r.field("created_by").is_null())
+    goroutine.created_by = frame_from_json(r.field("created_by"), /*kernel=*/false);
+  if (!r.field("tid").is_null()) goroutine.tid = r.field("tid").integer<int>();
+  const Reader method = r.field("method");
+  auto parsed = parse_stack_method(method.str());
+  if (!parsed) method.fail("unknown stack method \"" + method.str() + "\"");
+  goroutine.stack.method = *parsed;
+  goroutine.stack.error = r.field("error").optional_str();
+  r.field("frames").each([&](const Reader& item) {
+    goroutine.stack.frames.push_back(frame_from_json(item, /*kernel=*/false));
+  });
+  goroutine.notes = r.field("notes").strings();
+  return goroutine;
+}
+
+// Groups of goroutines: their goids, each a goroutine here and in one group.
+std::vector<GoroutineGroup> goroutine_groups_from_json(const Reader& r,
+                                                       const std::vector<Goroutine>& goroutines) {
+  std::unordered_set<std::uint64_t> known;
+  for (const Goroutine& goroutine : goroutines) known.insert(goroutine.goid);
+  std::unordered_set<std::uint64_t> grouped;
+  std::vector<GoroutineGroup> groups;
+  r.each([&](const Reader& item) {
+    GoroutineGroup group;
+    const Reader goids = item.field("goids");
+    goids.each([&](const Reader& goid_reader) {
+      const auto goid = goid_reader.integer<std::uint64_t>();
+      if (!known.contains(goid)) goid_reader.fail(fmt::format("{} is not a goroutine here", goid));
+      if (!grouped.insert(goid).second) goid_reader.fail(fmt::format("{} is in two groups", goid));
+      group.goids.push_back(goid);
+    });
+    if (group.goids.empty()) goids.fail("a group without goroutines");
+    groups.push_back(std::move(group));
+  });
   return groups;
 }
 
@@ -525,6 +641,20 @@ Snapshot snapshot_from_reader(const Reader& r) {
       snapshot.deadlocks.push_back(deadlock_from_json(item));
     });
     if (!r.field("samples").is_null()) snapshot.samples = samples_from_json(r.field("samples"));
+    r.field("goroutines").each([&](const Reader& item) {
+      snapshot.goroutines.push_back(goroutine_from_json(item));
+    });
+    if (r.has("goroutines_read")) {
+      const Reader read = r.field("goroutines_read");
+      auto how = parse_goroutine_read(read.str());
+      if (!how) read.fail("unknown way of reading goroutines \"" + read.str() + "\"");
+      snapshot.goroutines_read = *how;
+    }
+    if (r.has("goroutine_groups")) {
+      snapshot.goroutine_groups =
+          goroutine_groups_from_json(r.field("goroutine_groups"), snapshot.goroutines);
+    }
+    if (r.has("goroutine_notes")) snapshot.goroutine_notes = r.field("goroutine_notes").strings();
   }
   return snapshot;
 }

@@ -12,6 +12,8 @@
 
 #include "base/thread_state.h"
 #include "render/escape.h"
+#include "render/text_goroutines.h"
+#include "render/text_stacks.h"
 #include "render/text_summary.h"
 #include "render/text_waits.h"
 #include "render/text_writer.h"
@@ -53,76 +55,6 @@ void write_syscall(Writer& w, const SyscallInfo& syscall) {
     }
   }
   w.text(')');
-}
-
-void write_function_with_offset(Writer& w, const Frame& frame) {
-  if (frame.function.empty()) {
-    if (frame.pc) {
-      w.format("?? {:#x}", *frame.pc);
-    } else {
-      w.text("??");
-    }
-    return;
-  }
-  w.escaped(frame.function);
-  // An inlined call has no offset of its own: it shares its caller's pc.
-  if (!frame.inlined) w.format("+{:#x}", frame.offset);
-}
-
-void write_error(Writer& w, const Stack& stack) {
-  if (stack.error) {
-    w.text("    (");
-    w.escaped(*stack.error);
-    w.text(")\n");
-  } else if (stack.frames.empty()) {
-    w.text("    (no frames)\n");
-  }
-}
-
-void write_method_line(Writer& w, std::string_view half, const Stack& stack) {
-  w.text(half);
-  w.text(" (");
-  w.text(to_string(stack.method));
-  w.text("):\n");
-}
-
-void write_kernel(Writer& w, const Stack& stack) {
-  write_method_line(w, "  kernel", stack);
-  for (const Frame& frame : stack.frames) {
-    w.text("    ");
-    write_function_with_offset(w, frame);
-    if (frame.module) {
-      w.text(" [");
-      w.escaped(*frame.module);
-      w.text(']');
-    }
-    w.end_line();
-  }
-  write_error(w, stack);
-}
-
-void write_user(Writer& w, const Stack& stack) {
-  write_method_line(w, "  user", stack);
-  for (std::size_t i = 0; i < stack.frames.size(); ++i) {
-    const Frame& frame = stack.frames[i];
-    w.format("    #{:<2} ", i);
-    write_function_with_offset(w, frame);
-    if (frame.module) {
-      w.text(" (");
-      w.escaped(*frame.module);
-      w.text(')');
-    }
-    if (frame.file) {
-      w.text(' ');
-      w.escaped(*frame.file);
-      if (frame.line) w.format(":{}", *frame.line);
-    }
-    if (frame.inlined) w.text(" (inlined)");
-    // Only the guessed frames are marked: ordinary output stays as it was.
-    if (frame.found_by == FoundBy::FramePointer) w.text(" [frame pointer]");
-    w.end_line();
-  }
-  write_error(w, stack);
 }
 
 void write_notes(Writer& w, const Thread& thread) {
@@ -256,6 +188,7 @@ void write_thread(Writer& w, const Thread& thread, bool core, int pid, const Wai
     write_state(w, thread.state);
   }
   write_wchan(w, thread);
+  write_goroutine_tag(w, thread);
   write_tags(w, thread, index);
   w.end_styled_line();
   write_thread_waits(w, thread, pid, index);
@@ -441,6 +374,7 @@ void write_blocks(Writer& w, const Snapshot& snapshot, const WaitIndex& index, s
       write_thread(w, thread, core, pid, index);
       if (sink != nullptr) w.drain_to(*sink);
     }
+    write_goroutines(w, snapshot);
     return;
   }
   std::unordered_map<int, const Thread*> by_tid;
@@ -460,6 +394,7 @@ void write_blocks(Writer& w, const Snapshot& snapshot, const WaitIndex& index, s
     }
     if (sink != nullptr) w.drain_to(*sink);
   }
+  write_goroutines(w, snapshot);
 }
 
 // One process: its header, the summary, its threads. Several: one summary over all

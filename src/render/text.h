@@ -35,6 +35,7 @@ struct TextOptions {
   // The terminal's width, 0 when not a terminal: the columns' width, and the
   // summary's lines are shortened to it (when at least kMinColumnsWidth).
   std::size_t width = 0;
+  bool all_goroutines = false;  // the Go runtime's own goroutines too (--all-goroutines)
 };
 
 // `text` in at most `width` characters (code points): when longer, its head and

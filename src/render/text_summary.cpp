@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "render/escape.h"
+#include "render/text_goroutines.h"
 
 namespace ukstack {
 namespace {
@@ -478,7 +479,14 @@ void write_summary(Writer& w, std::span<const Snapshot> snapshots, const WaitInd
   }
 
   const std::vector<RankedGroup> ranked = ranked_groups(snapshots);
-  if (ranked.empty()) return;
+  // Goroutine groups count like thread groups, after them, in lines kept for them.
+  const std::size_t goroutine_lines =
+      summary_goroutine_lines(snapshots, w.options().all_goroutines);
+  lines += goroutine_lines;
+  if (ranked.empty()) {
+    write_goroutine_summary(w, snapshots);
+    return;
+  }
   const bool several = snapshots.size() > 1;
   if (!several) {
     w.format("What the threads wait in ({}, largest first):\n",
@@ -509,6 +517,7 @@ void write_summary(Writer& w, std::span<const Snapshot> snapshots, const WaitInd
                plural(more_threads, "thread", "threads"));
     }
   }
+  write_goroutine_summary(w, snapshots);
 }
 
 void write_remaining_deadlocks(Writer& w, const WaitIndex& index) {

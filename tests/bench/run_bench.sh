@@ -2,7 +2,7 @@
 # ukstack vs eu-stack vs gdb vs the floor, on one many-threaded target, interleaved.
 #
 #   tests/bench/run_bench.sh [--quick] [--reps R] [--ns "1 10 100"] [--build-dir DIR]
-#                            [--no-gdb] [--no-pauses]
+#                            [--no-gdb] [--no-pauses] [--no-go]
 #
 # From a fresh clone, after ./setup.sh build. Needs root (ptrace, /proc/<tid>/stack).
 # For N = 1, 10, 100, 1000, 10000 threads (--quick: up to 1000, fewer repetitions) it
@@ -14,8 +14,10 @@
 # the target itself saw it. Then, on 1,000 threads, many captures through one session
 # (issue 9), and the answer of issue 10 (`ukstack PID`: summary, groups, waits) against
 # a plain capture, `--samples 5`, eu-stack and gdb, on the bench target and on
-# fixtures/thread_pool 1000 3. Prints Markdown tables, the ratios issue 5 asks for and
-# which goals hold. Exit status 0 whatever the figures are (a measurement, not a test);
+# fixtures/thread_pool 1000 3. Then goroutines (issue 11, --no-go to skip): `ukstack PID`
+# and `--format json` against `dlv attach` + `goroutines` (and + `goroutines -t`) on
+# fixtures/go_goroutines 10000, and whether each stopped the target. Prints Markdown
+# tables, the ratios issues 5 and 11 ask for and which goals hold. Exit status 0 whatever the figures are (a measurement, not a test);
 # 2 if it could not run at all.
 #
 # Environment: UKSTACK=path overrides the ukstack binary (default BUILD/src/ukstack).
@@ -29,6 +31,7 @@ REPS=""
 NS=""
 WITH_GDB=1
 WITH_PAUSES=1
+WITH_GO=1
 ARGS="$*"  # for the "Reproduce:" line
 
 while (($#)); do
@@ -39,7 +42,8 @@ while (($#)); do
     --build-dir) BUILD="$2"; shift ;;
     --no-gdb) WITH_GDB=0 ;;
     --no-pauses) WITH_PAUSES=0 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --no-go) WITH_GO=0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run_bench: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
@@ -436,6 +440,127 @@ else
   NOTES+=("N=$I10_N not run: no issue-10 figures")
 fi
 
+# ---- goroutines (issue 11) ----------------------------------------------------------------------
+# fixtures/go_goroutines 10000: 10,000 goroutines parked (channel, sync.Mutex, sleep), one
+# spinning, one in a cgo read. `ukstack PID` and `ukstack --format json PID` against delve
+# attaching, listing the goroutines (`goroutines`: the issue's yardstick; `goroutines -t 100`:
+# every goroutine's stack too, what ukstack shows) and detaching (`exit`, then "n" to "kill
+# the process?"), interleaved; delve at most 3 runs (2 with --quick), each some seconds.
+# Stops: ukstack's ptrace calls are counted by the shim. delve's are Go's raw system calls,
+# which no LD_PRELOAD shim sees: it stops every thread by design (PTRACE_ATTACH). One more,
+# untimed run of each tool beside a /proc sampler (a bash loop reading every thread's state
+# until the tool ends) shows from outside whether a thread of the target was seen stopped.
+declare -A I11_WALL I11_RSS I11_STOPS I11_MAXSTOP I11_LISTED I11_SEEN
+I11_N=10000
+I11_TOOLS=(dlv_list dlv_stacks uk_text uk_json)
+declare -A I11_LABEL=(
+  [dlv_list]='`dlv attach PID` + `goroutines` + detach'
+  [dlv_stacks]='`dlv attach PID` + `goroutines -t 100` + detach'
+  [uk_text]='`ukstack PID`'
+  [uk_json]='`ukstack --format json PID`')
+I11_RAN=0
+i11_cmd() {  # tool pid -> command words
+  case "$1" in
+    dlv_list) echo "dlv attach $2 --allow-non-terminal-interactive=true <$TMP/dlv.list" ;;
+    dlv_stacks) echo "dlv attach $2 --allow-non-terminal-interactive=true <$TMP/dlv.stacks" ;;
+    uk_text) echo "$UKSTACK $2" ;;
+    uk_json) echo "$UKSTACK --format json $2" ;;
+  esac
+}
+i11_listed() {  # tool output -> how many goroutines it listed ("-" when it lists none)
+  case "$1" in
+    dlv_*) sed -n 's/^\[\([0-9]*\) goroutines\]$/\1/p' "$2" | tail -1 | grep . || echo "?" ;;
+    uk_json) python3 -c 'import json, sys; s = json.load(sys.stdin); print(len(s["goroutines"]) if "goroutines" in s else "-")' <"$2" 2>/dev/null || echo "?" ;;
+    *) echo "-" ;;
+  esac
+}
+i11_run() {  # tool rep
+  local start end rc line key=$1
+  : >"$TMP/ptrace.log"
+  start=$EPOCHREALTIME
+  PTRACE_CLOCK_LOG="$TMP/ptrace.log" PTRACE_CLOCK_PID="$TPID" LD_PRELOAD="$SHIM" \
+    /usr/bin/time -f %M -o "$TMP/rss" timeout -k 10 600 bash -c "exec $(i11_cmd "$1" "$TPID")" \
+    >"$TMP/out.i11" 2>"$TMP/err.i11"
+  rc=$?
+  end=$EPOCHREALTIME
+  ensure_running "${I11_LABEL[$1]}" "$I11_N"
+  I11_WALL[$key]+="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) * 1000 }') "
+  I11_RSS[$key]+="$(tail -1 "$TMP/rss" 2>/dev/null | tr -dc 0-9) "
+  line=$(grep '^ptrace_clock' "$TMP/ptrace.log" | tail -1)
+  I11_STOPS[$key]+="$(sed -n 's/.* stops=\([0-9]*\).*/\1/p' <<<"$line" | grep . || echo 0) "
+  I11_MAXSTOP[$key]+="$(sed -n 's/.* max_stop_us=\([0-9.]*\).*/\1/p' <<<"$line" | grep . || echo 0) "
+  # ukstack exits 1 when some half of some thread is missing or cut short (README).
+  ((rc <= 1)) || NOTES+=("issue 11, ${I11_LABEL[$1]}: exit $rc: $(head -c 200 "$TMP/err.i11" | tr '\n' ' ')")
+  (($2 == 1)) && I11_LISTED[$key]=$(i11_listed "$1" "$TMP/out.i11")
+}
+# Samples every thread's state until $TMP/i11.sampling is removed; prints "SEEN TOTAL".
+i11_sampler() {
+  local seen=0 total=0 stat state
+  while [[ -e $TMP/i11.sampling ]]; do
+    ((++total))
+    for stat in /proc/"$1"/task/*/stat; do
+      read -r _ _ state _ <"$stat" 2>/dev/null || continue
+      if [[ $state == t || $state == T ]]; then ((++seen)); break; fi
+    done
+  done
+  echo "$seen $total"
+}
+i11_disturbance() {  # tool -> I11_SEEN: samples that saw a stopped thread, of all samples
+  : >"$TMP/i11.sampling"
+  i11_sampler "$TPID" >"$TMP/i11.seen" &
+  local sampler=$!
+  timeout -k 10 600 bash -c "exec $(i11_cmd "$1" "$TPID")" >/dev/null 2>&1
+  rm -f "$TMP/i11.sampling"
+  wait "$sampler"
+  ensure_running "${I11_LABEL[$1]} (sampled)" "$I11_N"
+  read -r seen total <"$TMP/i11.seen"
+  I11_SEEN[$1]="$seen of $total"
+}
+GO_FIXTURE="$BUILD/fixtures/go_goroutines"
+if ((WITH_GO)); then
+  if [[ -f "$BUILD/CMakeCache.txt" ]]; then
+    cmake --build "$BUILD" --target go_goroutines >>"$TMP/build.log" 2>&1 || true
+  fi
+  if [[ ! -x "$GO_FIXTURE" ]]; then
+    NOTES+=("no $GO_FIXTURE (go not found when configuring, or it did not build): no issue-11 figures")
+  else
+    command -v dlv >/dev/null ||
+      NOTES+=("dlv not installed (Debian package delve): issue 11 without delve's rows and the ratio")
+    printf 'goroutines\nexit\nn\n' >"$TMP/dlv.list"
+    printf 'goroutines -t 100\nexit\nn\n' >"$TMP/dlv.stacks"
+    "$GO_FIXTURE" "$I11_N" >"$TMP/go.log" 2>&1 &
+    TPID=$!
+    TARGET_PIDS+=("$TPID")
+    for ((i = 0; i < 1800; ++i)); do
+      grep -q '^ready' "$TMP/go.log" 2>/dev/null && break
+      kill -0 "$TPID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if grep -q '^ready' "$TMP/go.log"; then
+      log "issue 11: go_goroutines $I11_N (pid $TPID), ukstack against delve"
+      I11_RAN=1
+      dlv_reps=3; ((QUICK)) && dlv_reps=2
+      count=${#I11_TOOLS[@]}
+      for ((rep = 1; rep <= REPS; ++rep)); do
+        for ((i = 0; i < count; ++i)); do  # rotate the order each repetition
+          tool=${I11_TOOLS[$(((i + rep - 1) % count))]}
+          if [[ $tool == dlv_* ]]; then
+            command -v dlv >/dev/null && ((rep <= dlv_reps)) || continue
+          fi
+          i11_run "$tool" "$rep"
+        done
+      done
+      for tool in "${I11_TOOLS[@]}"; do
+        [[ $tool == dlv_* ]] && ! command -v dlv >/dev/null && continue
+        i11_disturbance "$tool"
+      done
+    else
+      NOTES+=("go_goroutines did not start: $(head -c 200 "$TMP/go.log")")
+    fi
+    stop_target
+  fi
+fi
+
 # ---- the tables ---------------------------------------------------------------------------------
 kernel=$(uname -r)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -556,6 +681,39 @@ if ((${#I10_TARGETS[@]})); then
     s=$(median "${I10_WALL[$target|summary]:-}")
     echo "Summary / plain capture: wall $(ratio "$s" "$(median "${I10_WALL[$target|plain]:-}")"), peak RSS $(ratio "$(median "${I10_RSS[$target|summary]:-}")" "$(median "${I10_RSS[$target|plain]:-}")"); summary / eu-stack -p $(ratio "$s" "$(median "${I10_WALL[$target|eu]:-}")"), / gdb $(ratio "$s" "$(median "${I10_WALL[$target|gdb]:-}")"); --samples 5 / summary $(ratio "$(median "${I10_WALL[$target|samples]:-}")" "$s")."
   done
+fi
+if ((I11_RAN)); then
+  echo
+  echo "### Goroutines (issue 11): fixtures/go_goroutines $I11_N against delve $(dlv version 2>/dev/null | sed -n 's/^Version: //p'), median of $REPS runs (delve: at most 3)"
+  echo
+  echo "| tool | wall ms, median (min–max) | R | peak RSS MB | goroutines listed | threads stopped (ptrace shim) | longest stop of one thread | /proc sampler: samples with a thread stopped |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  for tool in "${I11_TOOLS[@]}"; do
+    [[ -n "${I11_WALL[$tool]:-}" ]] || continue
+    read -r med lo hi <<<"$(stats "${I11_WALL[$tool]}")"
+    rss=$(awk -v k="$(median "${I11_RSS[$tool]}")" 'BEGIN { printf "%.1f", k / 1024 }')
+    stops=$(median "${I11_STOPS[$tool]}"); longest=$(fmt_us "$(median "${I11_MAXSTOP[$tool]}")")
+    if [[ $tool == dlv_* ]]; then stops="all (by design; not seen by the shim)"; longest="whole run"; fi
+    echo "| ${I11_LABEL[$tool]} | $(fmt_ms "$med") ($(fmt_ms "$lo")–$(fmt_ms "$hi")) | $(wc -w <<<"${I11_WALL[$tool]}") | $rss | ${I11_LISTED[$tool]:-?} | $stops | $longest | ${I11_SEEN[$tool]:--} |"
+  done
+  echo
+  echo "| goal (issue 11) | measured | limit | verdict |"
+  echo "|---|---:|---:|---|"
+  for tool in uk_text uk_json; do
+    r=$(ratio "$(median "${I11_WALL[$tool]:-}")" "$(median "${I11_WALL[dlv_list]:-}")")
+    echo "| $I11_N goroutines: ${I11_LABEL[$tool]} / ${I11_LABEL[dlv_list]} (wall) | $r | ≤ 0.20 | $(verdict "$r" 0.20) |"
+  done
+  r=$(ratio "$(median "${I11_WALL[uk_text]:-}")" "$(median "${I11_WALL[dlv_stacks]:-}")")
+  echo "| (reference) ${I11_LABEL[uk_text]} / ${I11_LABEL[dlv_stacks]} (wall) | $r | | |"
+  s=$(median "${I11_STOPS[uk_text]:-}")
+  echo "| threads stopped by ${I11_LABEL[uk_text]} (--stop auto; one thread spins) | $s | 0 | $(verdict "$s" 0) |"
+  # The fixture's own goroutines are N + 3 (main, the spinner, the cgo call); delve adds the runtime's.
+  listed=${I11_LISTED[uk_json]:--}
+  if [[ $listed =~ ^[0-9]+$ ]] && ((listed > 0)); then
+    echo "| goroutines in ukstack's JSON (delve: ${I11_LISTED[dlv_list]:--}) | $listed | ≥ $((I11_N + 3)) | $(awk -v l="$listed" -v w=$((I11_N + 3)) 'BEGIN { print (l >= w) ? "HOLDS" : "MISSED" }') |"
+  else
+    echo "| goroutines in ukstack's JSON (delve: ${I11_LISTED[dlv_list]:--}) | ${listed/#0/none} | ≥ $((I11_N + 3)) | not measured: no goroutines yet |"
+  fi
 fi
 if ((${#NOTES[@]})); then
   echo

@@ -1,7 +1,9 @@
 // Running the ukstack binary in integration tests and reading its JSON.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -56,6 +58,11 @@ Gcore make_gcore(int pid, const std::filesystem::path& dir);
 
 // The GNU build-id of an ELF file as hex (readelf -n), or "" when it has none.
 std::string build_id(const std::string& path);
+
+// goid → status of every goroutine of the Go process `pid`, as gdb's own Go
+// support (runtime-gdb.py, shipped with Go) lists them: an oracle that reads the
+// runtime its own way. Empty when gdb or that script is missing.
+std::map<std::uint64_t, std::string> gdb_goroutines(int pid);
 
 // Asserts the target was left as found: no thread stopped (t/T), no tracer.
 void expect_not_disturbed(int pid);

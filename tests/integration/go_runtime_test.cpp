@@ -26,26 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// goid → status, as gdb's `info goroutines` prints them ("* 1 running  main.main").
-std::map<std::uint64_t, std::string> gdb_goroutines(int pid) {
-  auto goroot = run_command({"go", "env", "GOROOT"}, std::chrono::seconds(30));
-  std::string root = goroot.out.substr(0, goroot.out.find('\n'));
-  const std::string script = root + "/src/runtime/runtime-gdb.py";
-  if (goroot.exit_code != 0 || !fs::exists(script)) return {};
-  auto gdb = run_command(
-      {"gdb", "-batch", "-nx", "-iex", "add-auto-load-safe-path " + script, "-iex",
-       "set auto-load python-scripts on", "-p", std::to_string(pid), "-ex", "info goroutines"},
-      std::chrono::seconds(60));
-  std::map<std::uint64_t, std::string> goroutines;
-  static const std::regex line(R"(^\*?\s*(\d+)\s+([a-z]+)\s)");
-  std::istringstream lines(gdb.out);
-  for (std::string text; std::getline(lines, text);) {
-    std::smatch match;
-    if (std::regex_search(text, match, line)) goroutines[std::stoull(match[1])] = match[2];
-  }
-  return goroutines;
-}
-
 const unwind::GoroutineInfo* find_goid(const unwind::GoroutineList& list, std::uint64_t goid) {
   for (const auto& goroutine : list.goroutines) {
     if (goroutine.goid == goid) return &goroutine;

@@ -467,4 +467,88 @@ Snapshot server_snapshot() {
   return s;
 }
 
+Snapshot go_snapshot() {
+  Snapshot s;
+  s.source = SnapshotSource::Live;
+  s.captured_at = "2026-12-02T09:30:00Z";
+  s.kernel = "6.1.0-18-amd64";
+  s.arch = "x86_64";
+  s.engine = "procfs";
+  const std::string exe = "/srv/gosrv";
+  s.process = {.pid = 5000, .exe = exe, .cmdline = {"gosrv"}, .name = "gosrv"};
+  for (int tid : {5000, 5001, 5002, 5003}) {
+    Thread thread;
+    thread.tid = tid;
+    thread.name = "gosrv";
+    thread.state = tid == 5003 ? "R" : "S";
+    thread.kernel.method = StackMethod::Procfs;
+    thread.user.method = StackMethod::Nostop;
+    if (tid == 5003) {
+      thread.user.frames = {user_frame(0x4a1000, "main.spin", 0x12, exe),
+                            user_frame(0x431fc1, "runtime.goexit", 0x1, exe)};
+      thread.go_goroutine = 20;
+    } else {
+      thread.syscall =
+          SyscallInfo{.nr = 202, .name = "futex", .args = {0x5afcf8, 0x80, 0, 0, 0, 0}, .fds = {}};
+      thread.kernel.frames = {kernel_frame("futex_wait_queue", 0x60, 0xa0)};
+      thread.user.frames = {user_frame(0x4321e3, "runtime.futex", 0x23, exe),
+                            user_frame(0x40a1cf, "runtime.futexsleep", 0xaf, exe)};
+      thread.go_goroutine.emplace();  // a Go thread, idle
+    }
+    s.threads.push_back(std::move(thread));
+  }
+  const auto goroutine = [&](std::uint64_t goid, std::string status, std::string reason,
+                             std::vector<Frame> frames) {
+    Goroutine g;
+    g.goid = goid;
+    g.status = std::move(status);
+    g.wait_reason = std::move(reason);
+    g.stack.method = StackMethod::Libdw;
+    g.stack.frames = std::move(frames);
+    return g;
+  };
+  const Frame gopark = user_frame(0x4361b6, "runtime.gopark", 0xd6, exe);
+  const Frame goexit = user_frame(0x464e01, "runtime.goexit", 0x1, exe);
+  Goroutine accept = goroutine(1, "waiting", "IO wait",
+                               {gopark, user_frame(0x42f4d7, "runtime.netpollblock", 0xf7, exe),
+                                user_frame(0x460a29, "internal/poll.runtime_pollWait", 0x89, exe),
+                                user_frame(0x4bd5dd, "net.(*TCPListener).Accept", 0x3d, exe),
+                                user_frame(0x4c1f39, "main.main", 0x2b9, exe),
+                                user_frame(0x438b52, "runtime.main", 0x212, exe), goexit});
+  accept.stack.frames[4].file = "/srv/src/main.go";
+  accept.stack.frames[4].line = 33;
+  s.goroutines.push_back(std::move(accept));
+  Goroutine gc =
+      goroutine(2, "waiting", "force gc (idle)",
+                {gopark, user_frame(0x436573, "runtime.forcegchelper", 0xb3, exe), goexit});
+  Frame creator = user_frame(0x4c1e10, "runtime.init.6", 0x0, exe);
+  gc.created_by = creator;
+  s.goroutines.push_back(std::move(gc));
+  for (std::uint64_t goid : {6, 7, 8}) {
+    Goroutine worker = goroutine(goid, "waiting", "chan receive",
+                                 {gopark, user_frame(0x406a5d, "runtime.chanrecv", 0x2fd, exe),
+                                  user_frame(0x4c2051, "main.worker", 0x51, exe), goexit});
+    worker.wait_since = 1'000'000'000;
+    worker.waited_ns = 12LL * 60 * 1'000'000'000 + 5;
+    Frame by = user_frame(0x4c1e77, "main.main", 0x177, exe);
+    by.file = "/srv/src/main.go";
+    by.line = 27;
+    worker.created_by = by;
+    s.goroutines.push_back(std::move(worker));
+  }
+  Goroutine scavenger =
+      goroutine(3, "waiting", "GC scavenge wait",
+                {gopark, user_frame(0x4250c5, "runtime.bgscavenge", 0x45, exe), goexit});
+  s.goroutines.push_back(std::move(scavenger));
+  Goroutine spinning = goroutine(20, "running", "", s.threads[3].user.frames);
+  spinning.tid = 5003;
+  spinning.notes = {"running: its frames are those of thread 5003"};
+  s.goroutines.push_back(std::move(spinning));
+
+  s.goroutines_read = GoroutineRead::CheckedNoStop;
+  s.goroutine_groups = {GoroutineGroup{{6, 7, 8}}, GoroutineGroup{{1}}, GoroutineGroup{{2}},
+                        GoroutineGroup{{3}}, GoroutineGroup{{20}}};
+  return s;
+}
+
 }  // namespace ukstack::testing

@@ -26,4 +26,11 @@ Snapshot waiting_snapshot();
 // Not grouped and not analysed: tests call group_threads and fill_deadlocks.
 Snapshot server_snapshot();
 
+// A Go server, modelled on a capture of fixtures/go (Go 1.19): goroutine 1 parked in
+// Accept (IO wait); three workers on one channel for 12 minutes, created by
+// main.main; one goroutine running on thread 5003; two of the runtime's own (every
+// frame in runtime.). Threads 5000-5002 are Go's, idle in the scheduler; goroutines
+// grouped as group_goroutines would (largest first), read without a stop.
+Snapshot go_snapshot();
+
 }  // namespace ukstack::testing

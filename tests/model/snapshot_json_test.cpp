@@ -107,6 +107,53 @@ TEST(SnapshotJsonV2, EmptyNewFieldsRoundTripAsEmpty) {
   expect_same_v2_fields(*loaded, original);
 }
 
+TEST(SnapshotJsonV2, GoroutinesRoundTripAndValidate) {
+  const Snapshot original = testing::go_snapshot();
+  const json document = snapshot_to_json(original);
+  EXPECT_EQ(validate_against_schema(document.dump()), "");
+  ASSERT_EQ(document["goroutines"].size(), original.goroutines.size());
+  EXPECT_EQ(document["goroutines_read"], "no-stop-checked");
+  // A Go thread names its goroutine, or null when idle; other threads have no field.
+  EXPECT_EQ(document["threads"][3]["goroutine"], 20);
+  ASSERT_TRUE(document["threads"][0].contains("goroutine"));
+  EXPECT_TRUE(document["threads"][0]["goroutine"].is_null());
+
+  const Result<Snapshot> loaded = snapshot_from_json(document);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_EQ(loaded->goroutines.size(), original.goroutines.size());
+  const Goroutine& worker = loaded->goroutines[2];
+  EXPECT_EQ(worker.goid, 6u);
+  EXPECT_EQ(worker.wait_reason, "chan receive");
+  EXPECT_EQ(worker.waited_ns, original.goroutines[2].waited_ns);
+  ASSERT_TRUE(worker.created_by);
+  EXPECT_EQ(worker.created_by->function, "main.main");
+  EXPECT_EQ(loaded->goroutines.back().tid, 5003);
+  ASSERT_EQ(loaded->goroutine_groups.size(), original.goroutine_groups.size());
+  EXPECT_EQ(loaded->goroutine_groups[0].goids, (std::vector<std::uint64_t>{6, 7, 8}));
+  EXPECT_EQ(loaded->threads[3].go_goroutine, original.threads[3].go_goroutine);
+  EXPECT_EQ(snapshot_to_json(*loaded), document);  // nothing lost or changed
+
+  // A program that is not Go has none of the goroutine fields but the empty list.
+  const json plain = snapshot_to_json(sample_snapshot());
+  EXPECT_TRUE(plain["goroutines"].empty());
+  EXPECT_FALSE(plain.contains("goroutines_read"));
+  EXPECT_FALSE(plain["threads"][0].contains("goroutine"));
+}
+
+TEST(SnapshotJsonV2, GoroutineGroupsNameGoroutinesOfTheSnapshot) {
+  json document = snapshot_to_json(testing::go_snapshot());
+  document["goroutine_groups"][1]["goids"].push_back(999);
+  EXPECT_NE(load_error(document).find("goroutine_groups[1].goids[1]: 999 is not a goroutine here"),
+            std::string::npos);
+  document = snapshot_to_json(testing::go_snapshot());
+  document["goroutine_groups"][1]["goids"].push_back(6);
+  EXPECT_NE(load_error(document).find("goroutine_groups[1].goids[1]: 6 is in two groups"),
+            std::string::npos);
+  document = snapshot_to_json(testing::go_snapshot());
+  document["goroutines_read"] = "guessed";
+  EXPECT_NE(load_error(document).find("goroutines_read"), std::string::npos);
+}
+
 // A file an older ukstack wrote: the fuzz regression input is one, kept as it was.
 TEST(SnapshotJsonV1, CommittedV1FileValidatesAgainstV1AndLoads) {
   const std::string path =

@@ -362,3 +362,83 @@ TEST(RenderTextColumns, TooNarrowOrACoreStaysInRows) {
 
 }  // namespace
 }  // namespace ukstack
+
+namespace ukstack {
+namespace {
+
+// A Go program: the goroutines after the threads, grouped with their count, wait
+// reason, how long and who created them; the runtime's own folded unless asked.
+TEST(RenderGoroutines, GroupsWithCountReasonDurationAndCreator) {
+  Snapshot snapshot = testing::go_snapshot();
+  const std::string text = render_text(snapshot, {});
+  EXPECT_NE(text.find("Goroutines: 7, read without stopping the process"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("3 goroutines 6-8 [chan receive, 12 min]"), std::string::npos) << text;
+  EXPECT_NE(text.find("created by main.main at /srv/src/main.go:27 ×3"), std::string::npos);
+  EXPECT_NE(text.find("Goroutine 1 [IO wait]"), std::string::npos);
+  EXPECT_NE(text.find("net.(*TCPListener).Accept+0x3d"), std::string::npos);
+  // The running one is tied to its thread, and each Go thread says what it runs.
+  EXPECT_NE(text.find("Goroutine 20 [running]"), std::string::npos);
+  EXPECT_NE(text.find("  on thread 5003 \"gosrv\" state R"), std::string::npos);
+  EXPECT_NE(text.find("Thread 5003 \"gosrv\" state R (running) [goroutine 20]"), std::string::npos);
+  EXPECT_NE(text.find("Thread 5000 \"gosrv\" state S (sleeping) [Go scheduler: idle]"),
+            std::string::npos);
+  // Goroutines 2 and 3 are the runtime's own: one line says they are left out.
+  EXPECT_EQ(text.find("Goroutine 2 "), std::string::npos);
+  EXPECT_NE(text.find("2 of the runtime's own goroutines"), std::string::npos);
+
+  const std::string all = render_text(snapshot, {.all_goroutines = true});
+  EXPECT_NE(all.find("Goroutine 2 [force gc (idle)]"), std::string::npos);
+  EXPECT_NE(all.find("Goroutine 3 [GC scavenge wait]"), std::string::npos);
+  EXPECT_EQ(all.find("of the runtime's own goroutines"), std::string::npos);
+}
+
+// In the summary, goroutine groups count like thread groups: one line each, what
+// they wait in told by the call into the library and the program's own frames.
+TEST(RenderGoroutines, SummaryLinesPerGroup) {
+  const std::string text = render_text(testing::go_snapshot(), {});
+  const std::string summary = text.substr(0, text.find("\nThread "));
+  EXPECT_NE(summary.find("What the goroutines of PID 5000 wait in (3 groups, largest first):"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("  3 × chan receive ← runtime.chanrecv ← main.worker — goroutines 6-8"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("  1 × IO wait ← net.(*TCPListener).Accept ← main.main — goroutine 1"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("  1 × running ← main.spin — goroutine 20 on thread 5003"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("(and 2 of the runtime's own goroutines: --all-goroutines)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ukstack
+
+namespace ukstack {
+namespace {
+
+// 3,000 goroutines whose ids are not consecutive still make one short line.
+TEST(RenderGoroutines, ManyScatteredIdsStayOneShortLine) {
+  Snapshot snapshot = testing::go_snapshot();
+  const Goroutine worker = snapshot.goroutines[2];
+  GoroutineGroup group;
+  for (std::uint64_t i = 0; i < 3000; ++i) {
+    Goroutine copy = worker;
+    copy.goid = 100 + 3 * i;
+    snapshot.goroutines.push_back(copy);
+    group.goids.push_back(copy.goid);
+  }
+  snapshot.goroutine_groups.insert(snapshot.goroutine_groups.begin(), group);
+  const std::string text = render_text(snapshot, {});
+  EXPECT_NE(text.find("3000 goroutines 100,103,106,109,112,115,… [chan receive, 12 min]"),
+            std::string::npos)
+      << text.substr(0, 2000);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) EXPECT_LT(line.size(), 200u) << line;
+}
+
+}  // namespace
+}  // namespace ukstack

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "procfs/process_reader.h"
+#include "tests/support/fake_go_runtime.h"
 #include "unwind/debug_types.h"
 #include "unwind/dwfl_session.h"
 #include "unwind/fake_address_space.h"
@@ -45,115 +46,7 @@ struct UkstackGoAtomicG {
 namespace ukstack::unwind {
 namespace {
 
-constexpr std::uint32_t kRunnable = 1, kRunning = 2, kWaiting = 4, kDead = 6, kScan = 0x1000;
-
-// A layout with every field at its own offset; `atomic_status` moves the status
-// to where an atomic.Uint32's value sits in a g of Go 1.20's shape.
-GoRuntimeLayout hand_layout(bool atomic_status) {
-  GoRuntimeLayout layout;
-  layout.allgs = RemoteAddr(0x10000);
-  layout.slice_array = {0, 8};
-  layout.slice_len = {8, 8};
-  layout.allglen = RemoteAddr(0x10100);
-  layout.allglen_size = 8;
-  layout.pointer_size = 8;
-  layout.wait_reason_strings = RemoteAddr(0x20000);
-  layout.wait_reason_count = 3;
-  layout.string_size = 16;
-  layout.string_data = {0, 8};
-  layout.string_len = {8, 8};
-  layout.g_size = 200;
-  layout.goid = atomic_status ? GoField{152, 8} : GoField{144, 8};
-  layout.status = atomic_status ? GoField{160, 4} : GoField{140, 4};
-  layout.wait_reason = {170, 1};
-  layout.wait_since = {176, 8};
-  layout.gopc = {184, 8};
-  layout.start_pc = {192, 8};
-  layout.sched_pc = {64, 8};
-  layout.sched_sp = {56, 8};
-  layout.sched_bp = {112, 8};
-  layout.syscall_sp = {120, 8};
-  layout.syscall_pc = {128, 8};
-  layout.m = {48, 8};
-  layout.m_size = 64;
-  layout.m_procid = {40, 8};
-  layout.status_names = {{0, "idle"},    {kRunnable, "runnable"}, {kRunning, "running"},
-                         {3, "syscall"}, {kWaiting, "waiting"},   {kDead, "dead"}};
-  layout.scan_bit = kScan;
-  return layout;
-}
-
-struct FakeG {
-  std::uint64_t goid = 0;
-  std::uint32_t status = 0;
-  std::uint8_t wait_reason = 0;
-  std::uint64_t m = 0;
-  std::uint64_t pc = 0;
-};
-
-// A fake runtime: allgs, allglen, the wait reason table and the g's, as `layout` has them.
-class FakeGoRuntime {
- public:
-  explicit FakeGoRuntime(GoRuntimeLayout layout) : layout_(std::move(layout)) {
-    const char* names[] = {"", "chan receive", "IO wait"};
-    for (std::uint64_t i = 0; i < 3; ++i) {
-      const RemoteAddr text(0x21000 + 0x100 * i);
-      const std::string name = names[i];
-      if (!name.empty()) {
-        memory.add(text, std::vector<std::byte>(
-                             reinterpret_cast<const std::byte*>(name.data()),
-                             reinterpret_cast<const std::byte*>(name.data()) + name.size()));
-      }
-      memory.add_value(layout_.wait_reason_strings + 16 * i, text.value());
-      memory.add_value(layout_.wait_reason_strings + 16 * i + 8, std::uint64_t{name.size()});
-    }
-  }
-
-  void put_g(RemoteAddr at, const FakeG& g) {
-    std::vector<std::byte> bytes(layout_.g_size);
-    auto put = [&](const GoField& field, std::uint64_t value) {
-      std::memcpy(bytes.data() + field.offset, &value, field.size);  // little-endian
-    };
-    put(layout_.goid, g.goid);
-    put(layout_.status, g.status);
-    put(layout_.wait_reason, g.wait_reason);
-    put(layout_.m, g.m);
-    put(layout_.sched_pc, g.pc);
-    put(layout_.sched_sp, 0x7000 + g.goid);
-    put(layout_.gopc, 0x401000 + g.goid);
-    put(layout_.start_pc, 0x402000 + g.goid);
-    memory.add(at, std::move(bytes));
-  }
-
-  void put_m(RemoteAddr at, std::uint64_t procid) {
-    std::vector<std::byte> bytes(layout_.m_size);
-    std::memcpy(bytes.data() + layout_.m_procid.offset, &procid, 8);
-    memory.add(at, std::move(bytes));
-  }
-
-  // allgs = the pointers at 0x30000, with `length` (and allglen = `allglen`).
-  void put_allgs(const std::vector<std::uint64_t>& pointers, std::uint64_t length,
-                 std::uint64_t allglen) {
-    memory.add_value(layout_.allgs, std::uint64_t{0x30000});
-    memory.add_value(layout_.allgs + 8, length);
-    memory.add_value(layout_.allgs + 16, length);  // cap
-    memory.add_value(*layout_.allglen, allglen);
-    if (pointers.empty()) return;  // memcpy from an empty vector's null data is undefined
-    std::vector<std::byte> array(pointers.size() * 8);
-    std::memcpy(array.data(), pointers.data(), array.size());
-    memory.add(RemoteAddr(0x30000), std::move(array));
-  }
-  void put_allgs(const std::vector<std::uint64_t>& pointers) {
-    put_allgs(pointers, pointers.size(), pointers.size());
-  }
-
-  Result<GoroutineList> read() const { return read_goroutines(memory, layout_); }
-
-  FakeAddressSpace memory;
-
- private:
-  GoRuntimeLayout layout_;
-};
+using namespace fake_go;
 
 class GoRuntimeReader : public ::testing::TestWithParam<bool> {
  protected:
