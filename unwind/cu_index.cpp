@@ -33,8 +33,11 @@ const CuIndex::ModuleIndex& CuIndex::index_for(Dwfl_Module* module) {
 
 bool CuIndex::cu_at(Dwfl_Module* module, std::uint64_t address, Dwarf_Die* die, Dwarf_Addr* bias) {
   if (module == nullptr) return false;
-  // libdw's own lookup first (.debug_aranges): right for every non-Go binary.
-  if (Dwarf_Die* found = dwfl_module_addrdie(module, address, bias)) {
+  // libdw's own lookup first (.debug_aranges), when the CU it gives really covers
+  // the address: in a cgo binary the aranges are gcc's, for its C units only, and
+  // libdw (0.188) answers a Go address with one of those.
+  if (Dwarf_Die* found = dwfl_module_addrdie(module, address, bias);
+      found != nullptr && dwarf_haspc(found, address - *bias) == 1) {
     *die = *found;
     return true;
   }
@@ -55,7 +58,10 @@ bool CuIndex::cu_at(Dwfl_Module* module, std::uint64_t address, Dwarf_Die* die, 
 
 bool CuIndex::source_line(Dwfl_Module* module, std::uint64_t address, SourceLine& out) {
   if (module == nullptr) return false;
-  if (Dwfl_Line* line = dwfl_module_getsrc(module, address)) {
+  Dwarf_Addr libdw_bias = 0;
+  Dwarf_Die* libdw_cu = dwfl_module_addrdie(module, address, &libdw_bias);
+  const bool libdw_right = libdw_cu != nullptr && dwarf_haspc(libdw_cu, address - libdw_bias) == 1;
+  if (Dwfl_Line* line = libdw_right ? dwfl_module_getsrc(module, address) : nullptr) {
     Dwarf_Addr line_address = 0;
     int line_number = 0;
     const char* file = dwfl_lineinfo(line, &line_address, &line_number, nullptr, nullptr, nullptr);

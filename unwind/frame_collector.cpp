@@ -11,10 +11,13 @@ namespace {
 
 // The Go runtime's functions that begin a stack or switch to another one: Go's own
 // traceback stops at them, and what CFI finds past them is not a caller.
+// runtime.asmcgocall runs C on the thread's g0 stack: the Go frames that called it
+// are on the goroutine's stack, shown with the goroutine (from its syscallsp).
 // (The Symbolizer has already dropped Go's ".abi0" from the names.)
 bool is_stack_top(const std::string& function) {
   static const std::set<std::string, std::less<>> kGoStackTops = {
-      "runtime.goexit", "runtime.mstart", "runtime.rt0_go", "runtime.mcall", "runtime.morestack"};
+      "runtime.goexit", "runtime.mstart",    "runtime.rt0_go",
+      "runtime.mcall",  "runtime.morestack", "runtime.asmcgocall"};
   return kGoStackTops.contains(function);
 }
 

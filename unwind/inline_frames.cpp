@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "unwind/symbolizer.h"
 
@@ -47,6 +48,46 @@ void call_site(Dwarf_Die* cu, Dwarf_Die* inlined, std::string& file, int& line) 
   }
 }
 
+// The scopes containing `pc` below `parent`, outermost first, appended to `path`:
+// the function, its lexical blocks and inlined calls. Types and namespaces have no
+// code of their own, but C++ keeps functions inside them.
+void scopes_at(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& path) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  do {
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_subprogram:
+      case DW_TAG_entry_point:
+      case DW_TAG_inlined_subroutine:
+      case DW_TAG_lexical_block:
+        if (dwarf_haspc(&child, pc) == 1) {
+          path.push_back(child);
+          scopes_at(&path.back(), pc, path);
+          return;
+        }
+        break;
+      case DW_TAG_namespace:
+      case DW_TAG_module:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type: {
+        const std::size_t before = path.size();
+        scopes_at(&child, pc, path);
+        if (path.size() > before) return;
+        break;
+      }
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+InlinedCall call_of(Dwarf_Die* cu, Dwarf_Die* scope) {
+  InlinedCall call;
+  call.function = scope_name(scope);
+  call_site(cu, scope, call.call_file, call.call_line);
+  return call;
+}
+
 }  // namespace
 
 std::vector<InlinedCall> inlined_calls(Dwfl_Module* module, std::uint64_t address) {
@@ -68,7 +109,19 @@ std::vector<InlinedCall> inlined_calls(Dwarf_Die* cu, std::uint64_t bias, std::u
   Dwarf_Die* raw = nullptr;
   int count = dwarf_getscopes(cu, address - bias, &raw);
   DieArray at_address(raw);
-  if (count <= 0) return calls;
+  if (count <= 0) {
+    // libdw's dwarf_getscopes gives up on an inlined call whose abstract origin is
+    // in another compile unit (Go inlines across packages: sync.(*Mutex).Lock into
+    // main). The concrete DIEs are all in this unit: walk them ourselves.
+    std::vector<Dwarf_Die> path;
+    scopes_at(cu, address - bias, path);
+    for (auto scope = path.rbegin(); scope != path.rend(); ++scope) {
+      const int tag = dwarf_tag(&*scope);
+      if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) break;
+      if (tag == DW_TAG_inlined_subroutine) calls.push_back(call_of(cu, &*scope));
+    }
+    return calls;
+  }
   raw = nullptr;
   count = dwarf_getscopes_die(&at_address[0], &raw);
   DieArray scopes(raw);
@@ -79,10 +132,7 @@ std::vector<InlinedCall> inlined_calls(Dwarf_Die* cu, std::uint64_t bias, std::u
     int tag = dwarf_tag(scope);
     if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) break;  // the physical function
     if (tag != DW_TAG_inlined_subroutine) continue;                    // lexical blocks
-    InlinedCall call;
-    call.function = scope_name(scope);
-    call_site(cu, scope, call.call_file, call.call_line);
-    calls.push_back(std::move(call));
+    calls.push_back(call_of(cu, scope));
   }
   return calls;
 }
