@@ -255,7 +255,7 @@ Json groups_to_json(const Snapshot& snapshot) {
 }
 
 template <class Json>
-Json to_json(const Snapshot& snapshot, bool with_threads = true) {
+Json to_json(const Snapshot& snapshot, bool with_items = true) {
   Json out = Json::object();
   out["schema"] = kSnapshotSchema;
   out["tool"] = Json::object();
@@ -274,13 +274,15 @@ Json to_json(const Snapshot& snapshot, bool with_threads = true) {
   process["name"] = snapshot.process.name;
   out["process"] = std::move(process);
   Json threads = Json::array();
-  if (with_threads) {
+  if (with_items) {
     for (const Thread& thread : snapshot.threads) threads.push_back(thread_to_json<Json>(thread));
   }
   out["threads"] = std::move(threads);
   Json goroutines = Json::array();
-  for (const Goroutine& goroutine : snapshot.goroutines) {
-    goroutines.push_back(goroutine_to_json<Json>(goroutine));
+  if (with_items) {
+    for (const Goroutine& goroutine : snapshot.goroutines) {
+      goroutines.push_back(goroutine_to_json<Json>(goroutine));
+    }
   }
   out["goroutines"] = std::move(goroutines);
   if (snapshot.goroutines_read) {
@@ -666,11 +668,15 @@ nlohmann::json snapshot_to_json(const Snapshot& snapshot) {
 }
 
 nlohmann::ordered_json snapshot_outline_to_json(const Snapshot& snapshot) {
-  return to_json<nlohmann::ordered_json>(snapshot, /*with_threads=*/false);
+  return to_json<nlohmann::ordered_json>(snapshot, /*with_items=*/false);
 }
 
 nlohmann::ordered_json thread_to_ordered_json(const Thread& thread) {
   return thread_to_json<nlohmann::ordered_json>(thread);
+}
+
+nlohmann::ordered_json goroutine_to_ordered_json(const Goroutine& goroutine) {
+  return goroutine_to_json<nlohmann::ordered_json>(goroutine);
 }
 
 nlohmann::json snapshots_to_json(const std::vector<Snapshot>& snapshots) {

@@ -31,9 +31,10 @@ Result<Snapshot> snapshot_from_json(const nlohmann::json& document);
 Result<std::vector<Snapshot>> snapshots_from_json(const nlohmann::json& document);
 
 // The same document in the schema's field order, in pieces, for writers that
-// stream a thread at a time: everything but the threads ("threads": []), and one
-// thread.
+// stream a thread (or goroutine) at a time: everything but the threads and the
+// goroutines ("threads": [], "goroutines": []), and one thread or goroutine.
 nlohmann::ordered_json snapshot_outline_to_json(const Snapshot& snapshot);
 nlohmann::ordered_json thread_to_ordered_json(const Thread& thread);
+nlohmann::ordered_json goroutine_to_ordered_json(const Goroutine& goroutine);
 
 }  // namespace ukstack

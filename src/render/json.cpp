@@ -26,24 +26,37 @@ void write_indented(std::ostream& out, std::string_view text, std::string_view i
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
-// One snapshot object, as nlohmann would print it `indent` deep, a thread at a
-// time: a DOM of thousands of threads would take twice the memory of the capture
-// itself. No newline after the closing brace.
+// Writes `outline` from `from` up to its empty array `"key": []`, then the items
+// (each printed by `item`), a level deeper, as nlohmann would have placed them.
+// Returns where the outline goes on (the array's ']').
+template <class Items, class Item>
+std::size_t splice_array(std::ostream& out, std::string_view outline, std::size_t from,
+                         std::string_view key, const Items& items, Item item,
+                         const std::string& indent) {
+  const std::string empty = "\"" + std::string(key) + "\": []";
+  const std::size_t open = outline.find(empty, from) + empty.size() - 1;  // the ']'
+  write_indented(out, outline.substr(from, open - from), indent);
+  const std::string item_indent = indent + "    ";
+  std::string text;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    text = pretty(item(items[i]));
+    out << (i == 0 ? "\n" : ",\n") << item_indent;
+    write_indented(out, text, item_indent);
+  }
+  if (!items.empty()) out << "\n" << indent << "  ";
+  return open;
+}
+
+// One snapshot object, as nlohmann would print it `indent` deep, a thread and a
+// goroutine at a time: a DOM of thousands of them would take twice the memory of
+// the capture itself. No newline after the closing brace.
 void write_snapshot(const Snapshot& snapshot, std::ostream& out, const std::string& indent) {
   const std::string outline = pretty(snapshot_outline_to_json(snapshot));
-  constexpr std::string_view kEmptyThreads = "\"threads\": []";
-  const std::size_t at = outline.find(kEmptyThreads);
-  const std::size_t open = at + kEmptyThreads.size() - 1;  // the ']' of "[]"
-  write_indented(out, std::string_view(outline).substr(0, open), indent);
-  const std::string thread_indent = indent + "    ";
-  std::string thread_text;
-  for (std::size_t i = 0; i < snapshot.threads.size(); ++i) {
-    thread_text = pretty(thread_to_ordered_json(snapshot.threads[i]));
-    out << (i == 0 ? "\n" : ",\n") << thread_indent;
-    write_indented(out, thread_text, thread_indent);
-  }
-  if (!snapshot.threads.empty()) out << "\n" << indent << "  ";
-  write_indented(out, std::string_view(outline).substr(open), indent);
+  std::size_t at =
+      splice_array(out, outline, 0, "threads", snapshot.threads, thread_to_ordered_json, indent);
+  at = splice_array(out, outline, at, "goroutines", snapshot.goroutines, goroutine_to_ordered_json,
+                    indent);
+  write_indented(out, std::string_view(outline).substr(at), indent);
 }
 
 }  // namespace
