@@ -17,4 +17,11 @@ Status AddressSpace::read_exact(RemoteAddr addr, std::span<std::byte> out) const
   return {};
 }
 
+void AddressSpace::read_each(std::span<ReadRequest> requests) const {
+  for (ReadRequest& request : requests) {
+    auto got = read(request.addr, request.out);
+    request.got = got ? *got : 0;
+  }
+}
+
 }  // namespace ukstack::unwind

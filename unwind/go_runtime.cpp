@@ -133,16 +133,14 @@ std::string status_name(const GoRuntimeLayout& layout, std::uint32_t code) {
 }  // namespace
 
 // One g, read whole in one read, its fields taken from the copy.
-GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& layout,
-                             RemoteAddr g, const std::vector<std::string>& wait_reasons) {
+namespace {
+
+// The fields of the g at `g` from `bytes`, its copy (the layout's g_size bytes).
+GoroutineInfo decode_goroutine(const AddressSpace& memory, const GoRuntimeLayout& layout,
+                               RemoteAddr g, std::span<const std::byte> bytes,
+                               const std::vector<std::string>& wait_reasons) {
   GoroutineInfo info;
   info.g = g;
-  std::vector<std::byte> bytes(layout.g_size);
-  if (auto done = memory.read_exact(g, bytes); !done) {
-    info.notes.push_back("its runtime.g at " + hex(g.value()) +
-                         " cannot be read: " + done.error().message);
-    return info;
-  }
   info.goid = integer_at(bytes, layout.goid);
   info.status_code = static_cast<std::uint32_t>(integer_at(bytes, layout.status));
   std::uint32_t status = info.status_code;
@@ -193,6 +191,41 @@ GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& 
   return info;
 }
 
+}  // namespace
+
+std::vector<GoroutineInfo> read_goroutines_at(const AddressSpace& memory,
+                                              const GoRuntimeLayout& layout,
+                                              std::span<const RemoteAddr> gs,
+                                              const std::vector<std::string>& wait_reasons) {
+  // Every g in one buffer, read in a batch: a few system calls for thousands.
+  std::vector<std::byte> buffer(gs.size() * layout.g_size);
+  std::vector<ReadRequest> requests(gs.size());
+  for (std::size_t i = 0; i < gs.size(); ++i) {
+    requests[i].addr = gs[i];
+    requests[i].out = std::span(buffer).subspan(i * layout.g_size, layout.g_size);
+  }
+  memory.read_each(requests);
+  std::vector<GoroutineInfo> infos;
+  infos.reserve(gs.size());
+  for (std::size_t i = 0; i < gs.size(); ++i) {
+    if (requests[i].got != layout.g_size) {
+      GoroutineInfo& info = infos.emplace_back();
+      info.g = gs[i];
+      info.notes.push_back("its runtime.g at " + hex(gs[i].value()) + " cannot be read (" +
+                           std::to_string(requests[i].got) + " of " +
+                           std::to_string(layout.g_size) + " bytes)");
+      continue;
+    }
+    infos.push_back(decode_goroutine(memory, layout, gs[i], requests[i].out, wait_reasons));
+  }
+  return infos;
+}
+
+GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& layout,
+                             RemoteAddr g, const std::vector<std::string>& wait_reasons) {
+  return std::move(read_goroutines_at(memory, layout, std::span(&g, 1), wait_reasons).front());
+}
+
 Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntimeLayout& layout) {
   if (auto usable = check_go_runtime_layout(layout); !usable) return usable.error();
   GoroutineList list;
@@ -215,6 +248,8 @@ Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntim
                            ") cannot be read: " + done.error().message);
       break;
     }
+    std::vector<RemoteAddr> gs;
+    gs.reserve(count);
     for (std::uint64_t i = 0; i < count; ++i) {
       auto slot = std::span<const std::byte>(chunk).subspan(i * pointer_size, pointer_size);
       const RemoteAddr g(integer_at(slot, element));
@@ -223,7 +258,9 @@ Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntim
                              " of runtime.allgs is nil: skipped");
         continue;
       }
-      GoroutineInfo info = read_goroutine(memory, layout, g, wait_reasons);
+      gs.push_back(g);
+    }
+    for (GoroutineInfo& info : read_goroutines_at(memory, layout, gs, wait_reasons)) {
       if (info.status == "dead") {
         ++list.dead;
         continue;

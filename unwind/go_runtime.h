@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,15 @@ inline constexpr std::uint64_t kMaxGoroutines = 10'000'000;
 // nonsense, is a note in the list or in that goroutine, never a failure of the rest.
 Result<GoroutineList> read_goroutines(const AddressSpace& memory, const GoRuntimeLayout& layout);
 
-// The g at `g` alone (read again to check an earlier read), its wait reason named
-// from `wait_reasons` (GoroutineList::wait_reasons).
+// The g's at `gs` (read again to check an earlier read), in a batch, their wait
+// reasons named from `wait_reasons` (GoroutineList::wait_reasons); one that cannot
+// be read has a note.
+std::vector<GoroutineInfo> read_goroutines_at(const AddressSpace& memory,
+                                              const GoRuntimeLayout& layout,
+                                              std::span<const RemoteAddr> gs,
+                                              const std::vector<std::string>& wait_reasons);
+
+// The g at `g` alone.
 GoroutineInfo read_goroutine(const AddressSpace& memory, const GoRuntimeLayout& layout,
                              RemoteAddr g, const std::vector<std::string>& wait_reasons);
 

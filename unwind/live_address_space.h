@@ -16,6 +16,8 @@ class LiveAddressSpace final : public AddressSpace {
 
   // Stops at the first page it cannot read (unmapped, or PROT_NONE).
   Result<std::size_t> read(RemoteAddr addr, std::span<std::byte> out) const override;
+  // Many requests per process_vm_readv, each split at pages as read() does.
+  void read_each(std::span<ReadRequest> requests) const override;
 
  private:
   int pid_;

@@ -1,6 +1,7 @@
 #include "capture/goroutines.h"
 
 #include <algorithm>
+#include <span>
 #include <unordered_map>
 
 #include "capture/thread_builder.h"
@@ -31,20 +32,36 @@ std::optional<ResumePoint> resume_point(const unwind::GoroutineInfo& info) {
   return ResumePoint{info.sched_pc, info.sched_sp, info.sched_bp};
 }
 
+// The length of stack to copy for a goroutine resuming at `from`: the used part,
+// [sp, stack.hi); without a sane hi, a page.
+std::size_t stack_length(const unwind::GoroutineInfo& info, const ResumePoint& from) {
+  if (info.stack_hi <= from.sp) return 4096;
+  return static_cast<std::size_t>(
+      std::min<std::uint64_t>(info.stack_hi.value() - from.sp.value(), kMaxGoroutineStackCopy));
+}
+
+// Each goroutine's stack from where it will resume, in one batch of reads. One
+// that cannot be copied is unwound from the target's memory, and says so if that
+// fails too.
+void copy_stacks(const unwind::AddressSpace& memory, std::span<GoroutineSample> samples) {
+  std::vector<unwind::ReadRequest> requests;
+  std::vector<GoroutineSample*> copied;
+  for (GoroutineSample& sample : samples) {
+    auto from = resume_point(sample.info);
+    if (!from) continue;
+    sample.stack.base = from->sp;
+    sample.stack.bytes.resize(stack_length(sample.info, *from));
+    requests.push_back({.addr = from->sp, .out = std::span(sample.stack.bytes)});
+    copied.push_back(&sample);
+  }
+  memory.read_each(requests);
+  for (std::size_t i = 0; i < copied.size(); ++i) copied[i]->stack.bytes.resize(requests[i].got);
+}
+
 GoroutineSample sample_goroutine(const unwind::AddressSpace& memory, unwind::GoroutineInfo info) {
   GoroutineSample sample;
   sample.info = std::move(info);
-  auto from = resume_point(sample.info);
-  if (!from) return sample;
-  // The used part of the stack is [sp, stack.hi); without a sane hi, a page.
-  std::size_t length = 4096;
-  if (sample.info.stack_hi > from->sp) {
-    length = static_cast<std::size_t>(std::min<std::uint64_t>(
-        sample.info.stack_hi.value() - from->sp.value(), kMaxGoroutineStackCopy));
-  }
-  if (auto copy = unwind::copy_stack(memory, from->sp, length)) {
-    sample.stack = std::move(*copy);
-  }  // else the unwind reads the target's memory, and says so if that fails too
+  copy_stacks(memory, std::span(&sample, 1));
   return sample;
 }
 
@@ -78,9 +95,8 @@ GoroutineCapture read_once(const unwind::AddressSpace& memory,
   }
   wait_reasons = std::move(list->wait_reasons);
   capture.goroutines.reserve(list->goroutines.size());
-  for (auto& info : list->goroutines) {
-    capture.goroutines.push_back(sample_goroutine(memory, std::move(info)));
-  }
+  for (auto& info : list->goroutines) capture.goroutines.emplace_back().info = std::move(info);
+  copy_stacks(memory, capture.goroutines);
   if (layout.allm) {
     if (auto threads = unwind::read_go_threads(memory, layout)) {
       capture.threads = std::move(*threads);
@@ -136,10 +152,18 @@ GoroutineCapture read_goroutines_checked(const unwind::AddressSpace& memory,
                                          const unwind::GoRuntimeLayout& layout, int retries) {
   std::vector<std::string> wait_reasons;
   GoroutineCapture capture = read_once(memory, layout, wait_reasons);
-  for (GoroutineSample& sample : capture.goroutines) {
+  // Every record read again in one batch; only those that moved are followed.
+  std::vector<RemoteAddr> gs;
+  gs.reserve(capture.goroutines.size());
+  for (const GoroutineSample& sample : capture.goroutines) gs.push_back(sample.info.g);
+  std::vector<unwind::GoroutineInfo> second = read_goroutines_at(memory, layout, gs, wait_reasons);
+  for (std::size_t i = 0; i < capture.goroutines.size(); ++i) {
+    GoroutineSample& sample = capture.goroutines[i];
+    if (same_place(sample.info, second[i])) continue;
     for (int attempt = 0;; ++attempt) {
       unwind::GoroutineInfo again =
-          unwind::read_goroutine(memory, layout, sample.info.g, wait_reasons);
+          attempt == 0 ? std::move(second[i])
+                       : unwind::read_goroutine(memory, layout, sample.info.g, wait_reasons);
       if (same_place(sample.info, again)) break;
       if (attempt == retries) {
         sample.changed_while_read = true;

@@ -95,5 +95,48 @@ TEST(StackCopy, CopyIsBoundedAndReadableByWord) {
   EXPECT_FALSE(copy->read_word(sp - 8, word));   // below SP: not copied
 }
 
+// A batch gives each request what read() would: whole where mapped, cut at an
+// unmapped page, nothing where none is; the ones after a fault are read too.
+TEST(LiveAddressSpace, ABatchReadsEachRequestAsReadWould) {
+  Mapping mapping(3);
+  for (std::size_t i = 0; i < 3 * 4096; ++i) mapping.data()[i] = static_cast<std::byte>(i % 251);
+  mapping.unmap_last_page();  // pages 0 and 1 mapped, 2 not
+  LiveAddressSpace memory(getpid());
+  std::vector<std::byte> a(100), b(4096), c(50), d(10);
+  std::vector<ReadRequest> requests = {
+      {.addr = mapping.addr() + 10, .out = std::span(a)},
+      {.addr = mapping.addr() + 2 * 4096 - 1000, .out = std::span(b)},  // runs off the end
+      {.addr = mapping.addr() + 4096, .out = std::span(c)},             // after the fault
+      {.addr = mapping.addr() + 2 * 4096 + 8, .out = std::span(d)},     // unmapped
+  };
+  memory.read_each(requests);
+  EXPECT_EQ(requests[0].got, 100u);
+  EXPECT_EQ(requests[1].got, 1000u);
+  EXPECT_EQ(requests[2].got, 50u);
+  EXPECT_EQ(requests[3].got, 0u);
+  EXPECT_EQ(std::memcmp(a.data(), mapping.data() + 10, 100), 0);
+  EXPECT_EQ(std::memcmp(b.data(), mapping.data() + 2 * 4096 - 1000, 1000), 0);
+  EXPECT_EQ(std::memcmp(c.data(), mapping.data() + 4096, 50), 0);
+}
+
+// More requests than one system call takes (IOV_MAX): all read, all right.
+TEST(LiveAddressSpace, ABatchLargerThanOneCall) {
+  Mapping mapping(2);
+  for (std::size_t i = 0; i < 2 * 4096; ++i) mapping.data()[i] = static_cast<std::byte>(i % 253);
+  LiveAddressSpace memory(getpid());
+  constexpr std::size_t kRequests = 3000;
+  std::vector<std::byte> buffer(kRequests * 3);
+  std::vector<ReadRequest> requests(kRequests);
+  for (std::size_t i = 0; i < kRequests; ++i) {
+    requests[i].addr = mapping.addr() + (i * 5) % 8000;
+    requests[i].out = std::span(buffer).subspan(i * 3, 3);
+  }
+  memory.read_each(requests);
+  for (std::size_t i = 0; i < kRequests; ++i) {
+    ASSERT_EQ(requests[i].got, 3u) << i;
+    ASSERT_EQ(std::memcmp(requests[i].out.data(), mapping.data() + (i * 5) % 8000, 3), 0) << i;
+  }
+}
+
 }  // namespace
 }  // namespace ukstack::unwind
