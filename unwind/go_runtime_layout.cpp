@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "base/unique_fd.h"
@@ -235,9 +236,12 @@ Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path
   return layout;
 }
 
-bool is_go_executable(const std::string& exe_path) {
+namespace {
+
+// Whether the ELF file at `path` has a section of one of these names.
+bool has_any_section(const std::string& path, std::initializer_list<std::string_view> wanted) {
   UniqueFd fd;
-  auto elf = open_elf(exe_path, "executable", fd);
+  auto elf = open_elf(path, "executable", fd);
   if (!elf) return false;
   std::size_t names = 0;
   if (elf_getshdrstrndx(elf->get(), &names) != 0) return false;
@@ -247,10 +251,19 @@ bool is_go_executable(const std::string& exe_path) {
     if (gelf_getshdr(section, &header) == nullptr) continue;
     const char* name = elf_strptr(elf->get(), names, header.sh_name);
     if (name == nullptr) continue;
-    const std::string_view view(name);
-    if (view == ".go.buildinfo" || view == ".gopclntab") return true;
+    if (std::ranges::find(wanted, std::string_view(name)) != wanted.end()) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool is_go_executable(const std::string& exe_path) {
+  return has_any_section(exe_path, {".go.buildinfo", ".gopclntab", ".data.rel.ro.gopclntab"});
+}
+
+bool has_debug_info(const std::string& exe_path) {
+  return has_any_section(exe_path, {".debug_info", ".zdebug_info"});
 }
 
 Result<std::uint64_t> executable_load_bias(const std::string& exe_path,

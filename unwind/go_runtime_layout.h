@@ -103,6 +103,10 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const std::string& exe_path,
 // symbols and DWARF). False when it cannot be read.
 bool is_go_executable(const std::string& exe_path);
 
+// Whether it has DWARF (.debug_info, compressed or not): a Go build with
+// -ldflags=-w has none, and without it the runtime's layout is not known.
+bool has_debug_info(const std::string& exe_path);
+
 // The layout from a core file's modules (its executable as `exe_path` names it, or
 // as libdw finds it when empty): addresses at the core's run-time places.
 Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path,

@@ -134,7 +134,11 @@ StackMethod method_of(const unwind::Unwinder& unwinder) {
 std::optional<GoProgram> find_go_program(const std::string& exe_path, std::uint64_t load_bias) {
   if (!unwind::is_go_executable(exe_path)) return std::nullopt;
   GoProgram program;
-  if (auto layout = unwind::load_go_runtime_layout(exe_path, load_bias)) {
+  if (!unwind::has_debug_info(exe_path)) {
+    program.why_not =
+        "its debug information was stripped (built with -ldflags=-w, or -s -w), and the layout "
+        "of the runtime's structures is read only from it; a build without -w has it";
+  } else if (auto layout = unwind::load_go_runtime_layout(exe_path, load_bias)) {
     program.layout = std::move(*layout);
   } else {
     program.why_not = layout.error().message;

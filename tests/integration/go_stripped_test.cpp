@@ -129,6 +129,15 @@ TEST_P(GoStrippedServer, NamesEveryGoFrameAsTheUnstrippedBuildDoes) {
     EXPECT_TRUE(thread["user"]["error"].is_null()) << thread["user"]["error"];
   }
 
+  // No goroutines without DWARF: one note says why, and the threads are all there.
+  EXPECT_TRUE(stripped_snapshot["goroutines"].empty());
+  ASSERT_TRUE(stripped_snapshot.contains("goroutine_notes"));
+  EXPECT_NE(stripped_snapshot["goroutine_notes"][0].get<std::string>().find(
+                "debug information was stripped"),
+            std::string::npos)
+      << stripped_snapshot["goroutine_notes"];
+  EXPECT_FALSE(unstripped_snapshot["goroutines"].empty());
+
   // The netpoller thread in both: the stripped build's frames are the unstripped
   // build's, in order, from the same innermost to the same outermost, each with the
   // same file:line where the table gives one. Frame pointers alone skip the caller
