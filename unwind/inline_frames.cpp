@@ -14,11 +14,6 @@ namespace ukstack::unwind {
 
 namespace {
 
-struct FreeDies {
-  void operator()(Dwarf_Die* dies) const { std::free(dies); }
-};
-using DieArray = std::unique_ptr<Dwarf_Die[], FreeDies>;
-
 // The linkage name (demangled) when there is one, as for the ELF symbol of a
 // physical frame, else DW_AT_name; both looked up through DW_AT_abstract_origin,
 // where an inlined instance keeps them.
@@ -103,36 +98,16 @@ std::vector<InlinedCall> inlined_calls(Dwarf_Die* cu, std::uint64_t bias, std::u
   std::vector<InlinedCall> calls;
   if (cu == nullptr) return calls;
 
-  // dwarf_getscopes finds the innermost scope at the address; its containing
-  // scopes past an inlined instance are those of the abstract definition, so the
-  // concrete nesting is taken again from that innermost DIE (as eu-stack does).
-  Dwarf_Die* raw = nullptr;
-  int count = dwarf_getscopes(cu, address - bias, &raw);
-  DieArray at_address(raw);
-  if (count <= 0) {
-    // libdw's dwarf_getscopes gives up on an inlined call whose abstract origin is
-    // in another compile unit (Go inlines across packages: sync.(*Mutex).Lock into
-    // main). The concrete DIEs are all in this unit: walk them ourselves.
-    std::vector<Dwarf_Die> path;
-    scopes_at(cu, address - bias, path);
-    for (auto scope = path.rbegin(); scope != path.rend(); ++scope) {
-      const int tag = dwarf_tag(&*scope);
-      if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) break;
-      if (tag == DW_TAG_inlined_subroutine) calls.push_back(call_of(cu, &*scope));
-    }
-    return calls;
-  }
-  raw = nullptr;
-  count = dwarf_getscopes_die(&at_address[0], &raw);
-  DieArray scopes(raw);
-  if (count <= 0) return calls;
-
-  for (int i = 0; i < count; ++i) {
-    Dwarf_Die* scope = &scopes[i];
-    int tag = dwarf_tag(scope);
+  // The concrete scopes at the address, walked ourselves rather than with
+  // dwarf_getscopes: libdw 0.188's gives up (and leaks) on an inlined call whose
+  // abstract origin is in another compile unit, and Go inlines across packages
+  // (sync.(*Mutex).Lock into main). The concrete DIEs are all in this unit.
+  std::vector<Dwarf_Die> path;
+  scopes_at(cu, address - bias, path);
+  for (auto scope = path.rbegin(); scope != path.rend(); ++scope) {
+    const int tag = dwarf_tag(&*scope);
     if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) break;  // the physical function
-    if (tag != DW_TAG_inlined_subroutine) continue;                    // lexical blocks
-    calls.push_back(call_of(cu, scope));
+    if (tag == DW_TAG_inlined_subroutine) calls.push_back(call_of(cu, &*scope));  // not blocks
   }
   return calls;
 }
