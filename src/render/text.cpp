@@ -438,17 +438,34 @@ std::string shorten_middle(std::string_view text, std::size_t width) {
   return out;
 }
 
-std::string tid_ranges(const std::vector<int>& tids) {
+namespace {
+
+template <class Id>
+std::string ranges_of(const std::vector<Id>& ids) {
   std::string text;
-  for (std::size_t i = 0; i < tids.size();) {
+  for (std::size_t i = 0; i < ids.size();) {
     std::size_t end = i;
-    while (end + 1 < tids.size() && tids[end + 1] == tids[end] + 1) ++end;
+    while (end + 1 < ids.size() && ids[end + 1] == ids[end] + 1) ++end;
     if (!text.empty()) text += ',';
-    text += std::to_string(tids[i]);
-    if (end > i) text += '-' + std::to_string(tids[end]);
+    text += std::to_string(ids[i]);
+    if (end > i) text += '-' + std::to_string(ids[end]);
     i = end + 1;
   }
   return text;
+}
+
+}  // namespace
+
+std::string tid_ranges(const std::vector<int>& tids) { return ranges_of(tids); }
+std::string id_ranges(const std::vector<std::uint64_t>& ids) { return ranges_of(ids); }
+
+std::string first_runs(const std::string& ranges, std::size_t shown) {
+  std::size_t at = std::string::npos;
+  for (std::size_t i = 0; i < shown; ++i) {
+    at = ranges.find(',', at == std::string::npos ? 0 : at + 1);
+    if (at == std::string::npos) return ranges;
+  }
+  return ranges.substr(0, at) + ",…";
 }
 
 std::string render_text(std::span<const Snapshot> snapshots, const TextOptions& options) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <span>
 #include <string>
@@ -44,6 +45,10 @@ std::string shorten_middle(std::string_view text, std::size_t width);
 
 // "101-140,150,152-153": ascending tids, runs of consecutive ones as ranges.
 std::string tid_ranges(const std::vector<int>& tids);
+// The same for goroutine ids.
+std::string id_ranges(const std::vector<std::uint64_t>& ids);
+// `ranges` (as above) cut after its first `shown` runs, with ",…" when it had more.
+std::string first_runs(const std::string& ranges, std::size_t shown);
 
 // One process: its header, the summary (render/text_summary.h), then a block per
 // thread or group.

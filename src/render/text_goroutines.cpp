@@ -51,23 +51,9 @@ std::string label(const Goroutine& goroutine, std::optional<std::int64_t> waited
 // A group's ids this many runs at most: 3,334 goroutines 5,8,11,… stay one line.
 constexpr std::size_t kGoidRunsShown = 6;
 
-// "7-10006,10010": ascending ids, runs as ranges; past kGoidRunsShown runs, "…".
 std::string goid_ranges(std::vector<std::uint64_t> goids) {
-  std::sort(goids.begin(), goids.end());
-  std::string out;
-  std::size_t runs = 0;
-  for (std::size_t i = 0; i < goids.size();) {
-    std::size_t j = i;
-    while (j + 1 < goids.size() && goids[j + 1] == goids[j] + 1) ++j;
-    if (++runs > kGoidRunsShown) {
-      out += ",…";
-      break;
-    }
-    if (!out.empty()) out += ',';
-    out += j == i ? fmt::format("{}", goids[i]) : fmt::format("{}-{}", goids[i], goids[j]);
-    i = j + 1;
-  }
-  return out;
+  std::ranges::sort(goids);
+  return first_runs(id_ranges(goids), kGoidRunsShown);
 }
 
 struct ShownGroup {

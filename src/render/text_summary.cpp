@@ -115,13 +115,7 @@ void write_call(Writer& w, const SyscallInfo& syscall) {
 // "101-108,110,… (212 threads)" when there are more ranges than fit.
 std::string some_tid_ranges(std::vector<int> tids) {
   std::ranges::sort(tids);
-  const std::string all = tid_ranges(tids);
-  std::size_t at = std::string::npos;
-  for (std::size_t i = 0; i < kTidRangesShown; ++i) {
-    at = all.find(',', at == std::string::npos ? 0 : at + 1);
-    if (at == std::string::npos) return all;
-  }
-  return all.substr(0, at) + ",…";
+  return first_runs(tid_ranges(tids), kTidRangesShown);
 }
 
 std::string plural(std::size_t count, std::string_view one, std::string_view many) {
