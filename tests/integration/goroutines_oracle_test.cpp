@@ -50,6 +50,25 @@ bool parked_in_main(const OracleGoroutine& goroutine) {
   return false;
 }
 
+// Every goroutine the oracle lists is one of ours, and each parked in one of main's
+// three places has our state and our frames in its order. Returns how many were.
+int expect_parked_agree(const std::map<long, Ours>& ours,
+                        const std::vector<OracleGoroutine>& oracle) {
+  int compared = 0;
+  for (const OracleGoroutine& theirs : oracle) {
+    SCOPED_TRACE("goroutine " + std::to_string(theirs.goid));
+    auto found = ours.find(theirs.goid);
+    EXPECT_NE(found, ours.end());
+    if (found == ours.end() || !parked_in_main(theirs)) continue;
+    EXPECT_EQ(found->second.state, theirs.state);
+    EXPECT_TRUE(in_order(found->second.functions, theirs.functions()))
+        << ::testing::PrintToString(found->second.functions) << " vs "
+        << ::testing::PrintToString(theirs.functions());
+    ++compared;
+  }
+  return compared;
+}
+
 class GoroutineOracles : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -75,19 +94,7 @@ TEST_F(GoroutineOracles, SameGoroutinesStatesAndFramesAsTheRuntimeAndDelve) {
   // parked one has the same frames in the same order.
   const auto dump = parse_go_traceback(read_text_file(dump_path).value_or(""));
   ASSERT_EQ(dump.size(), kGoroutines + 3u);
-  int compared = 0;
-  for (const OracleGoroutine& theirs : dump) {
-    SCOPED_TRACE("goroutine " + std::to_string(theirs.goid));
-    auto found = ours.find(theirs.goid);
-    ASSERT_NE(found, ours.end());
-    if (!parked_in_main(theirs)) continue;
-    EXPECT_EQ(found->second.state, theirs.state);
-    EXPECT_TRUE(in_order(found->second.functions, theirs.functions()))
-        << ::testing::PrintToString(found->second.functions) << " vs "
-        << ::testing::PrintToString(theirs.functions());
-    ++compared;
-  }
-  EXPECT_EQ(compared, kGoroutines);
+  EXPECT_EQ(expect_parked_agree(ours, dump), kGoroutines);
 
   // The cgo call: in a system call on the thread the fixture named, whose kernel
   // half (under the goroutine) is in pipe_read.
@@ -121,18 +128,7 @@ TEST_F(GoroutineOracles, SameGoroutinesStatesAndFramesAsTheRuntimeAndDelve) {
   for (const auto& theirs : delve) delve_ids.insert(theirs.goid);
   for (const auto& [goid, entry] : ours) our_ids.insert(goid);
   EXPECT_EQ(our_ids, delve_ids);
-  int agreed = 0;
-  for (const auto& theirs : delve) {
-    if (!parked_in_main(theirs)) continue;
-    SCOPED_TRACE("goroutine " + std::to_string(theirs.goid));
-    const Ours& entry = ours.at(theirs.goid);
-    EXPECT_EQ(entry.state, theirs.state);
-    EXPECT_TRUE(in_order(entry.functions, theirs.functions()))
-        << ::testing::PrintToString(entry.functions) << " vs "
-        << ::testing::PrintToString(theirs.functions());
-    ++agreed;
-  }
-  EXPECT_EQ(agreed, kGoroutines);
+  EXPECT_EQ(expect_parked_agree(ours, delve), kGoroutines);
 }
 
 // GOTRACEBACK=crash: the core's goroutines are those of the crash's own traceback.
@@ -145,18 +141,7 @@ TEST_F(GoroutineOracles, ACrashCoreHasTheGoroutinesOfItsTraceback) {
   const std::map<long, Ours> ours = our_goroutines(snapshot);
   const auto traceback = parse_go_traceback(crash.traceback);
   ASSERT_FALSE(traceback.empty());
-  int compared = 0;
-  for (const OracleGoroutine& theirs : traceback) {
-    SCOPED_TRACE("goroutine " + std::to_string(theirs.goid));
-    auto found = ours.find(theirs.goid);
-    ASSERT_NE(found, ours.end());
-    if (!parked_in_main(theirs)) continue;
-    EXPECT_EQ(found->second.state, theirs.state);
-    EXPECT_TRUE(in_order(found->second.functions, theirs.functions()))
-        << ::testing::PrintToString(found->second.functions);
-    ++compared;
-  }
-  EXPECT_EQ(compared, 30);
+  EXPECT_EQ(expect_parked_agree(ours, traceback), 30);
 }
 
 }  // namespace
