@@ -51,12 +51,12 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_file(
   callbacks.section_address = dwfl_offline_section_address;
   if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
   dwfl_report_begin(session->dwfl_);
-  if (dwfl_report_offline(session->dwfl_, path.c_str(), path.c_str(), -1) == nullptr) {
-    return Error{0, "cannot read " + path + ": " + libdw_error()};
-  }
+  Dwfl_Module* module = dwfl_report_offline(session->dwfl_, path.c_str(), path.c_str(), -1);
+  if (module == nullptr) return Error{0, "cannot read " + path + ": " + libdw_error()};
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
     return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
   }
+  (void)dwfl_module_getelf(module, &session->file_placement_);
   return session;
 }
 

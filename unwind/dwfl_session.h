@@ -33,8 +33,10 @@ class DwflSession {
   static Result<std::unique_ptr<DwflSession>> open_process(
       int pid, std::vector<procfs::Mapping> mappings, const std::vector<std::string>& debug_dirs,
       std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10));
-  // One ELF file on disk (an executable or a shared object), at its link-time
-  // addresses: symbolization without a process (core files, tests).
+  // One ELF file on disk (an executable or a shared object): symbolization without
+  // a process (core files, tests). An ET_EXEC file is at its link-time addresses;
+  // libdw places an ET_DYN one (a PIE, a library) at a base of its own choosing,
+  // file_placement() from them.
   static Result<std::unique_ptr<DwflSession>> open_file(const std::string& path,
                                                         const std::vector<std::string>& debug_dirs);
   // A core file, with the executable it came from (empty: found as libdw finds it,
@@ -56,6 +58,8 @@ class DwflSession {
   const std::vector<procfs::Mapping>& mappings() const;
   // The core file's ELF (open_core); nullptr otherwise.
   Elf* core_elf() const { return core_elf_.get(); }
+  // open_file: how far libdw moved the file from its link-time addresses.
+  Dwarf_Addr file_placement() const { return file_placement_; }
 
  private:
   DwflSession() = default;
@@ -94,6 +98,7 @@ class DwflSession {
   char* debuginfo_path_ptr_ = nullptr;
   Dwfl_Callbacks callbacks_{};
   Dwfl* dwfl_ = nullptr;
+  Dwarf_Addr file_placement_ = 0;
 };
 
 }  // namespace ukstack::unwind

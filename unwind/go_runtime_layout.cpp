@@ -201,17 +201,9 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const std::string& exe_path,
                                                std::uint64_t load_bias) {
   auto session = DwflSession::open_file(exe_path, {});
   if (!session) return session.error();
-  // libdwfl reports a lone ET_DYN file (a PIE) at a base of its own choosing, not
-  // at its link-time addresses: take that placement back out before adding ours.
-  Dwarf_Addr placed = 0;
-  dwfl_getmodules((*session)->get(),
-                  [](Dwfl_Module* module, void**, const char*, Dwarf_Addr, void* arg) -> int {
-                    Dwarf_Addr bias = 0;
-                    if (dwfl_module_getelf(module, &bias) != nullptr)
-                      *static_cast<Dwarf_Addr*>(arg) = bias;
-                    return DWARF_CB_ABORT;  // the one module
-                  },
-                  &placed, 0);
+  // libdw places a lone PIE at a base of its own choosing: take that back out
+  // before adding ours.
+  const Dwarf_Addr placed = (*session)->file_placement();
   DebugTypes types((*session)->get());
   // Unsigned arithmetic: the sum is right modulo 2^64 whichever is larger.
   auto layout = load_go_runtime_layout(types, load_bias - placed);

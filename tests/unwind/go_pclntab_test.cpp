@@ -382,19 +382,6 @@ TEST_P(GoFixtureTable, NamesEveryFunctionOfItsSymbolTable) {
   EXPECT_EQ(checked, table->function_count());
 }
 
-// Where libdw placed the file's one module: a PIE's addresses move by this much.
-Dwarf_Addr placement(Dwfl* dwfl) {
-  Dwarf_Addr bias = 0;
-  dwfl_getmodules(
-      dwfl,
-      [](Dwfl_Module* module, void**, const char*, Dwarf_Addr, void* arg) -> int {
-        (void)dwfl_module_getelf(module, static_cast<Dwarf_Addr*>(arg));
-        return DWARF_CB_ABORT;
-      },
-      &bias, 0);
-  return bias;
-}
-
 // file:line against DWARF's line table (libdw, through CuIndex) at every byte of every
 // function: equal wherever the table gives one. The table gives none in inlined code
 // and in the padding between functions, where DWARF has no line either. Go writes its
@@ -408,7 +395,7 @@ TEST_P(GoFixtureTable, LinesAgreeWithDwarf) {
   ASSERT_TRUE(table);
   auto session = DwflSession::open_file(std::string(UKSTACK_FIXTURE_DIR) + "/" + GetParam(), {});
   ASSERT_TRUE(session) << session.error().message;
-  const Dwarf_Addr bias = placement((*session)->get());
+  const Dwarf_Addr bias = (*session)->file_placement();
   CuIndex cus;
   std::size_t compared = 0, inlined = 0, padding = 0, different = 0;
   std::map<std::string, int> mismatches;
@@ -490,7 +477,7 @@ TEST_P(GoFixtureTable, InlinedCodeAsDwarfSeesIt) {
   ASSERT_TRUE(table);
   auto session = DwflSession::open_file(std::string(UKSTACK_FIXTURE_DIR) + "/" + GetParam(), {});
   ASSERT_TRUE(session) << session.error().message;
-  const Dwarf_Addr placed = placement((*session)->get());
+  const Dwarf_Addr placed = (*session)->file_placement();
   Dwfl_Module* module = dwfl_addrmodule((*session)->get(), table->function(0)->entry + placed);
   ASSERT_NE(module, nullptr);
   Dwarf_Addr bias = 0;
