@@ -117,13 +117,27 @@ unwind::RegisterSet registers_at(const ResumePoint& from) {
 
 // The function whose go statement made the goroutine (gopc is the return address
 // of that statement's call into the runtime), as Go's traceback names it: the
-// physical function, not a call inlined into it.
-std::optional<Frame> created_by(unwind::Unwinder& unwinder, const unwind::GoroutineInfo& info) {
-  if (info.gopc.is_null() || info.goid == 1) return std::nullopt;  // Go names none for main
-  std::vector<unwind::UnwoundFrame> frames = unwinder.describe(info.gopc, false);
-  if (frames.empty() || frames.back().function.empty()) return std::nullopt;
-  return to_frame(std::move(frames.back()));
-}
+// physical function, not a call inlined into it. 10,000 goroutines come from a
+// handful of go statements: each is named once.
+class Creators {
+ public:
+  explicit Creators(unwind::Unwinder& unwinder) : unwinder_(unwinder) {}
+  std::optional<Frame> of(const unwind::GoroutineInfo& info) {
+    if (info.gopc.is_null() || info.goid == 1) return std::nullopt;  // Go names none for main
+    auto [it, added] = named_.try_emplace(info.gopc.value());
+    if (added) {
+      std::vector<unwind::UnwoundFrame> frames = unwinder_.describe(info.gopc, false);
+      if (!frames.empty() && !frames.back().function.empty()) {
+        it->second = to_frame(std::move(frames.back()));
+      }
+    }
+    return it->second;
+  }
+
+ private:
+  unwind::Unwinder& unwinder_;
+  std::unordered_map<std::uint64_t, std::optional<Frame>> named_;
+};
 
 StackMethod method_of(const unwind::Unwinder& unwinder) {
   return parse_stack_method(unwinder.method()).value_or(StackMethod::None);
@@ -190,6 +204,8 @@ void add_goroutines(Snapshot& snapshot, GoroutineCapture capture, unwind::Unwind
   }
   std::unordered_map<int, Thread*> threads;
   for (Thread& thread : snapshot.threads) threads[thread.tid] = &thread;
+  std::optional<Creators> creators;
+  if (unwinder != nullptr) creators.emplace(*unwinder);
   std::unordered_map<std::uint64_t, std::uint64_t> goid_of_g;
 
   snapshot.goroutines.reserve(capture.goroutines.size());
@@ -212,7 +228,7 @@ void add_goroutines(Snapshot& snapshot, GoroutineCapture capture, unwind::Unwind
       goroutine.notes.push_back(
           "it kept changing while read without a stop: its frames may mix two moments");
     }
-    if (unwinder != nullptr) goroutine.created_by = created_by(*unwinder, info);
+    if (creators) goroutine.created_by = creators->of(info);
 
     auto from = resume_point(info);
     if (!from) {
