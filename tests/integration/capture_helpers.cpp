@@ -169,6 +169,25 @@ Gcore make_gcore(int pid, const std::filesystem::path& dir) {
   return {.path = "", .why = "gcore exit " + std::to_string(gcore.exit_code) + ": " + gcore.err};
 }
 
+const std::filesystem::path& SuiteGcore::dir() {
+  if (!dir_) dir_ = std::make_unique<TempDir>();
+  return dir_->path();
+}
+
+void SuiteGcore::make(const std::vector<std::string>& command) {
+  auto fixture = FixtureProcess::start(command);
+  const Gcore core = make_gcore(fixture.pid(), dir());
+  fixture.kill_and_wait();
+  path_ = core.path;
+  why_ = core.why;
+}
+
+void SuiteGcore::clear() {
+  path_.clear();
+  why_.clear();
+  dir_.reset();
+}
+
 std::string build_id(const std::string& path) {
   CommandResult notes = run_command({"readelf", "-n", path}, std::chrono::seconds(10));
   auto at = notes.out.find("Build ID: ");

@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "tests/support/fixture_process.h"
+#include "tests/support/process_control.h"
 
 namespace ukstack::test {
 
@@ -55,6 +57,26 @@ struct Gcore {
   std::string why;
 };
 Gcore make_gcore(int pid, const std::filesystem::path& dir);
+
+// One gcore of a fixture for a whole test suite: made in SetUpTestSuite, removed
+// with its directory in TearDownTestSuite; a test skips, saying why, when none was.
+class SuiteGcore {
+ public:
+  // A temporary directory for the core and whatever the suite puts beside it.
+  const std::filesystem::path& dir();
+  // Starts `command` (to its ready line), gcores it into dir(), ends it by its pid.
+  void make(const std::vector<std::string>& command);
+  void fail(std::string why) { why_ = std::move(why); }
+  void clear();
+  bool made() const { return !path_.empty(); }
+  const std::string& path() const { return path_; }
+  const std::string& why() const { return why_; }
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+  std::string path_;
+  std::string why_;
+};
 
 // The GNU build-id of an ELF file as hex (readelf -n), or "" when it has none.
 std::string build_id(const std::string& path);

@@ -33,40 +33,19 @@ class FixtureCore : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!on_path("gcore") || !on_path("eu-stack")) {
-      why_ = new std::string("gcore (gdb) or eu-stack (elfutils) is not installed");
-      return;
+      return core_.fail("gcore (gdb) or eu-stack (elfutils) is not installed");
     }
-    dir_ = new TempDir();
-    auto fixture = FixtureProcess::start({fixture_path("blocking_threads")});
-    const Gcore core = make_gcore(fixture.pid(), dir_->path());
-    fixture.kill_and_wait();
-    if (!core.path.empty()) {
-      core_ = new std::string(core.path);
-    } else {
-      why_ = new std::string(core.why);
-    }
+    core_.make({fixture_path("blocking_threads")});
   }
-  static void TearDownTestSuite() {
-    delete core_;
-    core_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
-    delete why_;
-    why_ = nullptr;
-  }
+  static void TearDownTestSuite() { core_.clear(); }
   void SetUp() override {
-    if (core_ == nullptr)
-      GTEST_SKIP() << "no core of blocking_threads: " << (why_ != nullptr ? *why_ : "");
+    if (!core_.made()) GTEST_SKIP() << "no core of blocking_threads: " << core_.why();
   }
 
-  static TempDir* dir_;
-  static std::string* core_;
-  static std::string* why_;
+  static SuiteGcore core_;
 };
 
-TempDir* FixtureCore::dir_ = nullptr;
-std::string* FixtureCore::core_ = nullptr;
-std::string* FixtureCore::why_ = nullptr;
+SuiteGcore FixtureCore::core_;
 
 std::string without_version(const std::string& name) { return name.substr(0, name.find('@')); }
 
@@ -77,10 +56,10 @@ std::string without_version(const std::string& name) { return name.substr(0, nam
 // name must be eu-stack -s -i's or the one plain eu-stack gives the same frame.
 TEST_F(FixtureCore, SameThreadsAndFramesAsEuStack) {
   const std::string exe = fixture_path("blocking_threads");
-  CommandResult with_inlines =
-      run_command({"eu-stack", "--core", *core_, "-e", exe, "-s", "-i"}, std::chrono::seconds(120));
+  CommandResult with_inlines = run_command(
+      {"eu-stack", "--core", core_.path(), "-e", exe, "-s", "-i"}, std::chrono::seconds(120));
   CommandResult plain =
-      run_command({"eu-stack", "--core", *core_, "-e", exe}, std::chrono::seconds(120));
+      run_command({"eu-stack", "--core", core_.path(), "-e", exe}, std::chrono::seconds(120));
   ASSERT_FALSE(with_inlines.timed_out || plain.timed_out);
   EuStackOutput reference = parse_eu_stack(with_inlines.out + with_inlines.err, /*modules=*/false);
   EuStackOutput symbols = parse_eu_stack(plain.out + plain.err, /*modules=*/false);
@@ -89,7 +68,7 @@ TEST_F(FixtureCore, SameThreadsAndFramesAsEuStack) {
   ASSERT_EQ(symbols.threads.size(), reference.threads.size());
   EXPECT_FALSE(reference.unwind_failed) << with_inlines.err;
 
-  nlohmann::json snapshot = capture_json({"--core", *core_, "--exe", exe}, {0});
+  nlohmann::json snapshot = capture_json({"--core", core_.path(), "--exe", exe}, {0});
   EXPECT_EQ(snapshot["source"], "core");
   EXPECT_EQ(snapshot["process"]["exe"], exe);
   // The process name as the core has it (gdb writes the whole name; a kernel core
@@ -135,28 +114,29 @@ TEST_F(FixtureCore, SameThreadsAndFramesAsEuStack) {
 
 TEST_F(FixtureCore, TidSelectsThreads) {
   const std::string exe = fixture_path("blocking_threads");
-  nlohmann::json all = capture_json({"--core", *core_, "--exe", exe}, {0});
+  nlohmann::json all = capture_json({"--core", core_.path(), "--exe", exe}, {0});
   int second = all["threads"][1]["tid"].get<int>();
   nlohmann::json one =
-      capture_json({"--core", *core_, "--exe", exe, "--tid", std::to_string(second)}, {0});
+      capture_json({"--core", core_.path(), "--exe", exe, "--tid", std::to_string(second)}, {0});
   ASSERT_EQ(one["threads"].size(), 1u);
   EXPECT_EQ(one["threads"][0]["tid"], second);
   EXPECT_EQ(one["threads"][0]["user"]["frames"], all["threads"][1]["user"]["frames"]);
 
   CommandResult missing =
-      run_ukstack({"--core", *core_, "--tid", std::to_string(pid_not_in_use())});
+      run_ukstack({"--core", core_.path(), "--tid", std::to_string(pid_not_in_use())});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(line_count(missing.err), 1) << missing.err;
 }
 
 TEST_F(FixtureCore, WithoutExeTheCoreNamesIt) {
-  nlohmann::json snapshot = capture_json({"--core", *core_}, {0});
+  nlohmann::json snapshot = capture_json({"--core", core_.path()}, {0});
   EXPECT_EQ(snapshot["process"]["exe"], fixture_path("blocking_threads"));
   EXPECT_TRUE(contains_name(functions(snapshot["threads"][0], "user"), "main"));
 }
 
 TEST_F(FixtureCore, ExeOfAnotherProgramIsRefused) {
-  CommandResult result = run_ukstack({"--core", *core_, "--exe", fixture_path("accept_server")});
+  CommandResult result =
+      run_ukstack({"--core", core_.path(), "--exe", fixture_path("accept_server")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(line_count(result.err), 1) << result.err;
   EXPECT_NE(result.err.find("does not match"), std::string::npos) << result.err;
@@ -164,8 +144,8 @@ TEST_F(FixtureCore, ExeOfAnotherProgramIsRefused) {
 }
 
 TEST_F(FixtureCore, InputShowsTheSavedCoreSnapshotAgain) {
-  fs::path saved = dir_->path() / "core-snapshot.json";
-  CommandResult direct = run_ukstack({"--core", *core_, "-o", saved.string()});
+  fs::path saved = core_.dir() / "core-snapshot.json";
+  CommandResult direct = run_ukstack({"--core", core_.path(), "-o", saved.string()});
   ASSERT_EQ(direct.exit_code, 0) << direct.err;
   CommandResult again = run_ukstack({"--input", saved.string()});
   EXPECT_EQ(again.exit_code, 0) << again.err;

@@ -34,38 +34,20 @@ class GoCore : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
 #ifndef UKSTACK_HAVE_GO_FIXTURE
-    why_ = new std::string("go was not found when configuring: no Go fixture");
+    core_.fail("go was not found when configuring: no Go fixture");
 #else
-    if (!on_path("gcore")) {
-      why_ = new std::string("gcore (gdb) is not installed");
-      return;
-    }
-    dir_ = new TempDir();
+    if (!on_path("gcore")) return core_.fail("gcore (gdb) is not installed");
     place_copy();
-    auto server = FixtureProcess::start({copy_path().string(), "0"});
-    const Gcore core = make_gcore(server.pid(), dir_->path());
-    server.kill_and_wait();
-    if (!core.path.empty()) {
-      core_ = new std::string(core.path);
-    } else {
-      why_ = new std::string(core.why);
-    }
+    core_.make({copy_path().string(), "0"});
 #endif
   }
-  static void TearDownTestSuite() {
-    delete core_;
-    core_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
-    delete why_;
-    why_ = nullptr;
-  }
+  static void TearDownTestSuite() { core_.clear(); }
   void SetUp() override {
-    if (core_ == nullptr) GTEST_SKIP() << "no core of accept_server_go: " << (why_ ? *why_ : "");
+    if (!core_.made()) GTEST_SKIP() << "no core of accept_server_go: " << core_.why();
   }
 
   // The path the core names for its executable.
-  static fs::path copy_path() { return dir_->path() / "accept_server_go"; }
+  static fs::path copy_path() { return core_.dir() / "accept_server_go"; }
   static void place_copy() {
     fs::copy_file(fixture_path("accept_server_go"), copy_path(),
                   fs::copy_options::overwrite_existing);
@@ -81,7 +63,7 @@ class GoCore : public ::testing::Test {
     std::size_t at = bytes.find(go_note_head);
     if (at == std::string::npos) return {};
     bytes[at + go_note_head.size()] ^= 1;
-    fs::path path = dir_->path() / "rebuilt_go";
+    fs::path path = core_.dir() / "rebuilt_go";
     std::ofstream(path, std::ios::binary) << bytes;
     fs::permissions(path, fs::perms::owner_all);
     return path;
@@ -90,7 +72,7 @@ class GoCore : public ::testing::Test {
   // The core read with `exe`: every thread inside the Go runtime, named from the
   // executable's symbols (a frame without them would be "??").
   static void expect_go_threads(const std::string& exe) {
-    nlohmann::json snapshot = capture_json({"--core", *core_, "--exe", exe}, {0, 1});
+    nlohmann::json snapshot = capture_json({"--core", core_.path(), "--exe", exe}, {0, 1});
     EXPECT_EQ(snapshot["source"], "core");
     EXPECT_EQ(snapshot["process"]["exe"], exe);
     ASSERT_GE(snapshot["threads"].size(), 2u);
@@ -105,7 +87,7 @@ class GoCore : public ::testing::Test {
   }
 
   static void expect_refused(const std::string& exe, const std::string& reason) {
-    CommandResult result = run_ukstack({"--core", *core_, "--exe", exe});
+    CommandResult result = run_ukstack({"--core", core_.path(), "--exe", exe});
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_EQ(line_count(result.err), 1) << result.err;
     EXPECT_NE(result.err.find("does not match"), std::string::npos) << result.err;
@@ -113,14 +95,10 @@ class GoCore : public ::testing::Test {
     EXPECT_TRUE(result.out.empty());
   }
 
-  static TempDir* dir_;
-  static std::string* core_;
-  static std::string* why_;
+  static SuiteGcore core_;
 };
 
-TempDir* GoCore::dir_ = nullptr;
-std::string* GoCore::core_ = nullptr;
-std::string* GoCore::why_ = nullptr;
+SuiteGcore GoCore::core_;
 
 TEST_F(GoCore, ExeAtTheCoresOwnPathIsAccepted) {
   place_copy();
