@@ -18,7 +18,8 @@ PACKAGES=(
   bzip2                   # unpacks elfutils' test cores (../shared/peer-data) in the core tests
   python3 python3-jsonschema   # validates every JSON output against the schema in tests
   procps iproute2 util-linux   # ps, ss, setpriv in tests
-  clang libclang-rt-14-dev     # libFuzzer targets (tests/fuzz/run_fuzzers.sh)
+  clang libclang-rt-14-dev     # libFuzzer targets (tests/fuzz/run_fuzzers.sh), the BPF program
+  libbpf-dev bpftool           # the BPF engine: its loader, and its skeleton made at build time
   clang-format                 # the format check (.clang-format) the test run starts with
 )
 PRESET="${UKSTACK_PRESET:-ci}"

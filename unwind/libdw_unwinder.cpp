@@ -133,6 +133,7 @@ UnwoundStack LibdwUnwinder::unwind(const ThreadSample& sample) {
   memory_.end();
 
   UnwoundStack stack = collector.stack(unwind_error);
+  stack.read_live_memory = memory_.read_beyond_copy();
   if (!stack.error && !collector.reached_stack_top() && !sample.registers.complete() &&
       !collector.pcs().empty()) {
     const auto& [pc, is_activation] = collector.pcs().back();

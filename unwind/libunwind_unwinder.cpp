@@ -315,6 +315,7 @@ UnwoundStack LibunwindUnwinder::unwind(const ThreadSample& sample) {
     append_frames(symbolizer_.lookup(pc, is_activation), pc, is_activation, stack.frames, found_by);
   }
   stack.error = std::move(error);
+  stack.read_live_memory = memory_.read_beyond_copy();
   return stack;
 }
 

@@ -24,6 +24,9 @@ class SampleMemory {
   void end() { stack_ = nullptr; }
 
   bool read_word(std::uint64_t addr, std::uint64_t& word);
+  // Whether this thread's unwind read memory beyond its stack copy (then the
+  // result is of the moment of those reads, not only of the copy's).
+  bool read_beyond_copy() const { return !pages_.empty(); }
 
  private:
   static constexpr std::uint64_t kPageSize = 4096;

@@ -42,6 +42,8 @@ struct UnwoundStack {
   // False when the unwind ended quietly but maybe early: from a partial register
   // set (no-stop), a caller's frame needed a register the kernel does not expose.
   bool complete = true;
+  // The unwind read the live process's memory beyond the sample's stack copy.
+  bool read_live_memory = false;
 };
 
 // What was taken from one thread: its registers and the copy of its stack. The copy

@@ -18,12 +18,23 @@ enum class StopMode {
   None,  // never stop anything
 };
 
+// Which engine reads blocked threads (DESIGN.md, "Engines").
+enum class Engine {
+  Auto,    // BPF where it works, procfs elsewhere
+  Bpf,     // BPF or nothing: fails clearly where BPF is not available
+  Procfs,  // /proc and ptrace only
+};
+
 struct CaptureOptions {
   StopMode stop = StopMode::Auto;
+  Engine engine = Engine::Auto;
   std::vector<int> tids;                           // only these threads; empty = all
   std::chrono::milliseconds timeout{200};          // per-thread stop deadline
   std::chrono::milliseconds run_deadline{30'000};  // one whole capture
   std::size_t stack_copy_bytes = 16 * 1024;        // beyond it, memory is read live
+  // How often a blocked thread's BPF record is taken again when it was not of one
+  // moment (the thread woke during the read) before today's path takes it.
+  int bpf_retries = 2;
   unwind::UnwindOptions unwind;
 };
 

@@ -49,6 +49,7 @@ struct RawThread {
   std::optional<unwind::UnwoundStack> unwound;  // already unwound
   bool unwound_without_stop = false;
   bool verified_in_place = false;  // re-checked right after its no-stop unwind
+  bool from_bpf = false;           // both halves from one BPF record: nothing stopped
   std::optional<std::string> user_error;
   std::vector<std::string> notes;
   // auto, in a session's later captures: the thread has not been on a CPU since

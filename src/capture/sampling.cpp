@@ -1,5 +1,7 @@
 #include "capture/sampling.h"
 
+#include "capture/trace_access.h"
+
 #include <algorithm>
 #include <string>
 #include <thread>
@@ -59,10 +61,12 @@ Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& opt
 }
 
 Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& options,
-                                              Sampling sampling) {
+                                              Sampling sampling, BpfSource* bpf) {
   procfs::RealProcSource proc;
   PtraceTracer tracer;
-  return capture_samples(pid, options, sampling, CaptureSeams{.proc = &proc, .tracer = &tracer});
+  return capture_samples(
+      pid, options, sampling,
+      CaptureSeams{.proc = &proc, .tracer = &tracer, .bpf = bpf, .may_trace = &may_trace});
 }
 
 }  // namespace ukstack

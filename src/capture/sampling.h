@@ -35,8 +35,8 @@ inline constexpr std::chrono::milliseconds kMaxSampleInterval{10'000};
 Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& options,
                                               Sampling sampling, CaptureSeams seams);
 // The same through the real /proc and ptrace (the CLI's path). The caller holds
-// the process-wide guards (see signal_guard.h).
+// the process-wide guards (see signal_guard.h). `bpf`: the run's BPF engine, or null.
 Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& options,
-                                              Sampling sampling);
+                                              Sampling sampling, BpfSource* bpf = nullptr);
 
 }  // namespace ukstack

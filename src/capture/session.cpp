@@ -10,6 +10,7 @@
 #include "base/format.h"
 #include "capture/stop_policy.h"
 #include "capture/thread_builder.h"
+#include "capture/trace_access.h"
 #include "capture/waits.h"
 #include "procfs/process_reader.h"
 #include "unwind/live_address_space.h"
@@ -54,6 +55,7 @@ Result<std::unique_ptr<CaptureSession>> CaptureSession::open(int pid, CaptureOpt
   std::unique_ptr<CaptureSession> session(
       new CaptureSession(pid, std::move(options), std::move(seams)));
   if (auto checked = session->check_target(); !checked) return checked.error();
+  if (auto bpf = session->choose_bpf(); !bpf) return bpf.error();
   // Modules are reported (and the main ELF opened) before any thread is stopped:
   // no file access or symbol lookup happens during a stop.
   session->report_modules_if_changed();
@@ -94,6 +96,23 @@ Status CaptureSession::check_target() {
                        "; detach that debugger, or use --stop none to capture without stopping"};
     }
   }
+  return {};
+}
+
+// BPF reads any process; ukstack shows only what its caller may trace. So before
+// the first BPF read the caller's access is checked as the kernel would: refused
+// with --engine bpf is an error; with auto, the procfs engine gives the kernel's
+// own answer. BPF is of use where a thread is left running: auto and none.
+Status CaptureSession::choose_bpf() {
+  use_bpf_ = false;
+  if (seams_.bpf == nullptr || kernel_process_) return {};
+  if (options_.stop != StopMode::Auto && options_.stop != StopMode::None) return {};
+  Status allowed = seams_.may_trace ? seams_.may_trace(pid_) : Status{};
+  if (!allowed) {
+    if (options_.engine == Engine::Bpf) return allowed.error();
+    return {};
+  }
+  use_bpf_ = true;
   return {};
 }
 
@@ -218,7 +237,19 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
       go_ && go_->layout && memory_ ? &*go_->layout : nullptr;
   std::optional<GoroutineCapture> goroutines_while_stopped;
 
-  StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get(), &verified_);
+  // The BPF engine's one pass: every thread's record, before any is captured.
+  std::optional<BpfRecords> bpf_records;
+  if (use_bpf_) {
+    const int only_tid = options_.tids.size() == 1 ? options_.tids.front() : 0;
+    auto pass = seams_.bpf->read(pid_, only_tid, /*with_stacks=*/true);
+    if (pass) {
+      bpf_records.emplace(*seams_.bpf, pid_, std::move(*pass));
+    } else if (options_.engine == Engine::Bpf) {
+      return pass.error();
+    }
+  }
+  StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get(), &verified_,
+                    bpf_records ? &*bpf_records : nullptr);
   std::vector<RawThread> raws;
   if (options_.stop == StopMode::All) {
     policy.capture_all(raws, fresh_threads, run_deadline, [&] {
@@ -285,16 +316,18 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
   }
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
-  snapshot.engine = "procfs";
+  snapshot.engine = bpf_records ? "bpf" : "procfs";
   add_go(snapshot, std::move(goroutines_while_stopped));
   find_waits(snapshot, WaitSources{.proc = seams_.proc, .memory = memory_.get()});
   return snapshot;
 }
 
-Result<Snapshot> capture_live(int pid, const CaptureOptions& options) {
+Result<Snapshot> capture_live(int pid, const CaptureOptions& options, BpfSource* bpf) {
   procfs::RealProcSource proc;
   PtraceTracer tracer;
-  auto session = CaptureSession::open(pid, options, CaptureSeams{.proc = &proc, .tracer = &tracer});
+  auto session = CaptureSession::open(
+      pid, options,
+      CaptureSeams{.proc = &proc, .tracer = &tracer, .bpf = bpf, .may_trace = &may_trace});
   if (!session) return session.error();
   return (*session)->capture(/*last=*/true);
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "capture/bpf_records.h"
 #include "capture/goroutines.h"
 #include "capture/options.h"
 #include "capture/raw_thread.h"
@@ -38,6 +39,12 @@ struct CaptureSeams {
   const procfs::ProcSource* proc = nullptr;
   Tracer* tracer = nullptr;
   UnwinderFactory open_unwinder = &unwind::open_unwinder;
+  // The BPF engine, loaded once per run; null: procfs only (options.engine says
+  // whether that is an error).
+  BpfSource* bpf = nullptr;
+  // Whether the caller may trace a process (trace_access.h); checked before BPF
+  // reads it.
+  std::function<Status(int pid)> may_trace;
 };
 
 class CaptureSession {
@@ -60,12 +67,16 @@ class CaptureSession {
                            std::optional<Clock::time_point> run_deadline = std::nullopt);
 
   int pid() const { return pid_; }
+  // Whether captures read through BPF (the engine is loaded, and the caller may
+  // trace the process); else why not.
+  bool uses_bpf() const { return use_bpf_; }
   // How often modules were reported (1 after open; more after the maps changed).
   int module_reports() const { return module_reports_; }
 
  private:
   CaptureSession(int pid, CaptureOptions options, CaptureSeams seams);
   Status check_target();
+  Status choose_bpf();
   void report_modules_if_changed();
   int live_thread_for_memory() const;
   void look_for_go();
@@ -92,11 +103,13 @@ class CaptureSession {
   std::optional<GoProgram> go_;
   bool go_looked_for_ = false;
   int module_reports_ = 0;
+  bool use_bpf_ = false;
   bool just_opened_ = false;  // the first capture need not report modules again
 };
 
 // One capture of a live process through the real /proc and ptrace (the CLI's
 // path). The caller holds the process-wide guards (see signal_guard.h).
-Result<Snapshot> capture_live(int pid, const CaptureOptions& options);
+// `bpf`: the run's BPF engine, or null.
+Result<Snapshot> capture_live(int pid, const CaptureOptions& options, BpfSource* bpf = nullptr);
 
 }  // namespace ukstack

@@ -16,12 +16,14 @@ bool at_same_place(const procfs::SyscallState& before, const procfs::SyscallStat
 
 StopPolicy::StopPolicy(const CaptureOptions& options, const procfs::ProcessReader& reader,
                        Tracer& tracer, unwind::Unwinder* unwinder,
-                       const std::unordered_map<int, VerifiedThread>* verified)
+                       const std::unordered_map<int, VerifiedThread>* verified,
+                       BpfRecords* bpf)
     : options_(options),
       reader_(reader),
       tracer_(tracer),
       unwinder_(unwinder),
-      verified_(verified) {}
+      verified_(verified),
+      bpf_(bpf) {}
 
 // PTRACE_SEIZE refuses (EPERM) a thread that is exiting: that is not a permission
 // problem, the thread is just going away.
@@ -97,7 +99,71 @@ bool StopPolicy::reuse_if_never_ran(RawThread& raw) {
   return true;
 }
 
+// The BPF engine, in auto and none: a thread whose record is of one moment is taken
+// from it whole, and nothing about it is read from /proc or stopped. A record
+// taken while the thread woke is taken again, a few times; a running thread, a
+// zombie, or a thread the pass did not see takes today's path.
+bool StopPolicy::take_from_bpf(RawThread& raw) {
+  if (bpf_ == nullptr || (options_.stop != StopMode::Auto && options_.stop != StopMode::None)) {
+    return false;
+  }
+  BpfThreadRead* read = bpf_->find(raw.tid);
+  for (int attempt = 0; read != nullptr; ++attempt) {
+    if (read->state == 'R' || read->zombie || read->state == 'X') return false;
+    if (read->one_moment() && use_bpf_record(raw, *read)) return true;
+    if (attempt == options_.bpf_retries) break;
+    read = bpf_->take_again(raw.tid);
+  }
+  const int tid = raw.tid;
+  raw = RawThread{};  // what a try filled in is not of today's path
+  raw.tid = tid;
+  return false;
+}
+
+// The halves from one record. The unwind reads the copy, and beyond it the live
+// stack: then the thread must not have run since the record (its schedstat the
+// same), or the record is not used.
+bool StopPolicy::use_bpf_record(RawThread& raw, BpfThreadRead& read) {
+  raw.stat = procfs::TaskStat{};
+  raw.stat.tid = read.tid;
+  raw.stat.name = read.name;
+  raw.stat.state = read.state;
+  raw.stat.flags = read.flags;
+  raw.kernel_thread = read.kernel_thread();
+  raw.sched_before = read.sched();
+  raw.kernel_before = read.kernel_stack;
+  raw.syscall = read.syscall();
+  raw.from_bpf = true;
+  if (raw.kernel_thread) return true;
+  if (!read.registers) return false;
+  raw.unwound_without_stop = true;
+  raw.verified_in_place = true;
+  if (verified_ != nullptr) {
+    auto known = verified_->find(raw.tid);
+    if (known != verified_->end() && known->second.sched.same_run_as(*raw.sched_before)) {
+      raw.reused_user = known->second.user;  // not on a CPU since: the same stack
+      return true;
+    }
+  }
+  unwind::ThreadSample sample;
+  sample.tid = raw.tid;
+  sample.registers = unwind::registers_from_ptrace(*read.registers);
+  sample.stack = std::move(read.stack);
+  if (unwinder_ == nullptr) {
+    raw.sample = std::move(sample);  // the builder says why there is no user half
+    return true;
+  }
+  unwind::UnwoundStack stack = unwinder_->unwind(sample);
+  if (stack.read_live_memory) {
+    auto after = reader_.schedstat(raw.tid);
+    if (!after || !raw.sched_before->same_run_as(*after)) return false;
+  }
+  raw.unwound = std::move(stack);
+  return true;
+}
+
 void StopPolicy::capture_one(RawThread& raw) {
+  if (take_from_bpf(raw)) return;
   if (!read_stat(raw)) return;
   if (reuse_if_never_ran(raw)) return;
   if (!read_before_stop(raw)) return;

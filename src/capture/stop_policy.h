@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "capture/bpf_records.h"
 #include "capture/options.h"
 #include "capture/raw_thread.h"
 #include "capture/seized_thread.h"
@@ -30,9 +31,11 @@ class StopPolicy {
   // and the builder reports why their user half is missing.
   // `verified`: what the session's previous capture verified in place (auto
   // reuses a thread's entry while its schedstat shows it never ran since).
+  // `bpf`: this capture's BPF records (the BPF engine); null: procfs only.
   StopPolicy(const CaptureOptions& options, const procfs::ProcessReader& reader, Tracer& tracer,
              unwind::Unwinder* unwinder,
-             const std::unordered_map<int, VerifiedThread>* verified = nullptr);
+             const std::unordered_map<int, VerifiedThread>* verified = nullptr,
+             BpfRecords* bpf = nullptr);
 
   // auto, each, none: one thread, from its reads to its detach.
   void capture_one(RawThread& raw);
@@ -49,6 +52,8 @@ class StopPolicy {
   const Error& last_seize_error() const { return last_seize_error_; }
 
  private:
+  bool take_from_bpf(RawThread& raw);
+  bool use_bpf_record(RawThread& raw, BpfThreadRead& read);
   bool read_stat(RawThread& raw);
   bool reuse_if_never_ran(RawThread& raw);
   bool read_before_stop(RawThread& raw);
@@ -66,6 +71,7 @@ class StopPolicy {
   Tracer& tracer_;
   unwind::Unwinder* unwinder_;
   const std::unordered_map<int, VerifiedThread>* verified_;
+  BpfRecords* bpf_;
   int seize_refusals_ = 0;
   Error last_seize_error_;
   unwind::ByteBuffer stack_buffer_;  // one stack copy's room, reused thread after thread

@@ -58,7 +58,7 @@ Thread ThreadBuilder::build(RawThread& raw) {
   Thread thread;
   thread.tid = raw.tid;
   thread.notes = std::move(raw.notes);
-  thread.kernel.method = StackMethod::Procfs;
+  thread.kernel.method = raw.from_bpf ? StackMethod::Bpf : StackMethod::Procfs;
   thread.user.method = StackMethod::None;
   if (raw.exited && raw.stat.tid == 0) {
     thread.state = "X";
@@ -121,7 +121,9 @@ Thread ThreadBuilder::build(RawThread& raw) {
     raw.unwound = unwinder_->unwind(*raw.sample);
   }
   if (raw.unwound) {
-    thread.user.method = raw.unwound_without_stop ? StackMethod::Nostop : method_;
+    thread.user.method = raw.from_bpf               ? StackMethod::Bpf
+                         : raw.unwound_without_stop ? StackMethod::Nostop
+                                                    : method_;
     thread.user.frames.reserve(raw.unwound->frames.size());
     for (auto& uf : raw.unwound->frames) thread.user.frames.push_back(to_frame(std::move(uf)));
     thread.user.error = std::move(raw.unwound->error);

@@ -47,6 +47,9 @@ const Choices<StopMode> kStopModes{{"auto", StopMode::Auto},
                                    {"each", StopMode::Each},
                                    {"all", StopMode::All},
                                    {"none", StopMode::None}};
+const Choices<Engine> kEngines{{"auto", Engine::Auto},
+                               {"bpf", Engine::Bpf},
+                               {"procfs", Engine::Procfs}};
 const Choices<unwind::Backend> kBackends{{"libdw", unwind::Backend::Libdw},
                                          {"libunwind", unwind::Backend::Libunwind}};
 const Choices<OutputFormat> kFormats{{"text", OutputFormat::Text}, {"json", OutputFormat::Json}};
@@ -95,6 +98,14 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "first (one consistent moment); none: never stop anything")
       ->check(one_of(kStopModes))
       ->capture_default_str();
+  std::string engine = "auto";
+  app.add_option("--engine", engine,
+                 "how blocked threads are read without stopping them: bpf (exact, needs root or "
+                 "CAP_BPF and CAP_PERFMON, Linux 5.18), procfs (/proc: a thread whose unwind "
+                 "needs more registers than /proc shows is stopped), auto (bpf where it works)")
+      ->check(one_of(kEngines))
+      ->capture_default_str();
+  app.add_flag("-v,--verbose", options.verbose, "say on stderr which engine ran, and why");
   std::string backend = "libdw";
   app.add_option("--unwinder", backend, "user-stack backend")
       ->check(one_of(kBackends))
@@ -215,6 +226,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);
   options.capture.unwind.debuginfod_budget = std::chrono::milliseconds(debuginfod_ms);
   options.capture.stop = chosen(kStopModes, stop_mode);
+  options.capture.engine = chosen(kEngines, engine);
   options.capture.unwind.backend = chosen(kBackends, backend);
   options.format = chosen(kFormats, format);
   options.color = chosen(kColors, color);

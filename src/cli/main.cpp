@@ -11,6 +11,7 @@
 #include "analysis/deadlocks.h"
 #include "analysis/groups.h"
 #include "analysis/progress.h"
+#include "capture/bpf_engine.h"
 #include "capture/core_capture.h"
 #include "capture/sampling.h"
 #include "capture/session.h"
@@ -45,10 +46,11 @@ ukstack::Terminal terminal() {
 }
 
 // One live process: a capture, or --samples captures marked stuck, waking or moving.
-ukstack::Result<ukstack::Snapshot> capture_process(int pid, const ukstack::CliOptions& options) {
+ukstack::Result<ukstack::Snapshot> capture_process(int pid, const ukstack::CliOptions& options,
+                                                   ukstack::BpfSource* bpf) {
   using namespace ukstack;
-  if (!options.sampling) return capture_live(pid, options.capture);
-  auto samples = capture_samples(pid, options.capture, *options.sampling);
+  if (!options.sampling) return capture_live(pid, options.capture, bpf);
+  auto samples = capture_samples(pid, options.capture, *options.sampling, bpf);
   if (!samples) return samples.error();
   return mark_progress(std::move(*samples), static_cast<int>(options.sampling->interval.count()));
 }
@@ -66,9 +68,26 @@ std::vector<ukstack::Result<ukstack::Snapshot>> acquire(const ukstack::CliOption
       // and ends a read the target never lets return.
       FatalSignalGuard signal_guard;
       ChildSignalBlock child_signal_block;
+      // The BPF engine loads once per run, for every process.
+      std::unique_ptr<BpfEngine> bpf;
+      if (options.capture.engine != Engine::Procfs) {
+        auto loaded = BpfEngine::load(options.capture.stack_copy_bytes);
+        if (loaded) {
+          bpf = std::move(*loaded);
+        } else if (options.capture.engine == Engine::Bpf) {
+          results.push_back(loaded.error());
+          break;
+        } else if (options.verbose) {
+          std::cerr << "ukstack: engine procfs: BPF not used: "
+                    << escape_for_terminal(loaded.error().message) << "\n";
+        }
+      }
       for (int pid : options.pids) {
         Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));
-        results.push_back(capture_process(pid, options));
+        results.push_back(capture_process(pid, options, bpf.get()));
+        if (options.verbose && results.back()) {
+          std::cerr << "ukstack: process " << pid << ": engine " << results.back()->engine << "\n";
+        }
       }
       break;
     }

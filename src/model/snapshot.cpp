@@ -12,9 +12,10 @@ constexpr std::array<std::pair<SnapshotSource, std::string_view>, 2> kSources{{
     {SnapshotSource::Core, "core"},
 }};
 
-constexpr std::array<std::pair<StackMethod, std::string_view>, 5> kMethods{{
+constexpr std::array<std::pair<StackMethod, std::string_view>, 6> kMethods{{
     {StackMethod::None, "none"},
     {StackMethod::Procfs, "procfs"},
+    {StackMethod::Bpf, "bpf"},
     {StackMethod::Nostop, "nostop"},
     {StackMethod::Libdw, "libdw"},
     {StackMethod::Libunwind, "libunwind"},

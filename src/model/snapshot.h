@@ -18,7 +18,7 @@ enum class SnapshotSource { Live, Core };
 // How a half was had: the kernel half from /proc (procfs); the user half unwound
 // by libdw or libunwind after a stop, or without any stop (nostop); none when
 // there is no half (a kernel thread's user half, a core's kernel half).
-enum class StackMethod { None, Procfs, Nostop, Libdw, Libunwind };
+enum class StackMethod { None, Procfs, Bpf, Nostop, Libdw, Libunwind };
 
 // The names the JSON schema and the text output use, and back (nullopt: unknown).
 std::string_view to_string(SnapshotSource source);
