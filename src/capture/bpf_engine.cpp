@@ -44,7 +44,7 @@ bool kernel_at_least(int major, int minor) {
 }
 
 Error load_error(int errnum) {
-  if (errnum == EPERM || errnum == EACCES) {
+  if (errnum == EPERM) {  // EACCES is the verifier's refusal
     return Error{errnum,
                  "BPF not permitted: needs root or CAP_BPF and CAP_PERFMON (and no kernel "
                  "lockdown in confidentiality mode)"};
@@ -64,7 +64,8 @@ int keep_copy(void* context, void* data, std::size_t size) {
   unwind::StackCopy copy;
   copy.base = RemoteAddr(head.base);
   const auto* first = static_cast<const std::byte*>(data) + sizeof head;
-  copy.bytes.assign(first, first + bytes);
+  copy.bytes.resize(bytes);
+  std::memcpy(copy.bytes.data(), first, bytes);
   copies.insert_or_assign(head.copy_id, std::move(copy));
   return 0;
 }
@@ -75,6 +76,7 @@ struct BpfEngine::State {
   task_iter* skeleton = nullptr;
   ring_buffer* copies_ring = nullptr;
   std::unordered_map<std::uint64_t, unwind::StackCopy> copies;
+  KernelNames names;  // kernel addresses named so far: the kernel's text does not move
   bool link_filter = true;  // the kernel takes a pid in the iterator's link (6.1+)
   ~State() {
     if (copies_ring != nullptr) ring_buffer__free(copies_ring);
@@ -114,11 +116,14 @@ Result<std::unique_ptr<BpfEngine>> BpfEngine::load(std::size_t stack_copy_bytes)
   return std::unique_ptr<BpfEngine>(new BpfEngine(std::move(state)));
 }
 
-Result<BpfPass> BpfEngine::read(int pid, int tid, bool with_stacks) {
+// One run of the iterator in `mode` over process `pid` (`tid`: one thread): its
+// output, with the stack copies it made kept in state.copies.
+Result<std::string> BpfEngine::run(int pid, int tid, std::uint32_t mode) {
   task_iter* skeleton = state_->skeleton;
   skeleton->bss->target_tgid = static_cast<__u32>(pid);
   skeleton->bss->target_tid = static_cast<__u32>(tid);
-  skeleton->data->copy_stacks = with_stacks ? 1 : 0;
+  skeleton->bss->mode = mode;
+  skeleton->bss->named = 0;
 
   // Where the kernel takes it (6.1+), the link visits only the target's threads;
   // elsewhere the program skips the others.
@@ -145,20 +150,82 @@ Result<BpfPass> BpfEngine::read(int pid, int tid, bool with_stacks) {
   if (!iter.valid()) return load_error(create_errno);
 
   std::string out;
-  std::vector<char> chunk(kReadSize);
+  std::size_t size = 0;
   for (;;) {
-    ssize_t n = ::read(iter.get(), chunk.data(), chunk.size());
+    out.resize(size + kReadSize);
+    ssize_t n = ::read(iter.get(), out.data() + size, kReadSize);
     ring_buffer__consume(state_->copies_ring);  // the copies this read made
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       return Error{errno, "reading the BPF task iterator: " + std::string(std::strerror(errno))};
     }
-    out.append(chunk.data(), static_cast<std::size_t>(n));
+    size += static_cast<std::size_t>(n);
   }
-  BpfPass pass = parse_bpf_pass(out, state_->copies);
+  out.resize(size);
+  return out;
+}
+
+// Names the kernel addresses of the pass not named before (in batches: a batch's
+// lines must fit the iterator's output buffer), then writes the kernel stacks.
+void BpfEngine::name_kernel_addresses(int pid, BpfPass& pass) {
+  std::vector<std::uint64_t> unnamed;
+  for (const auto& thread : pass.threads) {
+    for (std::uint64_t address : thread.kernel_addresses) {
+      if (!state_->names.contains(address)) {
+        state_->names.emplace(address, std::string());  // marks it asked for
+        unnamed.push_back(address);
+      }
+    }
+  }
+  for (std::size_t first = 0; first < unnamed.size(); first += UKSTACK_NAME_BATCH) {
+    std::size_t count = std::min<std::size_t>(UKSTACK_NAME_BATCH, unnamed.size() - first);
+    for (std::size_t i = 0; i < count; ++i) state_->skeleton->bss->names_to_find[i] = unnamed[first + i];
+    state_->skeleton->bss->names_count = static_cast<__u32>(count);
+    auto lines = run(pid, 0, UKSTACK_MODE_NAME);
+    std::string_view text = lines ? std::string_view(*lines) : std::string_view();
+    for (std::size_t i = 0; i < count && !text.empty(); ++i) {
+      std::size_t end = text.find('\n');
+      if (end == std::string_view::npos) break;
+      state_->names[unnamed[first + i]] = std::string(text.substr(0, end));
+      text.remove_prefix(end + 1);
+    }
+  }
+  // An address whose naming failed is shown as %pB shows an unknown one.
+  for (auto it = state_->names.begin(); it != state_->names.end();) {
+    it = it->second.empty() ? state_->names.erase(it) : std::next(it);
+  }
+  write_kernel_stacks(pass, state_->names);
+}
+
+Result<BpfPass> BpfEngine::read(int pid, int tid, bool with_stacks) {
+  auto out = run(pid, tid, with_stacks ? UKSTACK_MODE_READ : UKSTACK_MODE_COUNTERS);
+  if (!out) return out.error();
+  BpfPass pass = parse_bpf_pass(*out, state_->copies);
   reruns_ += pass.orphan_copies;
+  if (with_stacks) name_kernel_addresses(pid, pass);
   return pass;
+}
+
+BackgroundBpfEngine::BackgroundBpfEngine(std::size_t stack_copy_bytes)
+    : loading_(std::async(std::launch::async, &BpfEngine::load, stack_copy_bytes)) {}
+
+BackgroundBpfEngine::~BackgroundBpfEngine() = default;  // the future waits for the load
+
+Result<std::unique_ptr<BpfEngine>>& BackgroundBpfEngine::loaded() {
+  if (!loaded_) loaded_.emplace(loading_.get());
+  return *loaded_;
+}
+
+const Error* BackgroundBpfEngine::load_error() {
+  auto& engine = loaded();
+  return engine ? nullptr : &engine.error();
+}
+
+Result<BpfPass> BackgroundBpfEngine::read(int pid, int tid, bool with_stacks) {
+  auto& engine = loaded();
+  if (!engine) return engine.error();
+  return (*engine)->read(pid, tid, with_stacks);
 }
 
 }  // namespace ukstack

@@ -11,6 +11,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <future>
+#include <optional>
+#include <string>
 #include <memory>
 
 #include "base/result.h"
@@ -36,8 +40,28 @@ class BpfEngine final : public BpfSource {
  private:
   struct State;
   explicit BpfEngine(std::unique_ptr<State> state);
+  Result<std::string> run(int pid, int tid, std::uint32_t mode);
+  void name_kernel_addresses(int pid, BpfPass& pass);
   std::unique_ptr<State> state_;
   int reruns_ = 0;
+};
+
+// The engine, loading in the background from construction: its load (the kernel's
+// BTF parsed, the program verified) takes about as long as opening a process's
+// modules, which the session does meanwhile. The first read waits for it.
+class BackgroundBpfEngine final : public BpfSource {
+ public:
+  explicit BackgroundBpfEngine(std::size_t stack_copy_bytes);
+  ~BackgroundBpfEngine() override;
+
+  Result<BpfPass> read(int pid, int tid, bool with_stacks) override;
+  // Waits for the load: null when it loaded, else why not.
+  const Error* load_error();
+
+ private:
+  Result<std::unique_ptr<BpfEngine>>& loaded();
+  std::future<Result<std::unique_ptr<BpfEngine>>> loading_;
+  std::optional<Result<std::unique_ptr<BpfEngine>>> loaded_;
 };
 
 }  // namespace ukstack

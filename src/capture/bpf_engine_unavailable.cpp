@@ -14,8 +14,35 @@ Result<std::unique_ptr<BpfEngine>> BpfEngine::load(std::size_t /*stack_copy_byte
   return Error{ENOSYS, "this ukstack was built without the BPF engine (UKSTACK_WITH_BPF=OFF)"};
 }
 
+Result<std::string> BpfEngine::run(int /*pid*/, int /*tid*/, std::uint32_t /*mode*/) {
+  return Error{ENOSYS, "this ukstack was built without the BPF engine"};
+}
+
+void BpfEngine::name_kernel_addresses(int /*pid*/, BpfPass& /*pass*/) {}
+
 Result<BpfPass> BpfEngine::read(int /*pid*/, int /*tid*/, bool /*with_stacks*/) {
   return Error{ENOSYS, "this ukstack was built without the BPF engine"};
+}
+
+BackgroundBpfEngine::BackgroundBpfEngine(std::size_t stack_copy_bytes)
+    : loading_(std::async(std::launch::async, &BpfEngine::load, stack_copy_bytes)) {}
+
+BackgroundBpfEngine::~BackgroundBpfEngine() = default;  // the future waits for the load
+
+Result<std::unique_ptr<BpfEngine>>& BackgroundBpfEngine::loaded() {
+  if (!loaded_) loaded_.emplace(loading_.get());
+  return *loaded_;
+}
+
+const Error* BackgroundBpfEngine::load_error() {
+  auto& engine = loaded();
+  return engine ? nullptr : &engine.error();
+}
+
+Result<BpfPass> BackgroundBpfEngine::read(int pid, int tid, bool with_stacks) {
+  auto& engine = loaded();
+  if (!engine) return engine.error();
+  return (*engine)->read(pid, tid, with_stacks);
 }
 
 }  // namespace ukstack

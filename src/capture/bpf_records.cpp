@@ -1,6 +1,7 @@
 #include "capture/bpf_records.h"
 
 #include <bit>
+#include <cstdio>
 #include <cstring>
 
 namespace ukstack {
@@ -57,10 +58,9 @@ BpfPass parse_bpf_pass(std::string_view out,
     std::memcpy(&record, out.data(), sizeof record);
     if (record.magic != UKSTACK_TASK_RECORD_MAGIC) break;
     out.remove_prefix(sizeof record);
-    std::size_t end = out.find('\0');
-    if (end == std::string_view::npos) break;
-    std::string_view kernel_text = out.substr(0, end);
-    out.remove_prefix(end + 1);
+    const std::size_t frames =
+        record.kernel_frames > 0 ? static_cast<std::size_t>(record.kernel_frames) : 0;
+    if (frames > UKSTACK_MAX_KERNEL_FRAMES || out.size() < frames * sizeof(std::uint64_t)) break;
 
     BpfThreadRead& thread = pass.threads.emplace_back();
     thread.tid = static_cast<int>(record.tid);
@@ -70,8 +70,11 @@ BpfPass parse_bpf_pass(std::string_view out,
     thread.state = task_state_letter(record.before.state, record.before.exit_state);
     thread.flags = record.flags;
     thread.zombie = (record.before.exit_state & kZombie) != 0;
+    thread.kernel_addresses.resize(frames);
+    std::memcpy(thread.kernel_addresses.data(), out.data(), frames * sizeof(std::uint64_t));
+    out.remove_prefix(frames * sizeof(std::uint64_t));
     if (record.kernel_frames >= 0) {
-      thread.kernel_stack = std::string(kernel_text);
+      thread.kernel_stack = std::string();
     } else {
       int errnum = -record.kernel_frames;
       thread.kernel_stack =
@@ -99,6 +102,25 @@ BpfPass parse_bpf_pass(std::string_view out,
   pass.orphan_copies = static_cast<int>(copies.size());
   copies.clear();
   return pass;
+}
+
+void write_kernel_stacks(BpfPass& pass, const KernelNames& names) {
+  for (auto& thread : pass.threads) {
+    if (!thread.kernel_stack) continue;
+    std::string text;
+    for (std::uint64_t address : thread.kernel_addresses) {
+      text += "[<0>] ";
+      if (auto name = names.find(address); name != names.end()) {
+        text += name->second;
+      } else {
+        char raw[24];
+        std::snprintf(raw, sizeof raw, "0x%llx", static_cast<unsigned long long>(address));
+        text += raw;
+      }
+      text += '\n';
+    }
+    thread.kernel_stack = std::move(text);
+  }
 }
 
 BpfRecords::BpfRecords(BpfSource& source, int pid, BpfPass pass) : source_(source), pid_(pid) {

@@ -31,7 +31,8 @@ struct BpfThreadRead {
   bpf::TaskMoment before{};
   bpf::TaskMoment after{};
   std::optional<user_regs_struct> registers;   // none for kernel threads and zombies
-  Result<std::string> kernel_stack = Error{};  // as /proc/<tid>/stack prints it
+  std::vector<std::uint64_t> kernel_addresses;  // innermost first
+  Result<std::string> kernel_stack = Error{};   // as /proc/<tid>/stack prints it (once named)
   unwind::StackCopy stack;                     // empty when no copy could be made
   std::string stack_error;                     // why, then
 
@@ -53,11 +54,18 @@ struct BpfPass {
   int orphan_copies = 0;  // copies of records the kernel made again (their output overflowed)
 };
 
-// One pass's iterator output: each TaskRecord, its kernel stack text and a NUL.
-// Stack copies are taken from `copies` by id; what is left counts as orphans.
-// Output that does not parse ends the pass (the threads after it are not in it).
+// One pass's iterator output: each TaskRecord and its kernel addresses. Stack
+// copies are taken from `copies` by id; what is left counts as orphans. Output
+// that does not parse ends the pass (the threads after it are not in it).
 BpfPass parse_bpf_pass(std::string_view out,
                        std::unordered_map<std::uint64_t, unwind::StackCopy>& copies);
+
+// Kernel addresses and their names ("sym+0x1a/0x90 [module]", %pB's form).
+using KernelNames = std::unordered_map<std::uint64_t, std::string>;
+
+// The kernel stack of each thread of the pass as /proc/<tid>/stack prints it,
+// from its addresses and their names (an address without one: as %pB prints it).
+void write_kernel_stacks(BpfPass& pass, const KernelNames& names);
 
 // What reads threads through BPF: the engine, or a fake in tests.
 class BpfSource {

@@ -55,6 +55,24 @@ ukstack::Result<ukstack::Snapshot> capture_process(int pid, const ukstack::CliOp
   return mark_progress(std::move(*samples), static_cast<int>(options.sampling->interval.count()));
 }
 
+// -v: which engine captured the process, and why not BPF when it did not.
+void say_engine(int pid, const ukstack::Snapshot& snapshot,
+                std::optional<ukstack::BackgroundBpfEngine>& bpf) {
+  using namespace ukstack;
+  std::cerr << "ukstack: process " << pid << ": engine " << snapshot.engine;
+  if (snapshot.engine != "bpf") {
+    if (!bpf) {
+      std::cerr << " (--engine procfs)";
+    } else if (const Error* why = bpf->load_error()) {
+      std::cerr << " (BPF not used: " << escape_for_terminal(why->message) << ")";
+    } else {
+      std::cerr << " (BPF not used for this process: its stop mode stops threads, or the caller "
+                   "may not trace it)";
+    }
+  }
+  std::cerr << "\n";
+}
+
 // What is to be shown: each process asked for, captured one after another (an error
 // for each that could not be), a core, or the snapshots a saved file holds.
 std::vector<ukstack::Result<ukstack::Snapshot>> acquire(const ukstack::CliOptions& options) {
@@ -68,26 +86,14 @@ std::vector<ukstack::Result<ukstack::Snapshot>> acquire(const ukstack::CliOption
       // and ends a read the target never lets return.
       FatalSignalGuard signal_guard;
       ChildSignalBlock child_signal_block;
-      // The BPF engine loads once per run, for every process.
-      std::unique_ptr<BpfEngine> bpf;
-      if (options.capture.engine != Engine::Procfs) {
-        auto loaded = BpfEngine::load(options.capture.stack_copy_bytes);
-        if (loaded) {
-          bpf = std::move(*loaded);
-        } else if (options.capture.engine == Engine::Bpf) {
-          results.push_back(loaded.error());
-          break;
-        } else if (options.verbose) {
-          std::cerr << "ukstack: engine procfs: BPF not used: "
-                    << escape_for_terminal(loaded.error().message) << "\n";
-        }
-      }
+      // The BPF engine loads once per run, for every process, while the first
+      // session opens. Where it cannot (auto), the procfs engine captures.
+      std::optional<BackgroundBpfEngine> bpf;
+      if (options.capture.engine != Engine::Procfs) bpf.emplace(options.capture.stack_copy_bytes);
       for (int pid : options.pids) {
         Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));
-        results.push_back(capture_process(pid, options, bpf.get()));
-        if (options.verbose && results.back()) {
-          std::cerr << "ukstack: process " << pid << ": engine " << results.back()->engine << "\n";
-        }
+        results.push_back(capture_process(pid, options, bpf ? &*bpf : nullptr));
+        if (options.verbose && results.back()) say_engine(pid, *results.back(), bpf);
       }
       break;
     }

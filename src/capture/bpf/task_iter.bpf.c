@@ -22,8 +22,11 @@ const volatile __u32 copy_pages = 4;
 
 /* Set before each pass. */
 __u32 target_tgid = 0;
-__u32 target_tid = 0;   /* 0: every thread of target_tgid */
-__u32 copy_stacks = 1;  /* 0: only the counters (the check after the unwinds) */
+__u32 target_tid = 0; /* 0: every thread of target_tgid */
+__u32 mode = UKSTACK_MODE_READ;
+__u32 names_count = 0; /* UKSTACK_MODE_NAME: how many of names_to_find */
+__u32 named = 0;       /* UKSTACK_MODE_NAME: set once the names are printed */
+__u64 names_to_find[UKSTACK_NAME_BATCH];
 
 __u64 next_copy_id = 0;
 
@@ -99,12 +102,31 @@ static void copy_user_stack(struct task_struct *task, struct TaskRecord *record)
   bpf_ringbuf_submit(copy, 0);
 }
 
+/* bpf_loop: the verifier checks the body once, not once per iteration. */
+struct NameLoop {
+  struct seq_file *seq;
+};
+
+static long print_name(u32 index, struct NameLoop *loop) {
+  if (index >= UKSTACK_NAME_BATCH) return 1;
+  BPF_SEQ_PRINTF(loop->seq, "%pB\n", names_to_find[index]);
+  return 0;
+}
+
 SEC("iter.s/task")
 int read_task(struct bpf_iter__task *ctx) {
   struct seq_file *seq = ctx->meta->seq;
   struct task_struct *task = ctx->task;
   if (!task || task->tgid != target_tgid) return 0;
   if (target_tid != 0 && task->pid != target_tid) return 0;
+  if (mode == UKSTACK_MODE_NAME) {
+    /* Any one thread of the target will do: the names are the kernel's. */
+    if (named) return 0;
+    named = 1;
+    struct NameLoop loop = {.seq = seq};
+    bpf_loop(names_count, print_name, &loop, 0);
+    return 0;
+  }
 
   u32 zero = 0;
   struct TaskRecord *record = bpf_map_lookup_elem(&record_room, &zero);
@@ -120,7 +142,7 @@ int read_task(struct bpf_iter__task *ctx) {
   read_moment(task, &record->before);
   long frames = 0;
   const int user_task = !(record->flags & PF_KTHREAD);
-  if (copy_stacks) {
+  if (mode == UKSTACK_MODE_READ) {
     if (user_task) {
       struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
       record->regs_error = bpf_probe_read_kernel(record->regs, sizeof(record->regs), regs);
@@ -132,11 +154,10 @@ int read_task(struct bpf_iter__task *ctx) {
   read_moment(task, &record->after);
 
   bpf_seq_write(seq, record, sizeof(*record));
-  /* As /proc/<tid>/stack prints it (%pB: the symbol of a return address). */
-  for (long i = 0; i < UKSTACK_MAX_KERNEL_FRAMES && i < record->kernel_frames; i++) {
-    BPF_SEQ_PRINTF(seq, "[<0>] %pB\n", stack->ips[i]);
+  u64 bytes = record->kernel_frames > 0 ? (u64)record->kernel_frames * sizeof(u64) : 0;
+  if (bytes > 0 && bytes <= sizeof(stack->ips)) {
+    bytes &= (2 * sizeof(stack->ips) - 1); /* what the verifier can bound */
+    if (bytes <= sizeof(stack->ips)) bpf_seq_write(seq, stack->ips, bytes);
   }
-  char end = 0;
-  bpf_seq_write(seq, &end, 1);
   return 0;
 }

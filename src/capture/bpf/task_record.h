@@ -3,11 +3,15 @@
  * types. x86-64 only: the registers are the kernel's struct pt_regs there, the same
  * order as the ptrace ABI's user_regs_struct.
  *
- * Per thread, the iterator's output holds a TaskRecord, then the kernel stack as
- * /proc/<tid>/stack prints it ("[<0>] sym+off/size [module]\n" per frame), then a
- * NUL. The user-stack copy goes to a ring buffer as a StackCopyHead and its pages:
- * a copy is larger than the iterator's 32 KiB output buffer allows. `copy_id`
- * ties the two (a record whose output overflowed is made again, with a new id).
+ * Per thread, the iterator's output holds a TaskRecord, then its kernel stack's
+ * return addresses (kernel_frames u64s). The user-stack copy goes to a ring buffer
+ * as a StackCopyHead and its pages: a copy is larger than the iterator's 32 KiB
+ * output buffer allows. `copy_id` ties the two (a record whose output overflowed
+ * is made again, with a new id).
+ *
+ * Kernel addresses are named afterwards, each distinct one once, by the same
+ * program in its naming mode: for up to UKSTACK_NAME_BATCH addresses it prints
+ * one line each, "%pB\n", as /proc/<tid>/stack prints a frame after "[<0>] ".
  */
 #ifndef UKSTACK_BPF_TASK_RECORD_H
 #define UKSTACK_BPF_TASK_RECORD_H
@@ -29,6 +33,12 @@ typedef __s32 s32;
 #define UKSTACK_MAX_KERNEL_FRAMES 64
 #define UKSTACK_PAGE_SIZE 4096
 #define UKSTACK_MAX_COPY_PAGES 64 /* 256 KiB: the most --stack-copy the program allows */
+#define UKSTACK_NAME_BATCH 64      /* kernel addresses named per pass: well under 32 KiB */
+
+/* What one pass does (the program's `mode`). */
+#define UKSTACK_MODE_READ 0     /* records with registers, kernel stacks, stack copies */
+#define UKSTACK_MODE_COUNTERS 1 /* records with the counters only */
+#define UKSTACK_MODE_NAME 2     /* names of the addresses in `names_to_find` */
 
 /* What says whether the task moved: read before and after the rest. */
 struct TaskMoment {
