@@ -37,11 +37,25 @@ class CaptureTest : public ::testing::Test {
     UnwindScript& u = unwinding.script(thread.tid);
     u.nostop = fake_stack({"nostop_" + std::to_string(thread.tid), "main"});
     u.from_copy = fake_stack({"stopped_" + std::to_string(thread.tid), "main"});
+    u.from_bpf = fake_stack({"bpf_" + std::to_string(thread.tid), "main"});
     return thread;
   }
 
   CaptureSeams seams() {
-    return CaptureSeams{.proc = &recorded, .tracer = &tracer, .open_unwinder = unwinding.factory()};
+    CaptureSeams seams;
+    seams.proc = &recorded;
+    seams.tracer = &tracer;
+    seams.open_unwinder = unwinding.factory();
+    if (use_bpf) {
+      seams.bpf = &bpf;
+      seams.may_trace = [this](int pid) -> Status {
+        log.add(Event{"may_trace", -1, std::to_string(pid), 0});
+        if (refuse_trace)
+          return Error{EPERM, "not permitted to trace process " + std::to_string(pid)};
+        return {};
+      };
+    }
+    return seams;
   }
 
   Result<std::unique_ptr<CaptureSession>> open(int pid = kPid) {
@@ -95,6 +109,9 @@ class CaptureTest : public ::testing::Test {
   RecordingProcSource recorded{proc, log};
   FakeTracer tracer{log};
   FakeUnwinding unwinding{log};
+  FakeBpf bpf{log};
+  bool use_bpf = false;       // the session is given `bpf` and a may_trace check
+  bool refuse_trace = false;  // that check says no
   FakeProcess process{proc, kPid};
   CaptureOptions options;
 };

@@ -235,7 +235,55 @@ unwind::UnwoundStack FakeUnwinding::unwind(const unwind::ThreadSample& sample) {
   samples_.push_back(sample);
   UnwindScript& s = script(sample.tid);
   if (s.on_unwind) s.on_unwind(sample);
+  if (sample.stack.base == RemoteAddr(kFakeBpfCopyBase)) return s.from_bpf;
   return sample.stack.bytes.empty() ? s.nostop : s.from_copy;
+}
+
+Result<BpfPass> FakeBpf::read(int /*pid*/, int tid, bool with_stacks) {
+  ++passes_;
+  // Not under the thread's tid: a pass is no call on the thread.
+  log_.add(Event{with_stacks ? "bpf_read" : "bpf_counters", -1, std::to_string(tid), 0});
+  if (fail) return *fail;
+  BpfPass pass;
+  for (auto& [thread_tid, queue] : records) {
+    if ((tid != 0 && thread_tid != tid) || queue.empty()) continue;
+    std::size_t& next = taken_[thread_tid];
+    pass.threads.push_back(queue[std::min(next, queue.size() - 1)]);
+    ++next;
+  }
+  return pass;
+}
+
+BpfThreadRead fake_bpf_record(const FakeThread& thread) {
+  BpfThreadRead record;
+  record.tid = thread.tid;
+  record.name = thread.name;
+  record.state = thread.state;
+  record.before = bpf::TaskMoment{};
+  record.before.state = thread.state == 'R' ? 0U : 1U;  // TASK_RUNNING, TASK_INTERRUPTIBLE
+  record.before.nvcsw = thread.voluntary_switches;
+  // As the fake's /proc/<tid>/schedstat says.
+  record.before.cpu_ns = 2587533;
+  record.before.wait_ns = 7131706;
+  record.before.times_run = 2;
+  record.after = record.before;
+  user_regs_struct regs{};
+  regs.rsp = thread.sp;
+  regs.rip = thread.pc;
+  regs.rbp = thread.sp + 0x40;  // what /proc/<tid>/syscall does not show
+  regs.orig_rax = 288;          // accept4
+  regs.rdi = 3;
+  record.registers = regs;
+  record.kernel_stack = procfs_sample("stack-6.18-accept.txt");
+  record.stack.base = RemoteAddr(kFakeBpfCopyBase);
+  record.stack.bytes.resize(4096);
+  return record;
+}
+
+BpfThreadRead woke_during(BpfThreadRead record) {
+  record.after.nvcsw += 1;
+  record.after.times_run += 1;
+  return record;
 }
 
 unwind::UnwoundStack fake_stack(const std::vector<std::string>& functions, bool complete) {

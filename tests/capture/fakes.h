@@ -14,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "capture/bpf_records.h"
 #include "capture/session.h"
 #include "capture/tracer.h"
 #include "procfs/source.h"
+#include "tests/capture/fake_process.h"
 #include "unwind/unwinder.h"
 
 namespace ukstack::testing {
@@ -122,6 +124,7 @@ class FakeTracer final : public Tracer {
 struct UnwindScript {
   unwind::UnwoundStack nostop;     // for a sample without a stack copy (not stopped)
   unwind::UnwoundStack from_copy;  // for a sample taken in a stop
+  unwind::UnwoundStack from_bpf;   // for a sample from a BPF record (copy at kFakeBpfCopyBase)
   std::function<void(const unwind::ThreadSample&)> on_unwind;  // before it answers
 };
 
@@ -148,6 +151,32 @@ class FakeUnwinding {
   std::vector<std::vector<procfs::Mapping>> opened_with_;
   std::vector<unwind::ThreadSample> samples_;
 };
+
+// Where a FakeBpf record's stack copy begins: how the fake unwinder knows it.
+inline constexpr std::uint64_t kFakeBpfCopyBase = 0x7ffbbf000000;
+
+// The BPF engine as a test scripts it: per thread, the records the coming passes
+// give (the last one stays for the passes after).
+class FakeBpf final : public BpfSource {
+ public:
+  explicit FakeBpf(EventLog& log) : log_(log) {}
+  Result<BpfPass> read(int pid, int tid, bool with_stacks) override;
+
+  std::map<int, std::vector<BpfThreadRead>> records;
+  std::optional<Error> fail;  // every pass fails so
+  int passes() const { return passes_; }
+
+ private:
+  EventLog& log_;
+  std::map<int, std::size_t> taken_;
+  int passes_ = 0;
+};
+
+// A record of a thread blocked where `thread` says (accept4 on fd 3), asleep and
+// of one moment, with the fake process's kernel stack.
+BpfThreadRead fake_bpf_record(const FakeThread& thread);
+// The same record, with the thread woken during it (its counters moved).
+BpfThreadRead woke_during(BpfThreadRead record);
 
 // A stack the fake unwinder returns: `functions` innermost first.
 unwind::UnwoundStack fake_stack(const std::vector<std::string>& functions, bool complete = true);
