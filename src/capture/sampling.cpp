@@ -1,7 +1,5 @@
 #include "capture/sampling.h"
 
-#include "capture/trace_access.h"
-
 #include <algorithm>
 #include <string>
 #include <thread>
@@ -64,9 +62,8 @@ Result<std::vector<Snapshot>> capture_samples(int pid, const CaptureOptions& opt
                                               Sampling sampling, BpfSource* bpf) {
   procfs::RealProcSource proc;
   PtraceTracer tracer;
-  return capture_samples(
-      pid, options, sampling,
-      CaptureSeams{.proc = &proc, .tracer = &tracer, .bpf = bpf, .may_trace = &may_trace});
+  return capture_samples(pid, options, sampling,
+                         CaptureSeams{.proc = &proc, .tracer = &tracer, .bpf = bpf});
 }
 
 }  // namespace ukstack

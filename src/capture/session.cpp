@@ -10,7 +10,6 @@
 #include "base/format.h"
 #include "capture/stop_policy.h"
 #include "capture/thread_builder.h"
-#include "capture/trace_access.h"
 #include "capture/waits.h"
 #include "procfs/process_reader.h"
 #include "unwind/live_address_space.h"
@@ -325,9 +324,8 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
 Result<Snapshot> capture_live(int pid, const CaptureOptions& options, BpfSource* bpf) {
   procfs::RealProcSource proc;
   PtraceTracer tracer;
-  auto session = CaptureSession::open(
-      pid, options,
-      CaptureSeams{.proc = &proc, .tracer = &tracer, .bpf = bpf, .may_trace = &may_trace});
+  auto session = CaptureSession::open(pid, options,
+                                      CaptureSeams{.proc = &proc, .tracer = &tracer, .bpf = bpf});
   if (!session) return session.error();
   return (*session)->capture(/*last=*/true);
 }

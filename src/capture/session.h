@@ -22,6 +22,7 @@
 #include "capture/goroutines.h"
 #include "capture/options.h"
 #include "capture/raw_thread.h"
+#include "capture/trace_access.h"
 #include "capture/tracer.h"
 #include "model/snapshot.h"
 #include "procfs/maps.h"
@@ -42,9 +43,8 @@ struct CaptureSeams {
   // The BPF engine, loaded once per run; null: procfs only (options.engine says
   // whether that is an error).
   BpfSource* bpf = nullptr;
-  // Whether the caller may trace a process (trace_access.h); checked before BPF
-  // reads it.
-  std::function<Status(int pid)> may_trace;
+  // Whether the caller may trace a process; checked before BPF reads it.
+  std::function<Status(int pid)> may_trace = &ukstack::may_trace;
 };
 
 class CaptureSession {
