@@ -34,6 +34,11 @@ nlohmann::json capture_json(std::vector<std::string> args, std::vector<int> allo
   return json;
 }
 
+bool not_stopped(const nlohmann::json& thread) {
+  const auto& method = thread["user"]["method"];
+  return method == "bpf" || method == "nostop";
+}
+
 const nlohmann::json* find_thread(const nlohmann::json& snapshot, int tid) {
   if (!snapshot.contains("threads")) return nullptr;
   for (const auto& thread : snapshot["threads"]) {

@@ -25,6 +25,10 @@ nlohmann::json capture_json(std::vector<std::string> args, std::vector<int> allo
 
 const nlohmann::json* find_thread(const nlohmann::json& snapshot, int tid);
 
+// Whether the thread's user half was had without stopping it: from a BPF record
+// ("bpf") or from /proc and live memory ("nostop").
+bool not_stopped(const nlohmann::json& thread);
+
 // Function names of a half ("kernel" or "user"), innermost first.
 std::vector<std::string> functions(const nlohmann::json& thread, const char* half);
 

@@ -87,7 +87,9 @@ TEST_P(NeverDState, ReturnsWithinTheDeadlineWithBothHalves) {
   EXPECT_TRUE(has_vfork_frame(kernel)) << ::testing::PrintToString(kernel);
   EXPECT_FALSE(contains_name(kernel, "ptrace_stop"));
   EXPECT_TRUE(thread["kernel"]["error"].is_null()) << thread["kernel"]["error"];
-  EXPECT_EQ(thread["user"]["method"], "nostop");
+  // auto and none read it without a stop: BPF exactly, procfs from /proc (the
+  // procfs engine is checked on its own below); each and all gave up at the deadline.
+  EXPECT_TRUE(not_stopped(thread)) << thread["user"]["method"];
   EXPECT_TRUE(thread["user"]["error"].is_null()) << thread["user"]["error"];
   const auto user = functions(thread, "user");
   EXPECT_TRUE(in_order(user, {"vfork_inner", "vfork_middle", "vfork_outer", "main"}))

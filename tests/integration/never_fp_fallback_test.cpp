@@ -27,7 +27,8 @@ class NeverFpFallback : public ::testing::Test {
 // What makes auto's fallback necessary: --stop none cannot get past fp_inner, and
 // says the half is cut short (error set, exit 1).
 TEST_F(NeverFpFallback, NoStopUnwindIsCutShort) {
-  const auto snapshot = capture_json({"--stop", "none", std::to_string(fixture_->pid())}, {1});
+  const auto snapshot =
+      capture_json({"--engine", "procfs", "--stop", "none", std::to_string(fixture_->pid())}, {1});
   const auto* thread = find_thread(snapshot, fixture_->pid());
   ASSERT_NE(thread, nullptr) << snapshot.dump(2);
   EXPECT_EQ((*thread)["user"]["method"], "nostop");
@@ -40,7 +41,8 @@ TEST_F(NeverFpFallback, NoStopUnwindIsCutShort) {
 }
 
 TEST_F(NeverFpFallback, AutoStopsTheThreadAndGetsTheWholeChain) {
-  const auto snapshot = capture_json({"--stop", "auto", std::to_string(fixture_->pid())}, {0});
+  const auto snapshot =
+      capture_json({"--engine", "procfs", "--stop", "auto", std::to_string(fixture_->pid())}, {0});
   const auto* thread = find_thread(snapshot, fixture_->pid());
   ASSERT_NE(thread, nullptr) << snapshot.dump(2);
   EXPECT_NE((*thread)["user"]["method"], "nostop") << "auto kept a cut-short no-stop unwind";
@@ -52,6 +54,22 @@ TEST_F(NeverFpFallback, AutoStopsTheThreadAndGetsTheWholeChain) {
   EXPECT_FALSE(kernel.empty());
   EXPECT_FALSE(contains_name(kernel, "ptrace_stop"));
   EXPECT_TRUE(wait_for_syscall(fixture_->pid(), kRead, std::chrono::seconds(10)));
+  expect_not_disturbed(fixture_->pid());
+}
+
+// What the BPF engine changes: the record holds every register (rbp too), so auto
+// gets the whole chain without a stop.
+TEST_F(NeverFpFallback, BpfGetsTheWholeChainWithoutAStop) {
+  const auto snapshot =
+      capture_json({"--engine", "bpf", "--stop", "auto", std::to_string(fixture_->pid())}, {0});
+  const auto* thread = find_thread(snapshot, fixture_->pid());
+  ASSERT_NE(thread, nullptr) << snapshot.dump(2);
+  EXPECT_EQ((*thread)["user"]["method"], "bpf");
+  EXPECT_EQ((*thread)["kernel"]["method"], "bpf");
+  EXPECT_TRUE((*thread)["user"]["error"].is_null()) << (*thread)["user"]["error"];
+  const auto user = functions(*thread, "user");
+  EXPECT_TRUE(in_order(user, kChain)) << ::testing::PrintToString(user);
+  EXPECT_FALSE(contains_name(functions(*thread, "kernel"), "ptrace_stop"));
   expect_not_disturbed(fixture_->pid());
 }
 
