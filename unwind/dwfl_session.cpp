@@ -303,6 +303,21 @@ int DwflSession::find_process_elf(Dwfl_Module* module, void** userdata, const ch
   return -1;
 }
 
+Elf* DwflSession::architecture_elf() const {
+  if (core_elf_) return core_elf_.get();
+  Elf* found = nullptr;
+  auto first_elf = [](Dwfl_Module* module, void**, const char* name, Dwarf_Addr, void* arg) -> int {
+    if (name == nullptr || name[0] != '/') return DWARF_CB_OK;  // [vdso]: from memory only
+    Dwarf_Addr bias = 0;
+    Elf* elf = dwfl_module_getelf(module, &bias);
+    if (elf == nullptr) return DWARF_CB_OK;
+    *static_cast<Elf**>(arg) = elf;
+    return DWARF_CB_ABORT;
+  };
+  dwfl_getmodules(dwfl_, first_elf, &found, 0);
+  return found;
+}
+
 const std::vector<procfs::Mapping>& DwflSession::mappings() const {
   static const std::vector<procfs::Mapping> kNone;
   return module_files_ != nullptr ? module_files_->mappings() : kNone;

@@ -60,6 +60,13 @@ class DwflSession {
   Elf* core_elf() const { return core_elf_.get(); }
   // open_file: how far libdw moved the file from its link-time addresses.
   Dwarf_Addr file_placement() const { return file_placement_; }
+  // An ELF of the process's architecture, for dwfl_attach_state when libdw finds
+  // none itself: it passes over deleted files and [vdso] (their image may have to
+  // come from memory, not readable before the attach), which is all a static binary
+  // deleted after start has. The core's own ELF (open_core), else the first module
+  // file that opens, deleted ones included (through map_files or /proc/<pid>/exe,
+  // see ModuleFiles); nullptr when none does.
+  Elf* architecture_elf() const;
 
  private:
   DwflSession() = default;

@@ -71,8 +71,11 @@ const Dwfl_Thread_Callbacks kThreadCallbacks = {
 }  // namespace
 
 Status LibdwUnwinder::attach(int pid) {
-  // No Elf given: libdw takes the architecture from the reported modules.
-  if (!dwfl_attach_state(session_->get(), nullptr, pid, &kThreadCallbacks, this)) {
+  // No Elf given, libdw takes the architecture from the first module it can open,
+  // but passes over deleted files and [vdso]: then ours (see architecture_elf).
+  if (!dwfl_attach_state(session_->get(), nullptr, pid, &kThreadCallbacks, this) &&
+      !dwfl_attach_state(session_->get(), session_->architecture_elf(), pid, &kThreadCallbacks,
+                         this)) {
     return Error{0, std::string("libdw cannot unwind this process: ") + libdw_error()};
   }
   return {};

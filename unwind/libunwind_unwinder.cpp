@@ -4,7 +4,9 @@
 // Unwind tables are found through the Dwfl's modules (opened through map_files or
 // inside the target's root, see DwflSession), not by opening the path maps shows:
 // a binary deleted after start, or one in another mount namespace, is unwound
-// too. libunwind then searches the module's .eh_frame_hdr table in target memory.
+// too. libunwind then searches the module's .eh_frame_hdr table in target memory,
+// or, for a module linked without one (a static program), a table built here from
+// its .eh_frame (LocalTables).
 // Names come from the same libdw Symbolizer as the libdw backend, so both
 // backends' frames compare.
 #include <dwarf.h>
@@ -20,6 +22,7 @@
 
 #include "base/format.h"
 #include "unwind/dwfl_session.h"
+#include "unwind/eh_frame_index.h"
 #include "unwind/sample_memory.h"
 #include "unwind/symbolizer.h"
 #include "unwind/unwinder.h"
@@ -34,6 +37,37 @@ extern "C" int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_
 namespace ukstack::unwind {
 
 namespace {
+
+// Search tables built in our memory (eh_frame_index) that libunwind reads like the
+// target's own .eh_frame_hdr table, through access_mem: each gets an address no
+// user memory has (x86-64 user addresses stay below 2^57), where access_mem serves
+// its words instead of reading the target.
+class LocalTables {
+ public:
+  // The address at which `entries` are served from now on.
+  std::uint64_t add(std::vector<std::int32_t> entries) {
+    tables_.push_back(std::move(entries));
+    return kBase + ((tables_.size() - 1) << kSlotBits);
+  }
+  bool contains(std::uint64_t address) const {
+    return address >= kBase && ((address - kBase) >> kSlotBits) < tables_.size();
+  }
+  // An aligned word of a table (libunwind reads memory a word at a time).
+  bool read_word(std::uint64_t address, std::uint64_t& word) const {
+    if (!contains(address)) return false;
+    const auto& table = tables_[(address - kBase) >> kSlotBits];
+    const std::uint64_t offset = (address - kBase) & ((std::uint64_t{1} << kSlotBits) - 1);
+    const std::uint64_t size = table.size() * sizeof(std::int32_t);
+    if (offset > size || size - offset < sizeof word) return false;
+    std::memcpy(&word, reinterpret_cast<const char*>(table.data()) + offset, sizeof word);
+    return true;
+  }
+
+ private:
+  static constexpr std::uint64_t kBase = std::uint64_t{1} << 60;
+  static constexpr unsigned kSlotBits = 36;  // 64 GiB a table: far more than any needs
+  std::vector<std::vector<std::int32_t>> tables_;
+};
 
 class LibunwindUnwinder final : public Unwinder {
  public:
@@ -74,9 +108,11 @@ class LibunwindUnwinder final : public Unwinder {
   static thread_local LibunwindUnwinder* current_;
 
   // The .eh_frame_hdr search table of the module containing `ip`, as libunwind
-  // wants it; none for a module without one (Go's static binaries: .debug_frame
-  // only) or an address outside every module. Cached per module.
+  // wants it, or one built from its .eh_frame when it was linked without (gcc's
+  // -static); none for a module without .eh_frame (Go's static binaries:
+  // .debug_frame only) or an address outside every module. Cached per module.
   unw_dyn_info_t* unwind_table_for(unw_word_t ip);
+  std::optional<unw_dyn_info_t> built_table(Dwfl_Module* module);
 
   std::unique_ptr<DwflSession> session_;
   Symbolizer symbolizer_;
@@ -86,6 +122,7 @@ class LibunwindUnwinder final : public Unwinder {
   unw_addr_space_t address_space_ = nullptr;
   const ThreadSample* sample_ = nullptr;
   std::unordered_map<Dwfl_Module*, std::optional<unw_dyn_info_t>> tables_;
+  LocalTables local_tables_;
 };
 
 thread_local LibunwindUnwinder* LibunwindUnwinder::current_ = nullptr;
@@ -193,9 +230,31 @@ unw_dyn_info_t* LibunwindUnwinder::unwind_table_for(unw_word_t ip) {
   Dwfl_Module* module = dwfl_addrmodule(session_->get(), ip);
   if (module == nullptr) return nullptr;
   auto [it, inserted] = tables_.try_emplace(module);
-  if (inserted) it->second = eh_frame_hdr_table(module);
+  if (inserted) {
+    it->second = eh_frame_hdr_table(module);
+    if (!it->second) it->second = built_table(module);
+  }
   if (!it->second || ip < it->second->start_ip || ip >= it->second->end_ip) return nullptr;
   return &*it->second;
+}
+
+std::optional<unw_dyn_info_t> LibunwindUnwinder::built_table(Dwfl_Module* module) {
+  Dwarf_Addr bias = 0;
+  Elf* elf = dwfl_module_getelf(module, &bias);
+  auto index = elf != nullptr ? eh_frame_index(elf, bias) : std::nullopt;
+  if (!index) return std::nullopt;
+  Dwarf_Addr low = 0, high = 0;
+  dwfl_module_info(module, nullptr, &low, &high, nullptr, nullptr, nullptr, nullptr);
+  unw_dyn_info_t info{};
+  info.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+  info.start_ip = low;
+  info.end_ip = high;
+  info.gp = 0;
+  // The entries are offsets from .eh_frame's address, the FDEs are in target memory.
+  info.u.rti.segbase = index->base;
+  info.u.rti.table_len = index->size() * 8 / sizeof(unw_word_t);
+  info.u.rti.table_data = local_tables_.add(std::move(index->entries));
+  return info;
 }
 
 int LibunwindUnwinder::find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* info,
@@ -224,7 +283,11 @@ int LibunwindUnwinder::access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t*
                                   void*) {
   if (current_ == nullptr || write != 0) return -UNW_EINVAL;  // never writes to the target
   std::uint64_t word = 0;
-  if (!current_->memory_.read_word(addr, word)) return -UNW_EINVAL;
+  if (current_->local_tables_.contains(addr)) {
+    if (!current_->local_tables_.read_word(addr, word)) return -UNW_EINVAL;
+  } else if (!current_->memory_.read_word(addr, word)) {
+    return -UNW_EINVAL;
+  }
   *value = word;
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <string_view>
 
@@ -30,6 +31,22 @@ UniqueFd reopen_regular(int path_fd) {
   char proc_path[64];
   std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd);
   return UniqueFd(::open(proc_path, O_RDONLY | O_CLOEXEC));
+}
+
+// Whether the symlink `link` names `path`, deleted or not.
+bool link_names(const std::string& link, const std::string& path) {
+  char target[PATH_MAX];
+  ssize_t length = ::readlink(link.c_str(), target, sizeof target);
+  if (length <= 0 || static_cast<std::size_t>(length) == sizeof target) return false;
+  std::string_view name(target, static_cast<std::size_t>(length));
+  if (name.ends_with(kDeleted)) name.remove_suffix(kDeleted.size());
+  return name == path;
+}
+
+// Whether the file behind `path_fd` is the one mapped (maps shows its inode).
+bool same_inode(int path_fd, const procfs::Mapping& mapping) {
+  struct stat st {};
+  return fstat(path_fd, &st) == 0 && st.st_ino == mapping.inode;
 }
 
 }  // namespace
@@ -78,17 +95,24 @@ UniqueFd ModuleFiles::open_module(const std::string& path, std::uint64_t base) c
       if (UniqueFd fd = reopen_regular(path_fd.get()); fd.valid()) return fd;
     }
   }
+  // 2. The executable, through the link the kernel keeps to it: the same name
+  // (both as seen from our root) and the same inode.
+  if (std::string exe = "/proc/" + std::to_string(pid_) + "/exe"; link_names(exe, mapping->path)) {
+    UniqueFd path_fd(::open(exe.c_str(), O_PATH | O_CLOEXEC));
+    if (path_fd.valid() && same_inode(path_fd.get(), *mapping)) {
+      if (UniqueFd fd = reopen_regular(path_fd.get()); fd.valid()) return fd;
+    }
+  }
   if (mapping->deleted) return UniqueFd();  // no name leads to it any more
 
-  // 2. The same path inside the process's root: what the process itself sees.
+  // 3. The same path inside the process's root: what the process itself sees.
   if (root_.valid()) {
     if (UniqueFd fd = open_in_root(root_.get(), mapping->path); fd.valid()) return fd;
   }
-  // 3. The path as we see it, only if it is the file that was mapped (same
+  // 4. The path as we see it, only if it is the file that was mapped (same
   // inode): in another mount namespace the same path may be another file.
   UniqueFd host_path(::open(mapping->path.c_str(), O_PATH | O_CLOEXEC));
-  struct stat st {};
-  if (host_path.valid() && fstat(host_path.get(), &st) == 0 && st.st_ino == mapping->inode) {
+  if (host_path.valid() && same_inode(host_path.get(), *mapping)) {
     return reopen_regular(host_path.get());
   }
   return UniqueFd();

@@ -2,11 +2,15 @@
 // /proc/<pid>/maps does not name it on our side: the process runs in its own mount
 // namespace (a container), or the file was deleted (or replaced) after it was
 // mapped. In that order:
-//   1. /proc/<pid>/map_files/<start>-<end>: the very file mapped (root only);
-//   2. the path inside the process's root (/proc/<pid>/root), resolved with
+//   1. /proc/<pid>/map_files/<start>-<end>: the very file mapped (needs
+//      CAP_SYS_ADMIN);
+//   2. /proc/<pid>/exe when the mapping is of the executable (the same name and
+//      inode): the very file too, for anyone who may ptrace the process, deleted
+//      or not;
+//   3. the path inside the process's root (/proc/<pid>/root), resolved with
 //      openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): an absolute symlink planted
 //      by the target resolves inside its root, never to a file of ours;
-//   3. the path as we see it, only when it is the same inode as the mapped file.
+//   4. the path as we see it, only when it is the same inode as the mapped file.
 // Only regular files are opened (a mapped device could block on open).
 #pragma once
 
