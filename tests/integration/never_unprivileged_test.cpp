@@ -29,6 +29,19 @@ std::vector<std::string> as_nobody(std::vector<std::string> argv) {
   return argv;
 }
 
+// nobody with what loading BPF needs, and nothing of ptrace's or of root's.
+std::vector<std::string> as_nobody_with_bpf(std::vector<std::string> argv) {
+  const std::vector<std::string> prefix = {"setpriv",
+                                           "--reuid=nobody",
+                                           "--regid=nogroup",
+                                           "--clear-groups",
+                                           "--inh-caps=+bpf,+perfmon",
+                                           "--ambient-caps=+bpf,+perfmon",
+                                           "--"};
+  argv.insert(argv.begin(), prefix.begin(), prefix.end());
+  return argv;
+}
+
 class NeverUnprivileged : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,6 +68,11 @@ class NeverUnprivileged : public ::testing::Test {
   CommandResult run_as_nobody(std::vector<std::string> args) {
     args.insert(args.begin(), ukstack_.string());
     return run_command(as_nobody(std::move(args)), std::chrono::seconds(30));
+  }
+
+  CommandResult run_as_nobody_with_bpf(std::vector<std::string> args) {
+    args.insert(args.begin(), ukstack_.string());
+    return run_command(as_nobody_with_bpf(std::move(args)), std::chrono::seconds(30));
   }
 
   TempDir dir_;
@@ -106,6 +124,67 @@ TEST_F(NeverUnprivileged, OtherUsersProcessIsRefusedClearly) {
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1)
       << "one line: " << result.err;
   expect_not_disturbed(fixture.pid());
+}
+
+// Without CAP_BPF (nobody), --engine auto falls back to the procfs engine without a
+// word on the normal output; -v says it in one line; --engine bpf refuses clearly.
+TEST_F(NeverUnprivileged, WithoutBpfAutoFallsBackQuietly) {
+  auto fixture = FixtureProcess::start(as_nobody({fixture_.string()}));
+  wait_blocked(fixture);
+
+  CommandResult quiet = run_as_nobody({"--format", "json", std::to_string(fixture.pid())});
+  EXPECT_EQ(quiet.exit_code, 1) << quiet.err;  // the kernel halves need root
+  EXPECT_EQ(quiet.err, "");
+  const auto snapshot = nlohmann::json::parse(quiet.out);
+  EXPECT_EQ(snapshot["engine"], "procfs");
+
+  CommandResult verbose = run_as_nobody({"-v", "--format", "json", std::to_string(fixture.pid())});
+  EXPECT_EQ(std::count(verbose.err.begin(), verbose.err.end(), '\n'), 1) << verbose.err;
+  EXPECT_NE(verbose.err.find("engine procfs (BPF not used: BPF not permitted"), std::string::npos)
+      << verbose.err;
+
+  CommandResult bpf = run_as_nobody({"--engine", "bpf", std::to_string(fixture.pid())});
+  EXPECT_EQ(bpf.exit_code, 2);
+  EXPECT_EQ(bpf.out, "");
+  EXPECT_EQ(std::count(bpf.err.begin(), bpf.err.end(), '\n'), 1) << bpf.err;
+  EXPECT_NE(bpf.err.find("CAP_BPF and CAP_PERFMON"), std::string::npos) << bpf.err;
+  expect_not_disturbed(fixture.pid());
+}
+
+// CAP_BPF and CAP_PERFMON let BPF read any process; ukstack still shows only what
+// its caller could ptrace: another user's process is refused (exit 2, nothing on
+// stdout), its own is read through BPF, both halves (kernel stacks too: CAP_PERFMON
+// is what perf asks for them).
+TEST_F(NeverUnprivileged, BpfCapabilitiesDoNotOpenAnotherUsersProcess) {
+  auto own = FixtureProcess::start(as_nobody({fixture_.string()}));
+  wait_blocked(own);
+  CommandResult probe =
+      run_as_nobody_with_bpf({"--engine", "bpf", "--format", "json", std::to_string(own.pid())});
+  if (probe.exit_code == 2 && probe.err.find("BPF") != std::string::npos) {
+    GTEST_SKIP() << "BPF does not load here: " << probe.err;
+  }
+  EXPECT_EQ(probe.exit_code, 0) << probe.err;
+  const auto snapshot = nlohmann::json::parse(probe.out);
+  EXPECT_EQ(snapshot["engine"], "bpf");
+  ASSERT_EQ(snapshot["threads"].size(), 5u);
+  for (const auto& thread : snapshot["threads"]) {
+    EXPECT_EQ(thread["user"]["method"], "bpf") << thread.dump(2);
+    EXPECT_FALSE(thread["kernel"]["frames"].empty()) << thread.dump(2);
+  }
+
+  auto others = FixtureProcess::start({fixture_.string()});  // root's
+  wait_blocked(others);
+  for (const char* engine : {"bpf", "auto"}) {
+    SCOPED_TRACE(std::string("--engine ") + engine);
+    CommandResult refused =
+        run_as_nobody_with_bpf({"--engine", engine, std::to_string(others.pid())});
+    EXPECT_EQ(refused.exit_code, 2) << refused.out;
+    EXPECT_EQ(refused.out, "") << "something of another user's process was shown";
+    EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+    EXPECT_NE(refused.err.find("not permitted"), std::string::npos) << refused.err;
+  }
+  expect_not_disturbed(own.pid());
+  expect_not_disturbed(others.pid());
 }
 
 }  // namespace
