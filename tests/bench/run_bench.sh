@@ -127,10 +127,13 @@ maps=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 65530)
 # ---- the tools ----------------------------------------------------------------------
 HAS_STOP=0
 "$UKSTACK" --help 2>/dev/null | grep -q -- '--stop' && HAS_STOP=1
-TOOLS=(launch uk_each uk_all uk_auto uk_default uk_json eu eu_si gdb floor_each floor_all)
+HAS_ENGINE=0
+"$UKSTACK" --help 2>/dev/null | grep -q -- '--engine' && HAS_ENGINE=1
+TOOLS=(launch uk_each uk_all uk_auto uk_procfs uk_default uk_json eu eu_si gdb floor_each floor_all)
 declare -A LABEL=(
   [launch]='(launch overhead: /bin/true)'
   [uk_each]='ukstack --stop each' [uk_all]='ukstack --stop all' [uk_auto]='ukstack --stop auto'
+  [uk_procfs]='ukstack --engine procfs'
   [uk_default]='ukstack PID (default mode)' [uk_json]='ukstack --format json'
   [eu]='eu-stack -p' [eu_si]='eu-stack -p -s -i' [gdb]="gdb -batch -ex 'thread apply all bt'"
   [floor_each]='floor, one thread at a time' [floor_all]='floor, all stopped at once')
@@ -140,6 +143,7 @@ tool_cmd() {  # tool pid -> command words
     uk_each) echo "$UKSTACK --stop each $2" ;;
     uk_all) echo "$UKSTACK --stop all $2" ;;
     uk_auto) echo "$UKSTACK --stop auto $2" ;;
+    uk_procfs) echo "$UKSTACK --engine procfs $2" ;;
     uk_default) echo "$UKSTACK $2" ;;
     uk_json) echo "$UKSTACK --format json $2" ;;
     eu) echo "eu-stack -p $2" ;;
@@ -152,6 +156,7 @@ tool_cmd() {  # tool pid -> command words
 tool_available() {
   case "$1" in
     uk_each|uk_all|uk_auto) ((HAS_STOP)) ;;
+    uk_procfs) ((HAS_ENGINE)) ;;
     eu|eu_si) command -v eu-stack >/dev/null ;;
     gdb) ((WITH_GDB)) && command -v gdb >/dev/null ;;
     *) true ;;
@@ -640,6 +645,26 @@ for n in 1 10; do
   [[ -n "${WALL[$n|$MAIN]:-}" ]] || continue
   r=$(ratio "$(W "$n|$MAIN")" "$(W "$n|eu")"); echo "| $n thread(s): ukstack / eu-stack -p (wall) | $r | ≤ 1 | $(verdict "$r" 1) |"
 done
+if ((HAS_ENGINE)); then
+  # Issue 12: the BPF engine (the default, engine auto) below the old floor, its
+  # load counted in every figure.
+  echo
+  echo "### The BPF engine (issue 12): \`ukstack PID\` (engine auto: BPF here) against the procfs engine and the peers"
+  echo
+  echo "| goal | measured | limit | verdict |"
+  echo "|---|---:|---:|---|"
+  r=$(ratio "$(W "$K|uk_default")" "$(W "$K|eu_si")"); echo "| 1,000 threads: ukstack PID / eu-stack -p -s -i (wall) | $r | ≤ 0.05 | $(verdict "$r" 0.05) |"
+  r=$(ratio "$(W "$K|uk_default")" "$(W "$K|floor_each")"); echo "| 1,000 threads: ukstack PID / the old floor (procfs reads and stops, one thread at a time) | $r | < 1 | $(verdict "$r" 0.999) |"
+  r=$(ratio "$(W "$K|uk_default")" "$(W "$K|uk_procfs")"); echo "| (reference) 1,000 threads: ukstack PID / ukstack --engine procfs | $r | | |"
+  s=$(median "${STOPS[$K|uk_default]:-}"); echo "| 1,000 threads: threads stopped by ukstack PID | $s | 0 | $(verdict "$s" 0) |"
+  if [[ -n "${WALL[10000|uk_default]:-}" ]]; then
+    r=$(ratio "$(W "10000|uk_default")" "$(W "$K|uk_default")"); echo "| 10,000 / 1,000 threads, ukstack PID (wall; linear: ≤ 10) | $r | ≤ 10 | $(verdict "$r" 10) |"
+  fi
+  for n in 1 10; do
+    [[ -n "${WALL[$n|uk_default]:-}" ]] || continue
+    r=$(ratio "$(W "$n|uk_default")" "$(W "$n|eu")"); echo "| $n thread(s): ukstack PID / eu-stack -p (wall) | $r | ≤ 1 | $(verdict "$r" 1) |"
+  done
+fi
 if [[ -n "${FIRST[auto]:-}" ]]; then
   echo
   echo "### Many captures of one process (issue 9): one CaptureSession, $SESSION_N threads, median of $REPS sessions"
