@@ -222,6 +222,11 @@ const Error* BackgroundBpfEngine::load_error() {
   return engine ? nullptr : &engine.error();
 }
 
+int BackgroundBpfEngine::reruns() {
+  auto& engine = loaded();
+  return engine ? (*engine)->reruns() : 0;
+}
+
 Result<BpfPass> BackgroundBpfEngine::read(int pid, int tid, bool with_stacks) {
   auto& engine = loaded();
   if (!engine) return engine.error();

@@ -57,6 +57,8 @@ class BackgroundBpfEngine final : public BpfSource {
   Result<BpfPass> read(int pid, int tid, bool with_stacks) override;
   // Waits for the load: null when it loaded, else why not.
   const Error* load_error();
+  // The loaded engine's count (BpfEngine::reruns); 0 when it did not load.
+  int reruns();
 
  private:
   Result<std::unique_ptr<BpfEngine>>& loaded();

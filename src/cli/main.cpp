@@ -60,7 +60,11 @@ void say_engine(int pid, const ukstack::Snapshot& snapshot,
                 std::optional<ukstack::BackgroundBpfEngine>& bpf) {
   using namespace ukstack;
   std::cerr << "ukstack: process " << pid << ": engine " << snapshot.engine;
-  if (snapshot.engine != "bpf") {
+  if (snapshot.engine == "bpf") {
+    // Measured, not assumed: records the kernel made again because their output
+    // did not fit the iterator's buffer (so far in the run).
+    std::cerr << " (records made again after an overflow: " << bpf->reruns() << ")";
+  } else {
     if (!bpf) {
       std::cerr << " (--engine procfs)";
     } else if (const Error* why = bpf->load_error()) {
