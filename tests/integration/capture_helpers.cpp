@@ -7,6 +7,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <string_view>
 
 #include "tests/model/schema_check.h"
 
@@ -67,8 +68,17 @@ std::string alias_name(const std::string& name) {
   // "read"); debuggers pick different ones. Reduce to a common spelling.
   std::string base = name.substr(0, name.find('('));
   if (base.rfind("__GI_", 0) == 0) base = base.substr(5);
+  const bool internal = base.starts_with("__");
   while (!base.empty() && base[0] == '_') base = base.substr(1);
   if (base.rfind("libc_", 0) == 0) base = base.substr(5);
+  // Its 64-bit-time functions too: on a 64-bit ABI "___pthread_cond_timedwait64" and
+  // "__clock_nanosleep_time64" are pthread_cond_timedwait and clock_nanosleep.
+  for (std::string_view suffix : {"_time64", "64"}) {
+    if (internal && base.size() > suffix.size() && base.ends_with(suffix)) {
+      base.resize(base.size() - suffix.size());
+      break;
+    }
+  }
   return base;
 }
 

@@ -38,7 +38,8 @@ std::vector<std::string> functions(const nlohmann::json& thread, const char* hal
 bool in_order(const std::vector<std::string>& names, const std::vector<std::string>& wanted);
 bool contains_name(const std::vector<std::string>& names, const std::string& wanted);
 
-// glibc's aliases of one function reduced to one spelling ("__GI___libc_read" -> "read").
+// glibc's aliases of one function reduced to one spelling ("__GI___libc_read" -> "read",
+// "___pthread_cond_timedwait64" -> "pthread_cond_timedwait").
 std::string alias_name(const std::string& name);
 
 // ukstack's user frames agree with gdb's `bt` of the same thread: each of ours is

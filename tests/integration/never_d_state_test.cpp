@@ -5,7 +5,6 @@
 // a measurement, not a test: tests/bench/run_d_state_bench.sh.
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <iostream>
 
 #include "tests/integration/capture_helpers.h"
@@ -16,24 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-// The vfork child is the fixture's child, not ours: end it by its pid (before the
-// parent, so the pid cannot be reused while we hold it). The fixture also gives it
-// PR_SET_PDEATHSIG.
-class KillOnExit {
- public:
-  explicit KillOnExit(pid_t pid) : pid_(pid) {}
-  KillOnExit(const KillOnExit&) = delete;
-  KillOnExit& operator=(const KillOnExit&) = delete;
-  ~KillOnExit() { kill_now(); }
-  void kill_now() {
-    if (pid_ > 0) ::kill(pid_, SIGKILL);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_;
-};
 
 bool has_vfork_frame(const std::vector<std::string>& kernel) {
   for (const auto& name : kernel) {

@@ -29,6 +29,11 @@ ChildProcess start_background(const std::vector<std::string>& argv, const std::s
   return start_process(argv, output(stdout_path), output(stderr_path)).child;
 }
 
+void KillOnExit::kill_now() noexcept {
+  if (pid_ > 0) ::kill(pid_, SIGKILL);
+  pid_ = -1;
+}
+
 std::optional<int> wait_for_exit(ChildProcess& child, std::chrono::milliseconds deadline) {
   if (child.pid() <= 0) return std::nullopt;
   const auto until = Clock::now() + deadline;

@@ -38,6 +38,23 @@ bool wait_while_running(const ChildProcess& child, std::chrono::milliseconds dea
 // process holds open, "pipe:[...]", paths. Empty if the process is gone.
 std::vector<std::string> open_files(int pid);
 
+// Kills (SIGKILL) a process that is not our child, by its pid, when this object dies
+// or on kill_now(): the child of a fixture (a vfork child the fixture's parent
+// cannot reap while it waits in vfork). Declare it after the fixture that owns the
+// parent, so it dies first and the pid cannot be reused while we hold it. The fixtures
+// also give such children PR_SET_PDEATHSIG.
+class KillOnExit {
+ public:
+  explicit KillOnExit(pid_t pid) noexcept : pid_(pid) {}
+  KillOnExit(const KillOnExit&) = delete;
+  KillOnExit& operator=(const KillOnExit&) = delete;
+  ~KillOnExit() { kill_now(); }
+  void kill_now() noexcept;
+
+ private:
+  pid_t pid_;
+};
+
 // The thread ids in /proc/<pid>/task (empty if the process is gone).
 std::vector<int> thread_ids(int pid);
 // A numeric field of /proc/<tid>/status ("TracerPid", "voluntary_ctxt_switches",
