@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "unwind/debuginfo_cache.h"
+#include "unwind/debuginfod_gate.h"
 #include "unwind/elf_file.h"
 
 namespace ukstack::unwind {
@@ -130,8 +131,8 @@ namespace {
 
 // libdebuginfod pulls in libcurl, GnuTLS, Kerberos and LDAP: linking it would cost
 // every run ~30 shared libraries (start-up time and ~7 MB of memory). libdw loads
-// it itself, only when DEBUGINFOD_URLS is set; we borrow the functions from that
-// already-loaded copy.
+// it itself, only when DEBUGINFOD_URLS is set (unwind/debuginfod_gate.h); we borrow
+// the functions from that already-loaded copy.
 struct DebuginfodFunctions {
   decltype(&debuginfod_set_user_data) set_user_data = nullptr;
   decltype(&debuginfod_get_user_data) get_user_data = nullptr;
@@ -160,9 +161,8 @@ struct DebuginfodFunctions {
 #endif
 
 void DwflSession::bound_debuginfod([[maybe_unused]] std::chrono::milliseconds budget) {
+  if (!debuginfod_configured()) return;
 #ifdef UKSTACK_HAVE_DEBUGINFOD
-  const char* urls = std::getenv("DEBUGINFOD_URLS");
-  if (urls == nullptr || *urls == '\0') return;
   // Creates libdw's client for this Dwfl, loading libdebuginfod (no request is
   // made here).
   debuginfod_client* client = dwfl_get_debuginfod_client(dwfl_);

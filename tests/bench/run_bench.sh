@@ -16,9 +16,11 @@
 # a plain capture, `--samples 5`, eu-stack and gdb, on the bench target and on
 # fixtures/thread_pool 1000 3. Then goroutines (issue 11, --no-go to skip): `ukstack PID`
 # and `--format json` against `dlv attach` + `goroutines` (and + `goroutines -t`) on
-# fixtures/go_goroutines 10000, and whether each stopped the target. Prints Markdown
-# tables, the ratios issues 5 and 11 ask for and which goals hold. Exit status 0 whatever the figures are (a measurement, not a test);
-# 2 if it could not run at all.
+# fixtures/go_goroutines 10000, and whether each stopped the target. Then one thread
+# (issue 12): `ukstack PID` against `eu-stack -p` and `eu-stack -p -s -i` on
+# fixtures/thread_pool 0 and `sleep infinity`. Prints Markdown tables, the ratios
+# issues 5, 11 and 12 ask for and which goals hold. Exit status 0 whatever the figures
+# are (a measurement, not a test); 2 if it could not run at all.
 #
 # Environment: UKSTACK=path overrides the ukstack binary (default BUILD/src/ukstack).
 set -uo pipefail
@@ -43,7 +45,7 @@ while (($#)); do
     --no-gdb) WITH_GDB=0 ;;
     --no-pauses) WITH_PAUSES=0 ;;
     --no-go) WITH_GO=0 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run_bench: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
@@ -566,6 +568,85 @@ if ((WITH_GO)); then
   fi
 fi
 
+# ---- one thread (issue 12, part 7) --------------------------------------------------------------
+# A one-thread process, where start-up and opening the modules' debug info weigh most:
+# `ukstack PID` against `eu-stack -p` and `eu-stack -p -s -i` (names, then source lines and
+# inlines too, as ukstack shows them), interleaved, 3 x R runs (each takes milliseconds), on
+# two targets: fixtures/thread_pool 0 (its one thread in pause(); with libc6-dbg every module
+# has local debug info) and coreutils' `sleep infinity` (a distribution's binary with no local
+# debug info: where libdw would load libdebuginfod, and its ~30 libraries, server or not).
+# Wall only (no ptrace shim), without DEBUGINFOD_URLS: the local search, no network.
+declare -A ONE_WALL
+ONE_TOOLS=(uk eu eu_si launch)
+declare -A ONE_LABEL=(
+  [uk]='`ukstack PID`' [eu]='`eu-stack -p PID`' [eu_si]='`eu-stack -p PID -s -i`'
+  [launch]='(launch overhead: /bin/true)')
+ONE_TARGETS=()
+one_cmd() {  # tool pid -> command words
+  case "$1" in
+    uk) echo "$UKSTACK $2" ;;
+    eu) echo "eu-stack -p $2" ;;
+    eu_si) echo "eu-stack -p $2 -s -i" ;;
+    launch) echo "true" ;;
+  esac
+}
+one_measure() {  # target-label -> every tool 3 x R times, interleaved, on $TPID
+  local rep i tool key start end rc count=${#ONE_TOOLS[@]}
+  ONE_TARGETS+=("$1")
+  for ((rep = 1; rep <= 3 * REPS; ++rep)); do
+    for ((i = 0; i < count; ++i)); do  # rotate the order each repetition
+      tool=${ONE_TOOLS[$(((i + rep - 1) % count))]}
+      [[ $tool == eu* ]] && ! command -v eu-stack >/dev/null && continue
+      key="$1|$tool"
+      start=$EPOCHREALTIME
+      env -u DEBUGINFOD_URLS timeout -k 10 60 bash -c "exec $(one_cmd "$tool" "$TPID")" \
+        >"$TMP/out.one" 2>"$TMP/err.one"
+      rc=$?
+      end=$EPOCHREALTIME
+      ensure_running "$tool ($1)" 1
+      ONE_WALL[$key]+="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) * 1000 }') "
+      ((rc == 0)) || NOTES+=("one thread, $1, ${ONE_LABEL[$tool]}: exit $rc: $(head -c 200 "$TMP/err.one" | tr '\n' ' ')")
+    done
+  done
+}
+POOL="$BUILD/fixtures/thread_pool"
+if [[ -x "$POOL" ]] || cmake --build "$BUILD" --target thread_pool >>"$TMP/build.log" 2>&1; then
+  "$POOL" 0 >"$TMP/pool0.log" 2>&1 &
+  TPID=$!
+  TARGET_PIDS+=("$TPID")
+  for ((i = 0; i < 1800; ++i)); do
+    grep -q '^ready' "$TMP/pool0.log" 2>/dev/null && break
+    kill -0 "$TPID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q '^ready' "$TMP/pool0.log"; then
+    log "one thread: thread_pool 0 (pid $TPID)"
+    one_measure "fixtures/thread_pool 0"
+  else
+    NOTES+=("thread_pool 0 did not start: $(head -c 200 "$TMP/pool0.log")")
+  fi
+  stop_target
+else
+  NOTES+=("no $POOL: no one-thread figures for the fixture")
+fi
+sleep infinity &
+TPID=$!
+TARGET_PIDS+=("$TPID")
+sleeping() {  # pid -> whether it is sleep(1), asleep (after its exec and start-up)
+  [[ $(cat "/proc/$1/comm" 2>/dev/null) == sleep && $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) == S ]]
+}
+for ((i = 0; i < 100; ++i)); do
+  sleeping "$TPID" && break
+  sleep 0.01
+done
+if sleeping "$TPID"; then
+  log "one thread: sleep infinity (pid $TPID)"
+  one_measure "sleep infinity"
+else
+  NOTES+=("sleep infinity did not fall asleep: no one-thread figures for it")
+fi
+stop_target
+
 # ---- the tables ---------------------------------------------------------------------------------
 kernel=$(uname -r)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -739,6 +820,27 @@ if ((I11_RAN)); then
   else
     echo "| goroutines in ukstack's JSON (delve: ${I11_LISTED[dlv_list]:--}) | ${listed/#0/none} | ≥ $((I11_N + 3)) | not measured: no goroutines yet |"
   fi
+fi
+if ((${#ONE_TARGETS[@]})); then
+  echo
+  echo "### One thread (issue 12, part 7): median of $((3 * REPS)) runs, interleaved"
+  echo
+  echo "| target | tool | wall ms, median (min–max) | wall / eu-stack -p | wall / eu-stack -p -s -i |"
+  echo "|---|---|---|---:|---:|"
+  for target in "${ONE_TARGETS[@]}"; do
+    for tool in "${ONE_TOOLS[@]}"; do
+      [[ -n "${ONE_WALL[$target|$tool]:-}" ]] || continue
+      read -r med lo hi <<<"$(stats "${ONE_WALL[$target|$tool]}")"
+      echo "| $target | ${ONE_LABEL[$tool]} | $(fmt_ms "$med") ($(fmt_ms "$lo")–$(fmt_ms "$hi")) | $(ratio "$med" "$(median "${ONE_WALL[$target|eu]:-}")") | $(ratio "$med" "$(median "${ONE_WALL[$target|eu_si]:-}")") |"
+    done
+  done
+  echo
+  echo "| goal (issue 12) | measured | limit | verdict |"
+  echo "|---|---:|---:|---|"
+  for target in "${ONE_TARGETS[@]}"; do
+    r=$(ratio "$(median "${ONE_WALL[$target|uk]:-}")" "$(median "${ONE_WALL[$target|eu]:-}")")
+    echo "| one thread, $target: \`ukstack PID\` / \`eu-stack -p\` (wall) | $r | ≤ 1 | $(verdict "$r" 1) |"
+  done
 fi
 if ((${#NOTES[@]})); then
   echo

@@ -241,5 +241,36 @@ TEST_F(StrippedFixture, DebuginfodServesTheDebugFile) {
   expect_not_disturbed(fixture_->pid());
 }
 
+// The shared objects the dynamic linker loaded into one ukstack --format json run on
+// the fixture (LD_DEBUG=files on stderr), with `env` added to its environment.
+std::string libraries_loaded(const std::vector<std::string>& env, int pid) {
+  std::vector<std::string> argv = {"env", "-u", "DEBUGINFOD_URLS", "LD_DEBUG=files"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.insert(argv.end(), {UKSTACK_BINARY, "--format", "json", std::to_string(pid)});
+  CommandResult result = run_command(argv, std::chrono::seconds(60));
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
+  // The dynamic linker did report: the absence of a library below means something.
+  EXPECT_NE(result.err.find("file=libdw.so.1"), std::string::npos) << result.err;
+  return result.err;
+}
+
+// libdw loads libdebuginfod (and with it libcurl, GnuTLS, ~30 libraries: more time
+// than the rest of a small capture) when a module has no local debug info, as the
+// stripped fixture's, server or not. Without DEBUGINFOD_URLS nothing loads it; with
+// a server named (here one that refuses connections) it is loaded and asked.
+TEST_F(StrippedFixture, DebuginfodClientLoadedOnlyWithAServer) {
+  TempDir work;
+  std::string cache = "DEBUGINFOD_CACHE_PATH=" + (work.path() / "client-cache").string();
+  EXPECT_EQ(libraries_loaded({cache}, fixture_->pid()).find("libdebuginfod"), std::string::npos);
+  EXPECT_EQ(libraries_loaded({cache, "DEBUGINFOD_URLS="}, fixture_->pid()).find("libdebuginfod"),
+            std::string::npos);
+  const std::string refused = "http://127.0.0.1:" + std::to_string(free_port());
+  EXPECT_NE(libraries_loaded({cache, "DEBUGINFOD_URLS=" + refused}, fixture_->pid())
+                .find("file=libdebuginfod.so.1"),
+            std::string::npos);
+  expect_not_disturbed(fixture_->pid());
+}
+
 }  // namespace
 }  // namespace ukstack::test
