@@ -1,6 +1,7 @@
 #include "procfs/process_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "procfs/text.h"
@@ -105,15 +106,26 @@ Result<FdLink> ProcessReader::fd(int fd) const {
 
 // A missing table (no IPv6) or a bad line only costs descriptions: sockets not found
 // are shown by their link text.
+bool ProcessReader::read_next_socket_table() const {
+  static constexpr std::array<const char*, 5> kTables = {"unix", "tcp", "tcp6", "udp", "udp6"};
+  if (socket_tables_read_ == kTables.size()) return false;
+  const char* protocol = kTables[socket_tables_read_++];
+  auto content = source_.read_file(std::to_string(pid_) + "/net/" + protocol);
+  if (content) (void)parse_net_table(protocol, *content, sockets_);
+  return true;
+}
+
 const SocketTable& ProcessReader::sockets() const {
-  if (!sockets_loaded_) {
-    sockets_loaded_ = true;
-    for (const char* protocol : {"tcp", "tcp6", "udp", "udp6", "unix"}) {
-      auto content = source_.read_file(std::to_string(pid_) + "/net/" + protocol);
-      if (content) (void)parse_net_table(protocol, *content, sockets_);
-    }
+  while (read_next_socket_table()) {
   }
   return sockets_;
+}
+
+const SocketInfo* ProcessReader::socket(std::uint64_t inode) const {
+  for (;;) {
+    if (auto it = sockets_.find(inode); it != sockets_.end()) return &it->second;
+    if (!read_next_socket_table()) return nullptr;
+  }
 }
 
 std::string ProcessReader::describe_fd(int fd_number) const {
@@ -123,7 +135,8 @@ std::string ProcessReader::describe_fd(int fd_number) const {
     return "fd " + std::to_string(fd_number) +
            (err == ENOENT ? " (closed)" : " (" + std::string(std::strerror(err)) + ")");
   }
-  const SocketTable* table = link->kind == FdLink::Kind::Socket ? &sockets() : nullptr;
+  if (link->kind == FdLink::Kind::Socket) (void)socket(link->inode);  // its table read
+  const SocketTable* table = link->kind == FdLink::Kind::Socket ? &sockets_ : nullptr;
   return procfs::describe_fd(*link, table);
 }
 

@@ -36,6 +36,10 @@ class ProcessReader {
 
   // Sockets of the process's network namespace, loaded on first use.
   const SocketTable& sockets() const;
+  // One socket of it, by inode: the tables are read one by one until it is found
+  // (each tcp table walks the kernel's whole connection hash: milliseconds on a
+  // machine with much memory). Null when no table has it.
+  const SocketInfo* socket(std::uint64_t inode) const;
   std::string describe_fd(int fd) const;  // "tcp 127.0.0.1:1337 LISTEN" or "fd 7 (closed)"
 
  private:
@@ -43,7 +47,9 @@ class ProcessReader {
 
   const ProcSource& source_;
   int pid_;
-  mutable bool sockets_loaded_ = false;
+  bool read_next_socket_table() const;
+
+  mutable std::size_t socket_tables_read_ = 0;
   mutable SocketTable sockets_;
 };
 

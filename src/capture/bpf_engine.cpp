@@ -21,7 +21,8 @@ namespace ukstack {
 
 namespace {
 
-constexpr std::size_t kReadSize = 16 * 1024;  // one read() of the iterator: bounds the copies per read
+constexpr std::size_t kReadSize =
+    16 * 1024;  // one read() of the iterator: bounds the copies per read
 
 // libbpf's messages, kept instead of printed (nothing below cli prints): the last
 // warning explains a failed load.
@@ -76,7 +77,7 @@ struct BpfEngine::State {
   task_iter* skeleton = nullptr;
   ring_buffer* copies_ring = nullptr;
   std::unordered_map<std::uint64_t, unwind::StackCopy> copies;
-  KernelNames names;  // kernel addresses named so far: the kernel's text does not move
+  KernelNames names;        // kernel addresses named so far: the kernel's text does not move
   bool link_filter = true;  // the kernel takes a pid in the iterator's link (6.1+)
   ~State() {
     if (copies_ring != nullptr) ring_buffer__free(copies_ring);
@@ -92,7 +93,8 @@ Result<std::unique_ptr<BpfEngine>> BpfEngine::load(std::size_t stack_copy_bytes)
     return Error{ENOSYS, "BPF engine needs Linux 5.18 or later (sleepable task iterators)"};
   }
   if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-    return Error{ENOENT, "BPF engine needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)"};
+    return Error{ENOENT,
+                 "BPF engine needs kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)"};
   }
   libbpf_set_print(&keep_libbpf_message);
   libbpf_last_message.clear();
@@ -106,12 +108,13 @@ Result<std::unique_ptr<BpfEngine>> BpfEngine::load(std::size_t stack_copy_bytes)
   // Room for the copies of the records one read() can hold: the smallest record
   // is a TaskRecord and its NUL.
   std::size_t per_read = kReadSize / (sizeof(bpf::TaskRecord) + 1) + 2;
-  std::size_t ring = std::bit_ceil(per_read * (sizeof(bpf::StackCopyHead) + pages * UKSTACK_PAGE_SIZE + 8));
+  std::size_t ring =
+      std::bit_ceil(per_read * (sizeof(bpf::StackCopyHead) + pages * UKSTACK_PAGE_SIZE + 8));
   bpf_map__set_max_entries(state->skeleton->maps.stack_copies, static_cast<__u32>(ring));
   if (int err = task_iter::load(state->skeleton); err != 0) return load_error(-err);
 
-  state->copies_ring = ring_buffer__new(bpf_map__fd(state->skeleton->maps.stack_copies),
-                                        &keep_copy, &state->copies, nullptr);
+  state->copies_ring = ring_buffer__new(bpf_map__fd(state->skeleton->maps.stack_copies), &keep_copy,
+                                        &state->copies, nullptr);
   if (state->copies_ring == nullptr) return load_error(errno);
   return std::unique_ptr<BpfEngine>(new BpfEngine(std::move(state)));
 }
@@ -180,7 +183,8 @@ void BpfEngine::name_kernel_addresses(int pid, BpfPass& pass) {
   }
   for (std::size_t first = 0; first < unnamed.size(); first += UKSTACK_NAME_BATCH) {
     std::size_t count = std::min<std::size_t>(UKSTACK_NAME_BATCH, unnamed.size() - first);
-    for (std::size_t i = 0; i < count; ++i) state_->skeleton->bss->names_to_find[i] = unnamed[first + i];
+    for (std::size_t i = 0; i < count; ++i)
+      state_->skeleton->bss->names_to_find[i] = unnamed[first + i];
     state_->skeleton->bss->names_count = static_cast<__u32>(count);
     auto lines = run(pid, 0, UKSTACK_MODE_NAME);
     std::string_view text = lines ? std::string_view(*lines) : std::string_view();
@@ -207,27 +211,22 @@ Result<BpfPass> BpfEngine::read(int pid, int tid, bool with_stacks) {
   return pass;
 }
 
-BackgroundBpfEngine::BackgroundBpfEngine(std::size_t stack_copy_bytes)
-    : loading_(std::async(std::launch::async, &BpfEngine::load, stack_copy_bytes)) {}
-
-BackgroundBpfEngine::~BackgroundBpfEngine() = default;  // the future waits for the load
-
-Result<std::unique_ptr<BpfEngine>>& BackgroundBpfEngine::loaded() {
-  if (!loaded_) loaded_.emplace(loading_.get());
+Result<std::unique_ptr<BpfEngine>>& LazyBpfEngine::loaded() {
+  if (!loaded_) loaded_.emplace(BpfEngine::load(stack_copy_bytes_));
   return *loaded_;
 }
 
-const Error* BackgroundBpfEngine::load_error() {
+const Error* LazyBpfEngine::load_error() {
   auto& engine = loaded();
   return engine ? nullptr : &engine.error();
 }
 
-int BackgroundBpfEngine::reruns() {
+int LazyBpfEngine::reruns() {
   auto& engine = loaded();
   return engine ? (*engine)->reruns() : 0;
 }
 
-Result<BpfPass> BackgroundBpfEngine::read(int pid, int tid, bool with_stacks) {
+Result<BpfPass> LazyBpfEngine::read(int pid, int tid, bool with_stacks) {
   auto& engine = loaded();
   if (!engine) return engine.error();
   return (*engine)->read(pid, tid, with_stacks);

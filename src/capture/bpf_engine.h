@@ -12,10 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <future>
+#include <memory>
 #include <optional>
 #include <string>
-#include <memory>
 
 #include "base/result.h"
 #include "capture/bpf_records.h"
@@ -46,23 +45,23 @@ class BpfEngine final : public BpfSource {
   int reruns_ = 0;
 };
 
-// The engine, loading in the background from construction: its load (the kernel's
-// BTF parsed, the program verified) takes about as long as opening a process's
-// modules, which the session does meanwhile. The first read waits for it.
-class BackgroundBpfEngine final : public BpfSource {
+// The engine, loaded on its first read, once per run: its load (the kernel's BTF
+// parsed, the program verified, about 15 ms) is not paid by a run that needs no
+// BPF (a small process procfs reads whole without a stop).
+class LazyBpfEngine final : public BpfSource {
  public:
-  explicit BackgroundBpfEngine(std::size_t stack_copy_bytes);
-  ~BackgroundBpfEngine() override;
+  explicit LazyBpfEngine(std::size_t stack_copy_bytes) : stack_copy_bytes_(stack_copy_bytes) {}
 
   Result<BpfPass> read(int pid, int tid, bool with_stacks) override;
-  // Waits for the load: null when it loaded, else why not.
+  bool tried() const { return loaded_.has_value(); }
+  // Loads if not yet tried: null when it loaded, else why not.
   const Error* load_error();
   // The loaded engine's count (BpfEngine::reruns); 0 when it did not load.
   int reruns();
 
  private:
   Result<std::unique_ptr<BpfEngine>>& loaded();
-  std::future<Result<std::unique_ptr<BpfEngine>>> loading_;
+  std::size_t stack_copy_bytes_;
   std::optional<Result<std::unique_ptr<BpfEngine>>> loaded_;
 };
 

@@ -24,27 +24,22 @@ Result<BpfPass> BpfEngine::read(int /*pid*/, int /*tid*/, bool /*with_stacks*/) 
   return Error{ENOSYS, "this ukstack was built without the BPF engine"};
 }
 
-BackgroundBpfEngine::BackgroundBpfEngine(std::size_t stack_copy_bytes)
-    : loading_(std::async(std::launch::async, &BpfEngine::load, stack_copy_bytes)) {}
-
-BackgroundBpfEngine::~BackgroundBpfEngine() = default;  // the future waits for the load
-
-Result<std::unique_ptr<BpfEngine>>& BackgroundBpfEngine::loaded() {
-  if (!loaded_) loaded_.emplace(loading_.get());
+Result<std::unique_ptr<BpfEngine>>& LazyBpfEngine::loaded() {
+  if (!loaded_) loaded_.emplace(BpfEngine::load(stack_copy_bytes_));
   return *loaded_;
 }
 
-const Error* BackgroundBpfEngine::load_error() {
+const Error* LazyBpfEngine::load_error() {
   auto& engine = loaded();
   return engine ? nullptr : &engine.error();
 }
 
-int BackgroundBpfEngine::reruns() {
+int LazyBpfEngine::reruns() {
   auto& engine = loaded();
   return engine ? (*engine)->reruns() : 0;
 }
 
-Result<BpfPass> BackgroundBpfEngine::read(int pid, int tid, bool with_stacks) {
+Result<BpfPass> LazyBpfEngine::read(int pid, int tid, bool with_stacks) {
   auto& engine = loaded();
   if (!engine) return engine.error();
   return (*engine)->read(pid, tid, with_stacks);

@@ -95,8 +95,8 @@ BpfPass parse_bpf_pass(std::string_view out,
         thread.stack_error = "stack copy lost";
       }
     } else if (record.copy_error != 0) {
-      thread.stack_error = record.copy_error == -ENOSPC ? "no room for the stack copy"
-                                                        : "user stack not readable";
+      thread.stack_error =
+          record.copy_error == -ENOSPC ? "no room for the stack copy" : "user stack not readable";
     }
   }
   pass.orphan_copies = static_cast<int>(copies.size());
@@ -123,11 +123,29 @@ void write_kernel_stacks(BpfPass& pass, const KernelNames& names) {
   }
 }
 
-BpfRecords::BpfRecords(BpfSource& source, int pid, BpfPass pass) : source_(source), pid_(pid) {
-  for (auto& thread : pass.threads) {
+BpfRecords::BpfRecords(BpfSource& source, int pid, std::optional<BpfPass> pass)
+    : source_(source), pid_(pid), has_pass_(pass.has_value()), used_(pass.has_value()) {
+  if (!pass) return;
+  for (auto& thread : pass->threads) {
     int tid = thread.tid;
     threads_.insert_or_assign(tid, std::move(thread));
   }
+}
+
+BpfThreadRead* BpfRecords::demand(int tid) {
+  if (!has_pass_ && ++demands_ >= 2) {
+    if (auto pass = source_.read(pid_, 0, /*with_stacks=*/true)) {
+      has_pass_ = true;
+      for (auto& thread : pass->threads) {
+        int id = thread.tid;
+        threads_.insert_or_assign(id, std::move(thread));
+      }
+    }
+  }
+  BpfThreadRead* read = has_pass_ ? find(tid) : nullptr;
+  if (read == nullptr) read = take_again(tid);
+  if (read != nullptr) used_ = true;
+  return read;
 }
 
 BpfThreadRead* BpfRecords::find(int tid) {

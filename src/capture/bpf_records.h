@@ -24,17 +24,17 @@ namespace ukstack {
 // One thread as one pass of the iterator read it.
 struct BpfThreadRead {
   int tid = 0;
-  std::string name;  // comm: raw bytes from the target, escape before printing
-  char state = '?';  // the letter /proc/<tid>/stat shows
+  std::string name;         // comm: raw bytes from the target, escape before printing
+  char state = '?';         // the letter /proc/<tid>/stat shows
   std::uint32_t flags = 0;  // task flags: PF_KTHREAD
   bool zombie = false;
   bpf::TaskMoment before{};
   bpf::TaskMoment after{};
-  std::optional<user_regs_struct> registers;   // none for kernel threads and zombies
+  std::optional<user_regs_struct> registers;    // none for kernel threads and zombies
   std::vector<std::uint64_t> kernel_addresses;  // innermost first
   Result<std::string> kernel_stack = Error{};   // as /proc/<tid>/stack prints it (once named)
-  unwind::StackCopy stack;                     // empty when no copy could be made
-  std::string stack_error;                     // why, then
+  unwind::StackCopy stack;                      // empty when no copy could be made
+  std::string stack_error;                      // why, then
 
   bool kernel_thread() const { return (flags & 0x00200000U) != 0; }  // PF_KTHREAD
   // Off every CPU, asleep, and neither scheduled nor switched between the first
@@ -76,18 +76,30 @@ class BpfSource {
   virtual Result<BpfPass> read(int pid, int tid, bool with_stacks) = 0;
 };
 
-// One capture's records, by thread, and the way to take one again.
+// One capture's records, by thread, and the way to take one again. Made from one
+// pass over every thread, or empty (on demand): then threads are read one by one
+// as the capture asks, until a second thread is asked for, which makes it read
+// every thread in one pass (a program that needs BPF for one thread usually needs
+// it for all: a frame-pointer build).
 class BpfRecords {
  public:
-  BpfRecords(BpfSource& source, int pid, BpfPass pass);
+  BpfRecords(BpfSource& source, int pid, std::optional<BpfPass> pass);
+  bool has_pass() const { return has_pass_; }
   // The thread's record from the pass; null when the pass did not see it.
   BpfThreadRead* find(int tid);
+  // On demand: the thread's record, read now (or the pass's, once there is one).
+  BpfThreadRead* demand(int tid);
   // A new record of the thread, replacing the one kept; null when there is none.
   BpfThreadRead* take_again(int tid);
+  // Whether any thread was read through BPF.
+  bool used() const { return used_; }
 
  private:
   BpfSource& source_;
   int pid_;
+  bool has_pass_ = false;
+  bool used_ = false;
+  int demands_ = 0;
   std::unordered_map<int, BpfThreadRead> threads_;
 };
 

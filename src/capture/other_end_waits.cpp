@@ -114,10 +114,9 @@ void OtherEndWaits::add(Thread& thread, int pid) {
 
 void OtherEndWaits::add_socket(Thread& thread, int pid, const FdDescription& fd,
                                std::uint64_t inode) {
-  const procfs::SocketTable& table = reader(pid).sockets();
-  auto entry = table.find(inode);
-  if (entry == table.end()) return;  // not a tcp or unix socket of its namespace
-  const procfs::SocketInfo& socket = entry->second;
+  const procfs::SocketInfo* found = reader(pid).socket(inode);
+  if (found == nullptr) return;  // not a tcp or unix socket of its namespace
+  const procfs::SocketInfo& socket = *found;
   Pending pending;
   pending.thread = &thread;
   pending.wait.kind = WaitKind::Socket;
@@ -138,8 +137,9 @@ void OtherEndWaits::add_socket(Thread& thread, int pid, const FdDescription& fd,
   } else if (socket.description.starts_with("tcp") && !socket.remote.empty() &&
              !socket.remote.ends_with(":0")) {
     pending.wait.description = "tcp " + socket.local + " → " + socket.remote;
-    // The other end on this host: the entry with local and remote swapped.
-    for (const auto& [other_inode, other] : table) {
+    // The other end on this host: the entry with local and remote swapped, in any
+    // of the tables.
+    for (const auto& [other_inode, other] : reader(pid).sockets()) {
       if (other_inode != inode && other.local == socket.remote && other.remote == socket.local) {
         pending.key = "socket:[" + std::to_string(other_inode) + "]";
         break;

@@ -236,15 +236,26 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
       go_ && go_->layout && memory_ ? &*go_->layout : nullptr;
   std::optional<GoroutineCapture> goroutines_while_stopped;
 
-  // The BPF engine's one pass: every thread's record, before any is captured.
+  // The BPF engine: one pass over every thread before any is captured, where it
+  // pays (--engine bpf, --stop none, a process of many threads); else, in auto, on
+  // demand, for the threads /proc cannot give whole without a stop.
   std::optional<BpfRecords> bpf_records;
   if (use_bpf_) {
-    const int only_tid = options_.tids.size() == 1 ? options_.tids.front() : 0;
-    auto pass = seams_.bpf->read(pid_, only_tid, /*with_stacks=*/true);
-    if (pass) {
-      bpf_records.emplace(*seams_.bpf, pid_, std::move(*pass));
-    } else if (options_.engine == Engine::Bpf) {
-      return pass.error();
+    bool pass_first = options_.engine == Engine::Bpf || options_.stop == StopMode::None;
+    if (!pass_first) {
+      auto tasks = reader.tasks();
+      pass_first = tasks && tasks->size() >= kBpfPassThreads;
+    }
+    if (!pass_first) {
+      bpf_records.emplace(*seams_.bpf, pid_, std::nullopt);
+    } else {
+      const int only_tid = options_.tids.size() == 1 ? options_.tids.front() : 0;
+      auto pass = seams_.bpf->read(pid_, only_tid, /*with_stacks=*/true);
+      if (pass) {
+        bpf_records.emplace(*seams_.bpf, pid_, std::move(*pass));
+      } else if (options_.engine == Engine::Bpf) {
+        return pass.error();
+      }
     }
   }
   StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get(), &verified_,
@@ -315,7 +326,7 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
   }
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
-  snapshot.engine = bpf_records ? "bpf" : "procfs";
+  snapshot.engine = bpf_records && bpf_records->used() ? "bpf" : "procfs";
   add_go(snapshot, std::move(goroutines_while_stopped));
   find_waits(snapshot, WaitSources{.proc = seams_.proc, .memory = memory_.get()});
   return snapshot;

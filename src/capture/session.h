@@ -47,6 +47,11 @@ struct CaptureSeams {
   std::function<Status(int pid)> may_trace = &ukstack::may_trace;
 };
 
+// From how many threads auto reads a process through one BPF pass before anything
+// else: the pass costs the engine's load (once per run) and then less per thread
+// than /proc; below it, /proc first and BPF on demand.
+inline constexpr std::size_t kBpfPassThreads = 64;
+
 class CaptureSession {
  public:
   // An Error when the target cannot be captured at all: no such process, a thread

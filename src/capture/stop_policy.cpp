@@ -16,8 +16,7 @@ bool at_same_place(const procfs::SyscallState& before, const procfs::SyscallStat
 
 StopPolicy::StopPolicy(const CaptureOptions& options, const procfs::ProcessReader& reader,
                        Tracer& tracer, unwind::Unwinder* unwinder,
-                       const std::unordered_map<int, VerifiedThread>* verified,
-                       BpfRecords* bpf)
+                       const std::unordered_map<int, VerifiedThread>* verified, BpfRecords* bpf)
     : options_(options),
       reader_(reader),
       tracer_(tracer),
@@ -107,7 +106,7 @@ bool StopPolicy::take_from_bpf(RawThread& raw) {
   if (bpf_ == nullptr || (options_.stop != StopMode::Auto && options_.stop != StopMode::None)) {
     return false;
   }
-  BpfThreadRead* read = bpf_->find(raw.tid);
+  BpfThreadRead* read = bpf_->has_pass() ? bpf_->find(raw.tid) : bpf_->demand(raw.tid);
   for (int attempt = 0; read != nullptr; ++attempt) {
     if (read->state == 'R' || read->zombie || read->state == 'X') return false;
     if (read->one_moment() && use_bpf_record(raw, *read)) return true;
@@ -163,7 +162,7 @@ bool StopPolicy::use_bpf_record(RawThread& raw, BpfThreadRead& read) {
 }
 
 void StopPolicy::capture_one(RawThread& raw) {
-  if (take_from_bpf(raw)) return;
+  if (bpf_ != nullptr && bpf_->has_pass() && take_from_bpf(raw)) return;
   if (!read_stat(raw)) return;
   if (reuse_if_never_ran(raw)) return;
   if (!read_before_stop(raw)) return;
@@ -178,6 +177,12 @@ void StopPolicy::capture_one(RawThread& raw) {
       return;
     case StopMode::Auto:
       if (raw.blocked() && try_verified_no_stop(raw)) return;
+      // On demand: what /proc could not give whole without a stop, BPF can.
+      if (raw.blocked() && bpf_ != nullptr && !bpf_->has_pass()) {
+        RawThread procfs_read = raw;
+        if (take_from_bpf(raw)) return;
+        raw = std::move(procfs_read);
+      }
       stop_one(raw);
       return;
     case StopMode::Each:

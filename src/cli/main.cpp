@@ -57,7 +57,7 @@ ukstack::Result<ukstack::Snapshot> capture_process(int pid, const ukstack::CliOp
 
 // -v: which engine captured the process, and why not BPF when it did not.
 void say_engine(int pid, const ukstack::Snapshot& snapshot,
-                std::optional<ukstack::BackgroundBpfEngine>& bpf) {
+                std::optional<ukstack::LazyBpfEngine>& bpf) {
   using namespace ukstack;
   std::cerr << "ukstack: process " << pid << ": engine " << snapshot.engine;
   if (snapshot.engine == "bpf") {
@@ -67,6 +67,8 @@ void say_engine(int pid, const ukstack::Snapshot& snapshot,
   } else {
     if (!bpf) {
       std::cerr << " (--engine procfs)";
+    } else if (!bpf->tried()) {
+      std::cerr << " (every thread read whole from /proc without a stop: BPF not needed)";
     } else if (const Error* why = bpf->load_error()) {
       std::cerr << " (BPF not used: " << escape_for_terminal(why->message) << ")";
     } else {
@@ -90,9 +92,9 @@ std::vector<ukstack::Result<ukstack::Snapshot>> acquire(const ukstack::CliOption
       // and ends a read the target never lets return.
       FatalSignalGuard signal_guard;
       ChildSignalBlock child_signal_block;
-      // The BPF engine loads once per run, for every process, while the first
-      // session opens. Where it cannot (auto), the procfs engine captures.
-      std::optional<BackgroundBpfEngine> bpf;
+      // The BPF engine loads once per run, for every process, when first needed.
+      // Where it cannot (auto), the procfs engine captures.
+      std::optional<LazyBpfEngine> bpf;
       if (options.capture.engine != Engine::Procfs) bpf.emplace(options.capture.stack_copy_bytes);
       for (int pid : options.pids) {
         Watchdog watchdog(options.capture.run_deadline + std::chrono::seconds(5));

@@ -10,9 +10,12 @@ namespace {
 
 class BpfEngineTest : public CaptureTest {
  protected:
+  // --engine bpf: one pass over every thread first (auto does so from
+  // kBpfPassThreads threads on; below, on demand: tested at the end).
   void SetUp() override {
     CaptureTest::SetUp();
     use_bpf = true;
+    options.engine = Engine::Bpf;
   }
   // The thread in /proc and in the fake BPF engine, blocked in accept4.
   FakeThread add_blocked(int tid) {
@@ -129,7 +132,9 @@ TEST_F(BpfEngineTest, EngineBpfRefusesAProcessTheCallerMayNotTrace) {
 }
 
 TEST_F(BpfEngineTest, AutoLeavesAProcessTheCallerMayNotTraceToProcfs) {
+  options.engine = Engine::Auto;
   add_blocked(kPid);
+  unwinding.script(kPid).nostop.complete = false;  // BPF would be asked for it
   refuse_trace = true;
   auto snapshot = capture_once();
   ASSERT_TRUE(snapshot) << snapshot.error().message;
@@ -149,13 +154,17 @@ TEST_F(BpfEngineTest, EngineBpfFailsWhenThePassFails) {
   EXPECT_EQ(log.count("seize"), 0);
 }
 
-TEST_F(BpfEngineTest, AutoFallsBackToProcfsWhenThePassFails) {
+TEST_F(BpfEngineTest, AutoFallsBackToTodaysPathWhenBpfFails) {
+  options.engine = Engine::Auto;
   add_blocked(kPid);
+  unwinding.script(kPid).nostop.complete = false;
   bpf.fail = Error{EPERM, "BPF not permitted"};
   auto snapshot = capture_once();
   ASSERT_TRUE(snapshot) << snapshot.error().message;
+  EXPECT_EQ(bpf.passes(), 1);
   EXPECT_EQ(snapshot->engine, "procfs");
-  EXPECT_EQ(thread_of(*snapshot, kPid).user.method, StackMethod::Nostop);
+  EXPECT_EQ(log.tracer_calls(kPid), full_stop()) << log.dump();
+  EXPECT_EQ(thread_of(*snapshot, kPid).user.method, StackMethod::Libdw);
 }
 
 TEST_F(BpfEngineTest, StopEachKeepsItsMeaning) {
@@ -199,6 +208,62 @@ TEST_F(BpfEngineTest, AThreadThePassDidNotSeeTakesTodaysPath) {
   ASSERT_TRUE(snapshot) << snapshot.error().message;
   EXPECT_EQ(thread_of(*snapshot, kPid).user.method, StackMethod::Bpf);
   EXPECT_EQ(thread_of(*snapshot, kPid + 1).user.method, StackMethod::Nostop);
+}
+
+// ---- auto on a small process: /proc first, BPF on demand --------------------------
+
+TEST_F(BpfEngineTest, AutoReadsASmallProcessFromProcWhenThatIsWholeWithoutBpf) {
+  options.engine = Engine::Auto;
+  add_blocked(kPid);
+  auto snapshot = capture_once();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  EXPECT_EQ(bpf.passes(), 0);  // the engine is not even loaded
+  EXPECT_EQ(snapshot->engine, "procfs");
+  EXPECT_EQ(thread_of(*snapshot, kPid).user.method, StackMethod::Nostop);
+}
+
+TEST_F(BpfEngineTest, AutoAsksBpfForAThreadProcCannotGiveWholeInsteadOfStoppingIt) {
+  options.engine = Engine::Auto;
+  add_blocked(kPid);
+  unwinding.script(kPid).nostop.complete = false;  // a frame needs rbp
+  auto snapshot = capture_once();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  EXPECT_EQ(log.tracer_calls(kPid), kNoCalls) << log.dump();
+  EXPECT_EQ(bpf.passes(), 1);  // that thread alone
+  EXPECT_EQ(snapshot->engine, "bpf");
+  const Thread& thread = thread_of(*snapshot, kPid);
+  EXPECT_EQ(thread.user.method, StackMethod::Bpf);
+  EXPECT_EQ(thread.kernel.method, StackMethod::Bpf);  // both halves of one moment
+}
+
+TEST_F(BpfEngineTest, ASecondThreadAskedForMakesOnePassOverEveryThread) {
+  options.engine = Engine::Auto;
+  for (int tid : {kPid, kPid + 1, kPid + 2}) {
+    add_blocked(tid);
+    unwinding.script(tid).nostop.complete = false;
+  }
+  auto snapshot = capture_once();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  EXPECT_EQ(bpf.passes(), 2);  // the first thread alone, then every thread
+  for (int tid : {kPid, kPid + 1, kPid + 2}) {
+    EXPECT_EQ(thread_of(*snapshot, tid).user.method, StackMethod::Bpf) << tid;
+    EXPECT_EQ(log.tracer_calls(tid), kNoCalls) << log.dump();
+  }
+  // From the pass on, no thread is read from /proc before its record.
+  EXPECT_EQ(proc_reads_of(kPid + 2), 0) << log.dump();
+}
+
+TEST_F(BpfEngineTest, AutoReadsAProcessOfManyThreadsInOnePassFirst) {
+  options.engine = Engine::Auto;
+  for (int i = 0; i < static_cast<int>(kBpfPassThreads); ++i) add_blocked(kPid + i);
+  auto snapshot = capture_once();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  EXPECT_EQ(bpf.passes(), 1);
+  EXPECT_EQ(snapshot->engine, "bpf");
+  for (const Thread& thread : snapshot->threads) {
+    EXPECT_EQ(thread.user.method, StackMethod::Bpf) << thread.tid;
+    EXPECT_EQ(proc_reads_of(thread.tid), 0) << thread.tid;
+  }
 }
 
 }  // namespace
