@@ -50,7 +50,9 @@ class NeverUnprivileged : public ::testing::Test {
     fixture_ = dir_.path() / "blocking_threads";
     fs::copy_file(UKSTACK_BINARY, ukstack_);
     fs::copy_file(fixture_path("blocking_threads"), fixture_);
-    for (const auto& path : {ukstack_, fixture_})
+    fp_fixture_ = dir_.path() / "fp_chain";
+    fs::copy_file(fixture_path("fp_chain"), fp_fixture_);
+    for (const auto& path : {ukstack_, fixture_, fp_fixture_})
       fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                 fs::perms::others_read | fs::perms::others_exec);
     CommandResult probe = run_command(as_nobody({"id", "-u"}), std::chrono::seconds(10));
@@ -76,7 +78,7 @@ class NeverUnprivileged : public ::testing::Test {
   }
 
   TempDir dir_;
-  fs::path ukstack_, fixture_;
+  fs::path ukstack_, fixture_, fp_fixture_;
 };
 
 TEST_F(NeverUnprivileged, OwnProcessGetsUserStacksAndKernelNeedsCapSysAdmin) {
@@ -128,9 +130,11 @@ TEST_F(NeverUnprivileged, OtherUsersProcessIsRefusedClearly) {
 
 // Without CAP_BPF (nobody), --engine auto falls back to the procfs engine without a
 // word on the normal output; -v says it in one line; --engine bpf refuses clearly.
+// fp_chain's thread needs rbp to be unwound, so auto asks BPF for it (and, refused,
+// stops it as before).
 TEST_F(NeverUnprivileged, WithoutBpfAutoFallsBackQuietly) {
-  auto fixture = FixtureProcess::start(as_nobody({fixture_.string()}));
-  wait_blocked(fixture);
+  auto fixture = FixtureProcess::start(as_nobody({fp_fixture_.string()}));
+  ASSERT_TRUE(wait_for_syscall(fixture.pid(), kRead, std::chrono::seconds(10)));
 
   CommandResult quiet = run_as_nobody({"--format", "json", std::to_string(fixture.pid())});
   EXPECT_EQ(quiet.exit_code, 1) << quiet.err;  // the kernel halves need root
