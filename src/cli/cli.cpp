@@ -47,9 +47,8 @@ const Choices<StopMode> kStopModes{{"auto", StopMode::Auto},
                                    {"each", StopMode::Each},
                                    {"all", StopMode::All},
                                    {"none", StopMode::None}};
-const Choices<Engine> kEngines{{"auto", Engine::Auto},
-                               {"bpf", Engine::Bpf},
-                               {"procfs", Engine::Procfs}};
+const Choices<Engine> kEngines{
+    {"auto", Engine::Auto}, {"bpf", Engine::Bpf}, {"procfs", Engine::Procfs}};
 const Choices<unwind::Backend> kBackends{{"libdw", unwind::Backend::Libdw},
                                          {"libunwind", unwind::Backend::Libunwind}};
 const Choices<OutputFormat> kFormats{{"text", OutputFormat::Text}, {"json", OutputFormat::Json}};

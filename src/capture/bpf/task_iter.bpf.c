@@ -3,12 +3,15 @@
  * stop: the user registers saved at kernel entry, the kernel stack, a copy of the
  * user stack, and the counters before and after that prove them one moment.
  * Loaded once per run by bpf_engine.cpp; the layout is in task_record.h. */
+/* In this order: each needs the ones before it. */
+// clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <linux/errno.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+// clang-format on
 
 #include "kernel_types.bpf.h"
 #include "task_record.h"

@@ -33,7 +33,7 @@ typedef __s32 s32;
 #define UKSTACK_MAX_KERNEL_FRAMES 64
 #define UKSTACK_PAGE_SIZE 4096
 #define UKSTACK_MAX_COPY_PAGES 64 /* 256 KiB: the most --stack-copy the program allows */
-#define UKSTACK_NAME_BATCH 64      /* kernel addresses named per pass: well under 32 KiB */
+#define UKSTACK_NAME_BATCH 64     /* kernel addresses named per pass: well under 32 KiB */
 
 /* What one pass does (the program's `mode`). */
 #define UKSTACK_MODE_READ 0     /* records with registers, kernel stacks, stack copies */
@@ -42,7 +42,7 @@ typedef __s32 s32;
 
 /* What says whether the task moved: read before and after the rest. */
 struct TaskMoment {
-  u32 state;     /* task_struct.__state */
+  u32 state; /* task_struct.__state */
   u32 exit_state;
   u32 on_cpu;
   u32 pad;
@@ -62,12 +62,12 @@ struct TaskRecord {
   struct TaskMoment before;
   struct TaskMoment after;
   u64 regs[UKSTACK_PT_REGS_WORDS];
-  s32 regs_error;         /* 0, or why the registers could not be read */
-  s32 kernel_frames;      /* frames in the text that follows, or a negative errno */
-  u64 copy_id;            /* the StackCopyHead of this record; 0: no copy */
-  s32 copy_error;         /* 0, or why there is no copy (-ENOSPC: ring buffer full) */
-  u32 copy_bytes;         /* how much the copy holds */
-  u64 copy_base;          /* the user address of its first byte */
+  s32 regs_error;    /* 0, or why the registers could not be read */
+  s32 kernel_frames; /* frames in the text that follows, or a negative errno */
+  u64 copy_id;       /* the StackCopyHead of this record; 0: no copy */
+  s32 copy_error;    /* 0, or why there is no copy (-ENOSPC: ring buffer full) */
+  u32 copy_bytes;    /* how much the copy holds */
+  u64 copy_base;     /* the user address of its first byte */
 };
 
 struct StackCopyHead {
