@@ -36,7 +36,7 @@ struct CliOptions {
   bool all_goroutines = false;  // --all-goroutines  // --group / --no-group (JSON: groups or none)
   LayoutChoice layout = LayoutChoice::Auto;
   std::string output_file;  // -o: the snapshot as JSON, besides what is printed
-  bool verbose = false;      // -v: which engine ran, and why
+  bool verbose = false;     // -v: which engine ran, and why
   CaptureOptions capture;
   std::optional<Sampling> sampling;  // Live: --samples N --interval MS
 };
