@@ -127,10 +127,12 @@ maps=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 65530)
 ((maps < 4 * max_n + 1000)) && { echo $((4 * max_n + 1000)) >/proc/sys/vm/max_map_count; } 2>/dev/null
 
 # ---- the tools ----------------------------------------------------------------------
+# The help read whole first: grep -q would end the pipe early (SIGPIPE, pipefail).
+HELP=$("$UKSTACK" --help 2>/dev/null || true)
 HAS_STOP=0
-"$UKSTACK" --help 2>/dev/null | grep -q -- '--stop' && HAS_STOP=1
+[[ $HELP == *--stop* ]] && HAS_STOP=1
 HAS_ENGINE=0
-"$UKSTACK" --help 2>/dev/null | grep -q -- '--engine' && HAS_ENGINE=1
+[[ $HELP == *--engine* ]] && HAS_ENGINE=1
 TOOLS=(launch uk_each uk_all uk_auto uk_procfs uk_default uk_json eu eu_si gdb floor_each floor_all)
 declare -A LABEL=(
   [launch]='(launch overhead: /bin/true)'
