@@ -115,6 +115,33 @@ Status CaptureSession::choose_bpf() {
   return {};
 }
 
+// This capture's BPF records: one pass over every thread before any is captured
+// where that pays (--engine bpf, --stop none, a process of many threads); else, in
+// auto, none yet: threads /proc cannot give whole without a stop are read on
+// demand. None without BPF; an Error only when --engine bpf's pass failed.
+Result<std::optional<BpfRecords>> CaptureSession::bpf_records_for(
+    const procfs::ProcessReader& reader) {
+  std::optional<BpfRecords> records;
+  if (!use_bpf_) return records;
+  bool pass_first = options_.engine == Engine::Bpf || options_.stop == StopMode::None;
+  if (!pass_first) {
+    auto tasks = reader.tasks();
+    pass_first = tasks && tasks->size() >= kBpfPassThreads;
+  }
+  if (!pass_first) {
+    records.emplace(*seams_.bpf, pid_, std::nullopt);
+    return records;
+  }
+  const int only_tid = options_.tids.size() == 1 ? options_.tids.front() : 0;
+  auto pass = seams_.bpf->read(pid_, only_tid, /*with_stacks=*/true);
+  if (pass) {
+    records.emplace(*seams_.bpf, pid_, std::move(*pass));
+  } else if (options_.engine == Engine::Bpf) {
+    return pass.error();
+  }
+  return records;
+}
+
 // A zombie leader has no memory map left: maps and memory are read through a live
 // thread (every thread shares them).
 int CaptureSession::live_thread_for_memory() const {
@@ -236,30 +263,10 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
       go_ && go_->layout && memory_ ? &*go_->layout : nullptr;
   std::optional<GoroutineCapture> goroutines_while_stopped;
 
-  // The BPF engine: one pass over every thread before any is captured, where it
-  // pays (--engine bpf, --stop none, a process of many threads); else, in auto, on
-  // demand, for the threads /proc cannot give whole without a stop.
-  std::optional<BpfRecords> bpf_records;
-  if (use_bpf_) {
-    bool pass_first = options_.engine == Engine::Bpf || options_.stop == StopMode::None;
-    if (!pass_first) {
-      auto tasks = reader.tasks();
-      pass_first = tasks && tasks->size() >= kBpfPassThreads;
-    }
-    if (!pass_first) {
-      bpf_records.emplace(*seams_.bpf, pid_, std::nullopt);
-    } else {
-      const int only_tid = options_.tids.size() == 1 ? options_.tids.front() : 0;
-      auto pass = seams_.bpf->read(pid_, only_tid, /*with_stacks=*/true);
-      if (pass) {
-        bpf_records.emplace(*seams_.bpf, pid_, std::move(*pass));
-      } else if (options_.engine == Engine::Bpf) {
-        return pass.error();
-      }
-    }
-  }
+  auto bpf_records = bpf_records_for(reader);
+  if (!bpf_records) return bpf_records.error();
   StopPolicy policy(options_, reader, *seams_.tracer, unwinder_.get(), &verified_,
-                    bpf_records ? &*bpf_records : nullptr);
+                    *bpf_records ? &**bpf_records : nullptr);
   std::vector<RawThread> raws;
   if (options_.stop == StopMode::All) {
     policy.capture_all(raws, fresh_threads, run_deadline, [&] {
@@ -326,7 +333,7 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
   }
   std::sort(snapshot.threads.begin(), snapshot.threads.end(),
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
-  snapshot.engine = bpf_records && bpf_records->used() ? "bpf" : "procfs";
+  snapshot.engine = *bpf_records && (*bpf_records)->used() ? "bpf" : "procfs";
   add_go(snapshot, std::move(goroutines_while_stopped));
   find_waits(snapshot, WaitSources{.proc = seams_.proc, .memory = memory_.get()});
   return snapshot;

@@ -26,6 +26,7 @@
 #include "capture/tracer.h"
 #include "model/snapshot.h"
 #include "procfs/maps.h"
+#include "procfs/process_reader.h"
 #include "procfs/source.h"
 #include "procfs/task_stat.h"
 #include "unwind/unwinder.h"
@@ -72,9 +73,6 @@ class CaptureSession {
                            std::optional<Clock::time_point> run_deadline = std::nullopt);
 
   int pid() const { return pid_; }
-  // Whether captures read through BPF (the engine is loaded, and the caller may
-  // trace the process); else why not.
-  bool uses_bpf() const { return use_bpf_; }
   // How often modules were reported (1 after open; more after the maps changed).
   int module_reports() const { return module_reports_; }
 
@@ -82,6 +80,7 @@ class CaptureSession {
   CaptureSession(int pid, CaptureOptions options, CaptureSeams seams);
   Status check_target();
   Status choose_bpf();
+  Result<std::optional<BpfRecords>> bpf_records_for(const procfs::ProcessReader& reader);
   void report_modules_if_changed();
   int live_thread_for_memory() const;
   void look_for_go();
@@ -108,7 +107,7 @@ class CaptureSession {
   std::optional<GoProgram> go_;
   bool go_looked_for_ = false;
   int module_reports_ = 0;
-  bool use_bpf_ = false;
+  bool use_bpf_ = false;      // the engine is given and the caller may trace the process
   bool just_opened_ = false;  // the first capture need not report modules again
 };
 
