@@ -108,7 +108,7 @@ bool StopPolicy::take_from_bpf(RawThread& raw) {
   }
   BpfThreadRead* read = bpf_->has_pass() ? bpf_->find(raw.tid) : bpf_->demand(raw.tid);
   for (int attempt = 0; read != nullptr; ++attempt) {
-    if (read->state == 'R' || read->zombie || read->state == 'X') return false;
+    if (read->state == 'R' || read->zombie || read->state == 'X') break;
     if (read->one_moment() && use_bpf_record(raw, *read)) return true;
     if (attempt == options_.bpf_retries) break;
     read = bpf_->take_again(raw.tid);
