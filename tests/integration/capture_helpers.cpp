@@ -1,6 +1,7 @@
 #include "tests/integration/capture_helpers.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,16 @@ nlohmann::json capture_json(std::vector<std::string> args, std::vector<int> allo
   auto json = nlohmann::json::parse(result.out, nullptr, /*allow_exceptions=*/false);
   EXPECT_FALSE(json.is_discarded()) << result.out;
   return json;
+}
+
+std::optional<std::string> bpf_unavailable() {
+  static const std::optional<std::string> why = []() -> std::optional<std::string> {
+    CommandResult probe = run_ukstack(
+        {"--engine", "bpf", "--stop", "none", "--format", "json", std::to_string(getpid())});
+    if (probe.exit_code != 2) return std::nullopt;
+    return probe.err.empty() ? std::string("ukstack --engine bpf failed") : probe.err;
+  }();
+  return why;
 }
 
 bool not_stopped(const nlohmann::json& thread) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ CommandResult run_ukstack(std::vector<std::string> args);
 nlohmann::json capture_json(std::vector<std::string> args, std::vector<int> allowed_exit = {0});
 
 const nlohmann::json* find_thread(const nlohmann::json& snapshot, int tid);
+
+// Why the BPF engine does not work on this machine (a kernel before 5.18, no BTF, a
+// chroot without /sys, no CAP_BPF), as ukstack says it; nullopt where it works.
+// Asked once, of ukstack itself (--engine bpf on this test process, --stop none).
+// Tests of what only BPF gives skip with this reason.
+std::optional<std::string> bpf_unavailable();
 
 // Whether the thread's user half was had without stopping it: from a BPF record
 // ("bpf") or from /proc and live memory ("nostop").
