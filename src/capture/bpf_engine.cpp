@@ -21,12 +21,14 @@ namespace ukstack {
 
 namespace {
 
-constexpr std::size_t kReadSize =
-    16 * 1024;  // one read() of the iterator: bounds the copies per read
+// One read() of the iterator. The kernel stops adding records to a read once it
+// holds this much, so one read makes at most 2 * kReadSize / sizeof(TaskRecord)
+// stack copies: what the ring buffer is sized for.
+constexpr std::size_t kReadSize = 16 * 1024;
 
 // libbpf's messages, kept instead of printed (nothing below cli prints): the last
 // warning explains a failed load.
-thread_local std::string libbpf_last_message;
+std::string libbpf_last_message;
 int keep_libbpf_message(libbpf_print_level level, const char* format, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
   char line[512];
@@ -105,9 +107,9 @@ Result<std::unique_ptr<BpfEngine>> BpfEngine::load(std::size_t stack_copy_bytes)
   std::size_t pages = (stack_copy_bytes + UKSTACK_PAGE_SIZE - 1) / UKSTACK_PAGE_SIZE;
   pages = std::clamp<std::size_t>(pages, 1, UKSTACK_MAX_COPY_PAGES);
   state->skeleton->rodata->copy_pages = static_cast<__u32>(pages);
-  // Room for the copies of the records one read() can hold: the smallest record
-  // is a TaskRecord and its NUL.
-  std::size_t per_read = kReadSize / (sizeof(bpf::TaskRecord) + 1) + 2;
+  // Room for the copies of the records one read() can hold (the smallest record is
+  // a bare TaskRecord); a copy that finds no room is taken again later.
+  std::size_t per_read = 2 * kReadSize / sizeof(bpf::TaskRecord) + 2;
   std::size_t ring =
       std::bit_ceil(per_read * (sizeof(bpf::StackCopyHead) + pages * UKSTACK_PAGE_SIZE + 8));
   bpf_map__set_max_entries(state->skeleton->maps.stack_copies, static_cast<__u32>(ring));
