@@ -68,7 +68,7 @@ int keep_copy(void* context, void* data, std::size_t size) {
   copy.base = RemoteAddr(head.base);
   const auto* first = static_cast<const std::byte*>(data) + sizeof head;
   copy.bytes.resize(bytes);
-  std::memcpy(copy.bytes.data(), first, bytes);
+  if (bytes > 0) std::memcpy(copy.bytes.data(), first, bytes);
   copies.insert_or_assign(head.copy_id, std::move(copy));
   return 0;
 }

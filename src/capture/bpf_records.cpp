@@ -71,7 +71,9 @@ BpfPass parse_bpf_pass(std::string_view out,
     thread.flags = record.flags;
     thread.zombie = (record.before.exit_state & kZombie) != 0;
     thread.kernel_addresses.resize(frames);
-    std::memcpy(thread.kernel_addresses.data(), out.data(), frames * sizeof(std::uint64_t));
+    if (frames > 0) {  // memcpy to an empty vector's null data() is undefined, even of 0 bytes
+      std::memcpy(thread.kernel_addresses.data(), out.data(), frames * sizeof(std::uint64_t));
+    }
     out.remove_prefix(frames * sizeof(std::uint64_t));
     if (record.kernel_frames >= 0) {
       thread.kernel_stack = std::string();
