@@ -24,25 +24,4 @@ Result<BpfPass> BpfEngine::read(int /*pid*/, int /*tid*/, bool /*with_stacks*/) 
   return Error{ENOSYS, "this ukstack was built without the BPF engine"};
 }
 
-Result<std::unique_ptr<BpfEngine>>& LazyBpfEngine::loaded() {
-  if (!loaded_) loaded_.emplace(BpfEngine::load(stack_copy_bytes_));
-  return *loaded_;
-}
-
-const Error* LazyBpfEngine::load_error() {
-  auto& engine = loaded();
-  return engine ? nullptr : &engine.error();
-}
-
-int LazyBpfEngine::reruns() {
-  auto& engine = loaded();
-  return engine ? (*engine)->reruns() : 0;
-}
-
-Result<BpfPass> LazyBpfEngine::read(int pid, int tid, bool with_stacks) {
-  auto& engine = loaded();
-  if (!engine) return engine.error();
-  return (*engine)->read(pid, tid, with_stacks);
-}
-
 }  // namespace ukstack
