@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
 #include "tests/integration/capture_helpers.h"
 
 namespace ukstack::test {
@@ -108,6 +113,79 @@ TEST_F(BlockingThreads, EveryThreadHasBothHalves) {
       in_order(functions(*main_thread, "user"), {"main_wait_inner", "main_wait_outer", "main"}))
       << ::testing::PrintToString(functions(*main_thread, "user"));
   expect_not_disturbed(fixture_->pid());
+}
+
+// One line of /proc/<tid>/stack ("[<0>] ep_poll+0x2a5/0x2e0 [module]") in the
+// fields a snapshot's kernel frame has.
+struct ProcStackLine {
+  std::string function;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::string module;
+  bool operator==(const ProcStackLine&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const ProcStackLine& line) {
+  return out << line.function << "+" << std::hex << line.offset << "/" << line.size << std::dec
+             << " [" << line.module << "]";
+}
+
+std::vector<ProcStackLine> read_proc_stack(int tid) {
+  std::ifstream file("/proc/" + std::to_string(tid) + "/stack");
+  static const std::regex kLine(
+      R"(\[<[0-9a-f]+>\] (\S+)\+0x([0-9a-f]+)/0x([0-9a-f]+)(?: \[(\S+)\])?)");
+  std::vector<ProcStackLine> lines;
+  std::string text;
+  while (std::getline(file, text)) {
+    std::smatch match;
+    if (!std::regex_match(text, match, kLine)) {
+      ADD_FAILURE() << "not a /proc/<tid>/stack line: " << text;
+      continue;
+    }
+    lines.push_back({match[1], std::stoull(match[2], nullptr, 16),
+                     std::stoull(match[3], nullptr, 16), match[4]});
+  }
+  return lines;
+}
+
+std::vector<ProcStackLine> snapshot_kernel_half(const nlohmann::json& thread) {
+  std::vector<ProcStackLine> lines;
+  for (const auto& frame : thread["kernel"]["frames"]) {
+    ProcStackLine line;
+    if (frame["function"].is_string()) line.function = frame["function"];
+    if (frame["offset"].is_string())
+      line.offset = std::stoull(frame["offset"].get<std::string>(), nullptr, 16);
+    if (frame["size"].is_string())
+      line.size = std::stoull(frame["size"].get<std::string>(), nullptr, 16);
+    if (frame["module"].is_string()) line.module = frame["module"];
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// The kernel half is what /proc/<tid>/stack prints, function, offset, size and
+// module, whichever engine read it: the BPF engine names the addresses itself
+// (the kernel's %pB), so this is where a difference would show.
+TEST_F(BlockingThreads, KernelHalvesAreWhatProcPrints) {
+  for (const std::string engine : {"procfs", "bpf"}) {
+    if (engine == "bpf" && bpf_unavailable()) continue;  // said by the BPF tests' skips
+    SCOPED_TRACE("--engine " + engine);
+    std::map<int, std::vector<ProcStackLine>> before;
+    for (const auto& role : roles())
+      before[fixture_->id(role.key)] = read_proc_stack(fixture_->id(role.key));
+    auto snapshot =
+        capture_json({"--engine", engine, "--stop", "none", std::to_string(fixture_->pid())});
+    for (const auto& [tid, proc_lines] : before) {
+      SCOPED_TRACE("thread " + std::to_string(tid));
+      ASSERT_GE(proc_lines.size(), 3u) << "/proc/" << tid << "/stack is (nearly) empty";
+      // Blocked all along: the same before and after, so the capture saw this stack.
+      ASSERT_EQ(read_proc_stack(tid), proc_lines) << "the thread moved during the capture";
+      const auto* thread = find_thread(snapshot, tid);
+      ASSERT_NE(thread, nullptr);
+      EXPECT_EQ((*thread)["kernel"]["method"], engine);
+      EXPECT_EQ(snapshot_kernel_half(*thread), proc_lines);
+    }
+  }
 }
 
 TEST_F(BlockingThreads, FileDescriptorsAreDescribed) {
