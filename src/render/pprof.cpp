@@ -57,8 +57,13 @@ class ProfileBuilder {
       comment += ", " + std::to_string(snapshot.samples->count) + " samples " +
                  std::to_string(snapshot.samples->interval_ms) +
                  " ms apart: a stuck or waking thread counts once per sample, any other once";
-      profile_.set_duration_nanos(std::int64_t{snapshot.samples->count - 1} *
-                                  snapshot.samples->interval_ms * 1'000'000);
+      // From the first sample's start to the last's (a loaded snapshot may say anything).
+      std::int64_t span = 0;
+      if (snapshot.samples->count > 1 && snapshot.samples->interval_ms > 0 &&
+          !__builtin_mul_overflow(std::int64_t{snapshot.samples->count - 1},
+                                  std::int64_t{snapshot.samples->interval_ms} * 1'000'000, &span)) {
+        profile_.set_duration_nanos(span);
+      }
     }
     profile_.add_comment(string_id(comment));
     // The executable's mapping first: pprof names the profile after its first mapping.
