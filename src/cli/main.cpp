@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
     case OutputFormat::Pprof:
       if (!write_pprof(snapshots, std::cout)) {
         std::cerr << "ukstack: cannot write the pprof profile to standard output\n";
-        return kExitNothing;
+        status = kExitNothing;  // -o below still keeps the snapshot
       }
       break;
     case OutputFormat::Text: {
