@@ -21,6 +21,7 @@ PACKAGES=(
   clang libclang-rt-14-dev     # libFuzzer targets (tests/fuzz/run_fuzzers.sh), the BPF program
   libbpf-dev bpftool           # the BPF engine: its loader, and its skeleton made at build time
   clang-format                 # the format check (.clang-format) the test run starts with
+  protobuf-compiler libprotobuf-dev golang-github-google-pprof-dev  # --format pprof: protoc, libprotobuf, pprof's profile.proto
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 

@@ -26,6 +26,8 @@ constexpr const char* kExamples = R"(Examples:
   ukstack --input hang.json        show a saved snapshot again (any --format)
   ukstack --samples 5 4242         five captures 100 ms apart: each thread stuck, waking
                                    (same place, but it runs in between) or moving
+  ukstack --format folded 4242 > x.folded      for a flame graph (npx speedscope x.folded)
+  ukstack --format pprof 4242 > x.pb.gz        for go tool pprof -top x.pb.gz
 
 A core has user stacks only: no kernel stacks, no system-call state. With --core,
 --tid selects threads; --stop, --timeout and --unwinder libunwind are usage errors
@@ -51,7 +53,10 @@ const Choices<Engine> kEngines{
     {"auto", Engine::Auto}, {"bpf", Engine::Bpf}, {"procfs", Engine::Procfs}};
 const Choices<unwind::Backend> kBackends{{"libdw", unwind::Backend::Libdw},
                                          {"libunwind", unwind::Backend::Libunwind}};
-const Choices<OutputFormat> kFormats{{"text", OutputFormat::Text}, {"json", OutputFormat::Json}};
+const Choices<OutputFormat> kFormats{{"text", OutputFormat::Text},
+                                     {"json", OutputFormat::Json},
+                                     {"folded", OutputFormat::Folded},
+                                     {"pprof", OutputFormat::Pprof}};
 const Choices<ColorChoice> kColors{
     {"auto", ColorChoice::Auto}, {"always", ColorChoice::Always}, {"never", ColorChoice::Never}};
 const Choices<LayoutChoice> kLayouts{
@@ -112,7 +117,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.add_flag("--inlines,!--no-inlines", options.capture.unwind.inlines,
                "show inlined calls as frames of their own (default on)");
   std::string format = "text";
-  app.add_option("--format", format, "output format")
+  app.add_option("--format", format,
+                 "output format: text, json, folded (folded stacks for flamegraph.pl, inferno, "
+                 "speedscope), pprof (gzipped profile.proto for go tool pprof, Pyroscope, Parca: "
+                 "binary, so to a file or a pipe)")
       ->check(one_of(kFormats))
       ->capture_default_str();
   app.add_option("--tid", options.capture.tids, "only this thread (repeatable)")

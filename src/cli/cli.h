@@ -20,7 +20,7 @@ inline constexpr int kExitUsage = 64;    // bad usage (EX_USAGE)
 // What is to be shown: a live process, a core file, or a saved snapshot.
 enum class InputKind { Live, Core, Snapshot };
 
-enum class OutputFormat { Text, Json };
+enum class OutputFormat { Text, Json, Folded, Pprof };
 enum class LayoutChoice { Auto, Rows, Columns };
 enum class ColorChoice { Auto, Always, Never };
 

@@ -19,7 +19,9 @@
 #include "cli/cli.h"
 #include "model/snapshot_file.h"
 #include "render/escape.h"
+#include "render/folded.h"
 #include "render/json.h"
+#include "render/pprof.h"
 #include "render/text.h"
 
 namespace {
@@ -124,6 +126,12 @@ int main(int argc, char** argv) {
   ParsedCommandLine parsed = parse_command_line(argc, argv);
   if (!parsed.options) return parsed.exit_code;
   const CliOptions& options = *parsed.options;
+  // Checked before any capture: a profile's gzipped bytes would only garble a terminal.
+  if (options.format == OutputFormat::Pprof && isatty(STDOUT_FILENO) == 1) {
+    std::cerr << "ukstack: --format pprof writes binary data: redirect it to a file "
+                 "(ukstack --format pprof PID > profile.pb.gz)\n";
+    return kExitUsage;
+  }
 
   // DESIGN.md's status over every process: the worst of those captured; 2 when
   // none was; a process that could not be captured beside others that were makes
@@ -154,17 +162,30 @@ int main(int argc, char** argv) {
     }
   }
   fill_deadlocks(snapshots);
-  if (options.format == OutputFormat::Json) {
-    write_json(snapshots, std::cout);
-  } else {
-    const auto [layout, width] = text_layout(options.layout, terminal());
-    write_text(snapshots,
-               TextOptions{.color = use_color(options.color),
-                           .grouping = options.grouping,
-                           .layout = layout,
-                           .width = width,
-                           .all_goroutines = options.all_goroutines},
-               std::cout);
+  switch (options.format) {
+    case OutputFormat::Json:
+      write_json(snapshots, std::cout);
+      break;
+    case OutputFormat::Folded:
+      std::cout << render_folded(snapshots);
+      break;
+    case OutputFormat::Pprof:
+      if (!write_pprof(snapshots, std::cout)) {
+        std::cerr << "ukstack: cannot write the pprof profile to standard output\n";
+        status = kExitNothing;  // -o below still keeps the snapshot
+      }
+      break;
+    case OutputFormat::Text: {
+      const auto [layout, width] = text_layout(options.layout, terminal());
+      write_text(snapshots,
+                 TextOptions{.color = use_color(options.color),
+                             .grouping = options.grouping,
+                             .layout = layout,
+                             .width = width,
+                             .all_goroutines = options.all_goroutines},
+                 std::cout);
+      break;
+    }
   }
   std::cout.flush();
 

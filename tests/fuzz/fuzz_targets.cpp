@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@
 #include "procfs/syscall.h"
 #include "procfs/task_stat.h"
 #include "procfs/unix_peers.h"
+#include "render/folded.h"
 #include "render/json.h"
+#include "render/pprof.h"
 #include "render/text.h"
 #include "unwind/go_pclntab.h"
 
@@ -204,7 +207,7 @@ void go_pclntab(const std::uint8_t* data, std::size_t size) {
 
 // ---- model/snapshot_json.h-----------------------------------------------------------
 
-// Load (one snapshot or an array of them); if it loads, both renderers run, and the
+// Load (one snapshot or an array of them); if it loads, every renderer runs, and the
 // rendered JSON loads again and renders to the same bytes (a saved snapshot
 // re-renders exactly).
 void snapshot_json(const std::uint8_t* data, std::size_t size) {
@@ -224,6 +227,19 @@ void snapshot_json(const std::uint8_t* data, std::size_t size) {
     (void)render_text(snapshot, TextOptions{.color = false});
     (void)render_text(snapshot, TextOptions{.color = true});
   }
+  // The profile views: every folded line is "STACK COUNT", no name able to end a line
+  // early; the pprof profile is written whatever the snapshot says.
+  std::istringstream folded(render_folded(*loaded));
+  for (std::string line; std::getline(folded, line);) {
+    for (char c : line)
+      require(static_cast<unsigned char>(c) >= 0x20, "render_folded: a control byte");
+    const auto space = line.rfind(' ');
+    require(space != std::string::npos && space + 1 < line.size() &&
+                line.find_first_not_of("0123456789", space + 1) == std::string::npos,
+            "render_folded: a line without its count");
+  }
+  std::ostringstream profile;
+  require(write_pprof(*loaded, profile), "write_pprof: failed on a string stream");
 
   const std::string first = render_json(*loaded);
   const json rendered = json::parse(first, nullptr, /*allow_exceptions=*/false);
