@@ -3,6 +3,7 @@
 # SOURCE_DIR is the top of a git checkout, and an empty string otherwise (a source
 # tarball, even one unpacked inside another repository). Run at every build; the
 # file is rewritten only when the description changes, so only its user recompiles.
+cmake_minimum_required(VERSION 3.25)  # a -P script sets no policies of its own
 set(description "")
 find_package(Git QUIET)
 if(GIT_FOUND)

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -126,6 +127,10 @@ TEST(ZshCompletion, DescribesProcessesWithTheirNames) {
       "}\n_ukstack_processes");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::vector<std::string> lines = lines_of(run.out);
+  // Every entry is "pid:name", short pids (ps pads them with blanks) as well as long.
+  ASSERT_FALSE(lines.empty());
+  for (const std::string& line : lines)
+    EXPECT_TRUE(std::regex_match(line, std::regex("[1-9][0-9]*:.+"))) << line;
   EXPECT_NE(std::find(lines.begin(), lines.end(), std::to_string(target.pid()) + ":accept_server"),
             lines.end())
       << run.out;
