@@ -22,6 +22,10 @@ PACKAGES=(
   libbpf-dev bpftool           # the BPF engine: its loader, and its skeleton made at build time
   clang-format                 # the format check (.clang-format) the test run starts with
   protobuf-compiler libprotobuf-dev golang-github-google-pprof-dev  # --format pprof: protoc, libprotobuf, pprof's profile.proto
+  scdoc                        # the man page ukstack(1): small, C, made for man pages only
+  dpkg-dev lintian             # the Debian package: dpkg-shlibdeps for its Depends, its check
+  man-db                       # the man page test renders ukstack(1) with man --warnings
+  zsh bash-completion          # the completion tests load the scripts in both shells
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 

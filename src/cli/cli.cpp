@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -8,7 +10,9 @@
 #include <vector>
 
 #include "analysis/completeness.h"
-#include "base/version.h"
+#include "cli/targets.h"
+#include "cli/version_text.h"
+#include "procfs/source.h"
 
 namespace ukstack {
 
@@ -84,11 +88,19 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       "the system call each is blocked in; the user stacks of every thread of a core file.",
       "ukstack"};
   app.footer(kExamples);
-  app.set_version_flag("--version", std::string("ukstack ") + kVersion);
-  app.add_option("PID", options.pids,
-                 "process to capture; several processes are captured one after another and "
-                 "their waits for each other joined in one wait graph")
-      ->check(CLI::PositiveNumber);
+  app.set_version_flag("--version", version_text());
+  // Words, not numbers: a name is looked up (targets.h), and a word that is neither
+  // gets a sentence rather than CLI11's range message.
+  std::vector<std::string> target_words;
+  app.add_option("PID", target_words,
+                 "process to capture, by PID or by name (when exactly one process has it); "
+                 "several processes are captured one after another and their waits for each "
+                 "other joined in one wait graph")
+      ->type_name("PID|NAME");
+  std::vector<std::string> p_words;
+  app.add_option("-p,--pid", p_words, "process to capture, as eu-stack -p takes it (repeatable)")
+      ->type_name("PID")
+      ->allow_extra_args(false);
   app.add_option("--core", options.core_file,
                  "read the user stacks from this core file instead of a process");
   CLI::Option* exe = app.add_option("--exe", options.exe_file,
@@ -114,8 +126,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   app.add_option("--unwinder", backend, "user-stack backend")
       ->check(one_of(kBackends))
       ->capture_default_str();
-  app.add_flag("--inlines,!--no-inlines", options.capture.unwind.inlines,
-               "show inlined calls as frames of their own (default on)");
+  // Two flags, not CLI11's "--inlines,!--no-inlines", so --help shows each with its meaning.
+  bool inlines = false, no_inlines = false;
+  app.add_flag("--inlines", inlines, "show inlined calls as frames of their own (the default)");
+  app.add_flag("--no-inlines", no_inlines, "show an inlined call only as its caller's frame");
   std::string format = "text";
   app.add_option("--format", format,
                  "output format: text, json, folded (folded stacks for flamegraph.pl, inferno, "
@@ -159,11 +173,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                  "(columns on a terminal at least 140 columns wide)")
       ->check(one_of(kLayouts))
       ->capture_default_str();
-  bool group = true;
-  app.add_flag("--group,!--no-group", group,
+  bool group = false, no_group = false;
+  app.add_flag("--group", group,
                "text: show threads with the same stacks once, as a group with their count and "
-               "tids (default: when the process has more than 16 threads); JSON lists the groups "
-               "unless --no-group");
+               "tids (default: when the process has more than 16 threads); JSON lists the "
+               "groups unless --no-group");
+  app.add_flag("--no-group", no_group, "one block per thread, and no groups in JSON");
   app.add_flag("--all-goroutines", options.all_goroutines,
                "text: show the Go runtime's own goroutines too (every frame in runtime.: the "
                "garbage collector's workers, the finalizer); JSON always lists every goroutine");
@@ -188,9 +203,23 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     std::cerr << "ukstack: " << message << " (see ukstack --help)\n";
     return ParsedCommandLine{std::nullopt, kExitUsage};
   };
-  const int sources =
-      static_cast<int>((app.count("PID") > 0 ? 1 : 0) + app.count("--core") + app.count("--input"));
+  const bool live = app.count("PID") + app.count("-p") > 0;
+  const int sources = static_cast<int>((live ? 1 : 0) + app.count("--core") + app.count("--input"));
   if (sources != 1) return usage_error("give exactly one of PID, --core CORE or --input FILE.json");
+  if (live) {
+    const procfs::RealProcSource proc;
+    p_words.insert(p_words.end(), target_words.begin(), target_words.end());
+    for (const std::string& word : p_words) {
+      ResolvedTarget target = resolve_target(word, proc, static_cast<int>(getpid()));
+      if (target.pid == 0 && target.problem.find('\n') == std::string::npos)
+        return usage_error(target.problem);
+      if (target.pid == 0) {  // several processes have the name: the list is the help
+        std::cerr << "ukstack: " << target.problem << "\n";
+        return {std::nullopt, kExitUsage};
+      }
+      options.pids.push_back(target.pid);
+    }
+  }
   std::vector<int> sorted_pids = options.pids;  // the user's order is the output's
   std::ranges::sort(sorted_pids);
   if (auto twice = std::ranges::adjacent_find(sorted_pids); twice != sorted_pids.end())
@@ -209,8 +238,9 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   }
   if (app.count("--input") > 0) {
     options.input = InputKind::Snapshot;
-    for (const char* option : {"--stop", "--timeout", "--tid", "--unwinder", "--inlines",
-                               "--debug-dir", "--debuginfod-timeout", "--samples", "--interval"}) {
+    for (const char* option :
+         {"--stop", "--timeout", "--tid", "--unwinder", "--inlines", "--no-inlines", "--debug-dir",
+          "--debuginfod-timeout", "--samples", "--interval"}) {
       if (app.count(option) > 0) {
         return usage_error(std::string(option) +
                            " changes a capture, not how a saved snapshot is shown");
@@ -238,7 +268,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   options.format = chosen(kFormats, format);
   options.color = chosen(kColors, color);
   options.layout = chosen(kLayouts, layout);
-  if (app.count("--group") > 0) options.grouping = group ? Grouping::Always : Grouping::Never;
+  // Not CLI11's excludes(): --help would print "Excludes: ..." beside each.
+  if (inlines && no_inlines) return usage_error("--inlines and --no-inlines contradict each other");
+  if (group && no_group) return usage_error("--group and --no-group contradict each other");
+  options.capture.unwind.inlines = !no_inlines;
+  if (group) options.grouping = Grouping::Always;
+  if (no_group) options.grouping = Grouping::Never;
   return {std::move(options), kExitComplete};
 }
 

@@ -51,6 +51,75 @@ TEST(CommandLine, HelpAndVersion) {
   EXPECT_EQ(version.out.rfind("ukstack 0.", 0), 0u) << version.out;
 }
 
+TEST(CommandLine, AWordThatIsNoProcessIdSaysSo) {
+  CommandResult result = run_ukstack({"abc"});
+  EXPECT_EQ(result.exit_code, 64);
+  EXPECT_NE(result.err.find("'abc' is not a process id"), std::string::npos) << result.err;
+  EXPECT_EQ(line_count(result.err), 1);
+}
+
+TEST(CommandLine, HelpShowsNegatedFlagsAsOptionsOfTheirOwn) {
+  CommandResult help = run_ukstack({"--help"});
+  for (const char* option : {"--inlines", "--no-inlines", "--group", "--no-group"}) {
+    SCOPED_TRACE(option);
+    // An option line of its own: "  --no-inlines   show an inlined call only as ..."
+    EXPECT_NE(help.out.find(std::string("\n  ") + option + " "), std::string::npos) << help.out;
+  }
+  EXPECT_EQ(help.out.find("{false}"), std::string::npos) << help.out;
+  EXPECT_EQ(run_ukstack({"--inlines", "--no-inlines", "1"}).exit_code, 64);
+}
+
+TEST(CommandLine, DashPTakesAPidAsEuStackDoes) {
+  auto first = FixtureProcess::start({fixture_path("accept_server"), "0"});
+  auto second = FixtureProcess::start({fixture_path("accept_server"), "0"});
+  CommandResult result = run_ukstack(
+      {"-p", std::to_string(first.pid()), "--pid", std::to_string(second.pid()), "--stop", "none"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("PID " + std::to_string(first.pid()) + " "), std::string::npos);
+  EXPECT_NE(result.out.find("PID " + std::to_string(second.pid()) + " "), std::string::npos);
+}
+
+// Copies of a fixture under a name no other process has (comm keeps 15 bytes).
+class NamedFixtures {
+ public:
+  NamedFixtures() : name_("uks" + std::to_string(getpid()) + "n") {
+    std::filesystem::copy_file(fixture_path("accept_server"), dir_.path() / name_);
+  }
+  const std::string& name() const { return name_; }
+  FixtureProcess start() { return FixtureProcess::start({dir_.path() / name_, "0"}); }
+
+ private:
+  TempDir dir_;
+  std::string name_;
+};
+
+TEST(CommandLine, TheNameOfOneProcessCapturesIt) {
+  NamedFixtures fixtures;
+  auto target = fixtures.start();
+  CommandResult result = run_ukstack({fixtures.name(), "--stop", "none"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(
+      result.out.rfind("PID " + std::to_string(target.pid()) + " (" + fixtures.name() + ")", 0), 0u)
+      << result.out;
+}
+
+TEST(CommandLine, ANameSeveralProcessesHaveListsThem) {
+  NamedFixtures fixtures;
+  auto first = fixtures.start();
+  auto second = fixtures.start();
+  CommandResult result = run_ukstack({fixtures.name()});
+  EXPECT_EQ(result.exit_code, 64);
+  EXPECT_TRUE(result.out.empty());
+  EXPECT_NE(result.err.find("'" + fixtures.name() + "' is the name of 2 processes"),
+            std::string::npos)
+      << result.err;
+  for (const auto* process : {&first, &second})
+    EXPECT_NE(result.err.find("\n  " + std::to_string(process->pid()) + "  " + fixtures.name()),
+              std::string::npos)
+        << result.err;
+  expect_not_disturbed(first.pid());
+}
+
 TEST(CommandLine, RefusesItsOwnProcess) {
   // The shell execs ukstack in place, so $$ is ukstack's own PID.
   CommandResult result = run_command(
