@@ -21,6 +21,8 @@ PACKAGES=(
   clang libclang-rt-14-dev     # libFuzzer targets (tests/fuzz/run_fuzzers.sh), the BPF program
   libbpf-dev bpftool           # the BPF engine: its loader, and its skeleton made at build time
   clang-format                 # the format check (.clang-format) the test run starts with
+  libzstd-dev liblz4-dev liblzma-dev  # compressed cores (zstd, lz4, xz) as systemd-coredump stores them
+  zstd lz4 xz-utils            # compress the test cores with each format's own tool
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 
