@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace ukstack {
@@ -74,8 +75,12 @@ class ZstdDecoder final : public Decoder {
     // A full output buffer may leave bytes inside zstd: call again until it is not full.
     do {
       output = ZSTD_outBuffer{out_.data(), out_.size(), 0};
+      const std::size_t consumed_before = input.pos;
       const std::size_t result = ZSTD_decompressStream(context_.get(), &output, &input);
       if (ZSTD_isError(result)) return corrupt(Compression::Zstd, ZSTD_getErrorName(result));
+      // Never expected of zstd; a loop without progress would hang the run.
+      if (input.pos == consumed_before && output.pos == 0 && input.pos < input.size)
+        return corrupt(Compression::Zstd, "no progress");
       frame_open_ = result != 0;  // 0: a frame has just ended
       if (auto written = write_all(out_fd, std::span(out_.data(), output.pos)); !written)
         return written;
@@ -109,6 +114,9 @@ class Lz4Decoder final : public Decoder {
       const std::size_t hint =
           LZ4F_decompress(context_.get(), out_.data(), &produced, in.data(), &consumed, nullptr);
       if (LZ4F_isError(hint)) return corrupt(Compression::Lz4, LZ4F_getErrorName(hint));
+      // Never expected of lz4; a loop without progress would hang the run.
+      if (consumed == 0 && produced == 0 && !in.empty())
+        return corrupt(Compression::Lz4, "no progress");
       frame_open_ = hint != 0;  // 0: a frame has just ended (the next call starts another)
       in = in.subspan(consumed);
       output_full = produced == out_.size();

@@ -73,6 +73,10 @@ Result<CoreInput> CoreInput::open(const std::string& name) {
   }
   std::array<std::byte, kCompressionMagicBytes> head_bytes{};
   auto head_size = read_head(in_fd, head_bytes);
+  if (!head_size && !from_stdin) {
+    // A directory, say: the core readers say what it is not, as for any file.
+    return CoreInput(unwind::CorePath(name), UniqueFd(), false);
+  }
   if (!head_size) return fail(head_size.error());
   const std::span<const std::byte> head(head_bytes.data(), *head_size);
   const Compression kind = detect_compression(head);
