@@ -192,8 +192,9 @@ int walk_thread(Dwfl_Thread* thread, void* arg) {
 
 Result<CoreDump> unwind_core(const CorePath& core_path, const std::string& exe_path,
                              const UnwindOptions& options, const std::vector<int>& tids) {
-  auto session = DwflSession::open_core(core_path, exe_path, options.debug_dirs,
-                                        options.debuginfod_budget, true, options.sysroot);
+  auto session =
+      DwflSession::open_core(core_path, exe_path, options.debug_dirs, options.debuginfod_budget,
+                             /*attach_threads=*/true, options.sysroot);
   if (!session) return session.error();
   Dwfl* dwfl = (*session)->get();
 

@@ -115,8 +115,8 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
   if (!sysroot.empty()) {
     session->sysroot_files_ = std::make_unique<SysrootFiles>(sysroot);
     callbacks.find_elf = &DwflSession::find_core_elf;
-    // The crashed machine's debug info, beside this machine's (searched after it
-    // in begin()'s order: --debug-dir, the sysroot's, then /usr/lib/debug).
+    // The crashed machine's debug info, beside this machine's: begin() searches
+    // --debug-dir, then the sysroot's, then /usr/lib/debug.
     search_dirs.push_back(session->sysroot_files_->root() + "/usr/lib/debug");
   }
   if (auto begun = session->begin(search_dirs, callbacks); !begun) return begun.error();
