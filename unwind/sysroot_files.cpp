@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include "base/unique_elf.h"
@@ -42,6 +44,10 @@ std::vector<unsigned char> file_build_id(int fd) {
 }  // namespace
 
 SysrootFiles::SysrootFiles(std::string root) : root_(std::move(root)) {
+  // Absolute: libdw searches only absolute debug directories for build-ids (a
+  // relative one is taken as relative to each module's own directory).
+  std::error_code error;
+  if (auto absolute = std::filesystem::absolute(root_, error); !error) root_ = absolute.string();
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 

@@ -19,6 +19,7 @@ class SysrootFiles {
  public:
   explicit SysrootFiles(std::string root);
 
+  // The root as an absolute path, without a trailing '/'.
   const std::string& root() const { return root_; }
 
   // Where a module path of the core lies under the root; nullopt for names that

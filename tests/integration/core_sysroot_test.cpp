@@ -70,8 +70,37 @@ class SysrootCore : public ::testing::Test {
     fs::create_directories(wrong);
     fs::copy_file(moved / "deleted_binary", wrong / "deleted_binary");
     fs::copy_file(fixture_path("blocking_threads"), wrong / "libdeleted_library.so");
+    // The same tree with the library stripped of everything (.symtab and DWARF)
+    // and its debug file where the crashed machine's debug package put it:
+    // DIR/usr/lib/debug/.build-id/xx/rest.debug.
+    stripped_root_ = (dir_->path() / "stripped-root").string();
+    const fs::path stripped = fs::path(stripped_root_) / app.relative_path();
+    fs::create_directories(stripped);
+    fs::copy_file(moved / "deleted_binary", stripped / "deleted_binary");
+    const std::string id = build_id(library_in(root_));
+    if (id.size() < 3) return skip_stripped("the fixture library has no build-id");
+    const fs::path debug_dir =
+        fs::path(stripped_root_) / "usr/lib/debug/.build-id" / id.substr(0, 2);
+    fs::create_directories(debug_dir);
+    const std::string debug_file = (debug_dir / (id.substr(2) + ".debug")).string();
+    const std::string stripped_library = (stripped / "libdeleted_library.so").string();
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"objcopy", "--only-keep-debug", library_in(root_), debug_file},
+          std::vector<std::string>{"strip", "--strip-all", "-o", stripped_library,
+                                   library_in(root_)}}) {
+      if (run_command(command, std::chrono::seconds(30)).exit_code != 0)
+        return skip_stripped(command[0] + " failed");
+    }
+  }
+  // Where the library lies under a sysroot.
+  static std::string library_in(const std::string& root) {
+    return (fs::path(root) / fs::path(library_).relative_path()).string();
   }
   static void fail(std::string why) { why_ = std::move(why); }
+  static void skip_stripped(std::string why) {
+    stripped_root_.clear();
+    why_ = std::move(why);
+  }
   static void TearDownTestSuite() {
     delete dir_;
     dir_ = nullptr;
@@ -101,13 +130,13 @@ class SysrootCore : public ::testing::Test {
   }
 
   static TempDir* dir_;
-  static std::string program_, library_, core_, why_, root_, wrong_root_;
+  static std::string program_, library_, core_, why_, root_, wrong_root_, stripped_root_;
   static int library_tid_, reader_tid_;
 };
 
 TempDir* SysrootCore::dir_ = nullptr;
 std::string SysrootCore::program_, SysrootCore::library_, SysrootCore::core_, SysrootCore::why_,
-    SysrootCore::root_, SysrootCore::wrong_root_;
+    SysrootCore::root_, SysrootCore::wrong_root_, SysrootCore::stripped_root_;
 int SysrootCore::library_tid_ = 0;
 int SysrootCore::reader_tid_ = 0;
 
@@ -151,6 +180,21 @@ TEST_F(SysrootCore, LibraryOfAnotherBuildNamesNothing) {
       << library_thread["user"]["error"];
   // The program under that sysroot is the right build: its frames are named.
   EXPECT_TRUE(in_order(functions(thread(snapshot, reader_tid_), "user"), kReaderChain));
+}
+
+TEST_F(SysrootCore, SeparateDebugInfoUnderTheSysroot) {
+  if (stripped_root_.empty()) GTEST_SKIP() << why_;
+  nlohmann::json snapshot = capture_json({"--core", core_, "--sysroot", stripped_root_}, {0});
+  const nlohmann::json& library_thread = thread(snapshot, library_tid_);
+  // deleted_library_read is static: with no .symtab in the library, its name and
+  // every line can only come from the debug file under the sysroot.
+  EXPECT_TRUE(in_order(functions(library_thread, "user"), kLibraryChain))
+      << library_thread["user"].dump(2);
+  for (const auto& frame : library_thread["user"]["frames"]) {
+    if (frame["module"] != library_) continue;
+    ASSERT_TRUE(frame["file"].is_string()) << frame.dump();
+    EXPECT_TRUE(frame["file"].get<std::string>().ends_with("deleted_library.c")) << frame["file"];
+  }
 }
 
 TEST(SysrootUsage, OnlyWithCoreAndAnExistingDirectory) {

@@ -41,6 +41,12 @@ TEST(SysrootFiles, PathsOfTheCrashedMachineMapUnderTheRoot) {
   EXPECT_EQ(files.path_for("libfoo.so"), std::nullopt);
 }
 
+TEST(SysrootFiles, ARelativeRootIsMadeAbsolute) {
+  // libdw looks for build-id debug files in absolute directories only.
+  SysrootFiles files("crashed-root");
+  EXPECT_EQ(files.root(), (std::filesystem::current_path() / "crashed-root").string());
+}
+
 class SysrootTree : public ::testing::Test {
  protected:
   void SetUp() override {
