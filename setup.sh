@@ -26,6 +26,8 @@ PACKAGES=(
   dpkg-dev lintian             # the Debian package: dpkg-shlibdeps for its Depends, its check
   man-db                       # the man page test renders ukstack(1) with man --warnings
   zsh bash-completion          # the completion tests load the scripts in both shells
+  libzstd-dev liblz4-dev liblzma-dev  # compressed cores (zstd, lz4, xz) as systemd-coredump stores them
+  zstd lz4 xz-utils            # compress the test cores with each format's own tool
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 

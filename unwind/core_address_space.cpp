@@ -17,19 +17,21 @@ namespace {
 constexpr std::uint64_t kPageSize = 4096;  // x86-64
 }  // namespace
 
-Result<CoreAddressSpace> CoreAddressSpace::from_elf(Elf* core) {
+Result<CoreAddressSpace> CoreAddressSpace::from_elf(Elf* core, const std::string& sysroot) {
   CoreAddressSpace space;
+  space.sysroot_ = sysroot;
   if (auto loaded = space.load(core); !loaded) return loaded.error();
   return space;
 }
 
-Result<CoreAddressSpace> CoreAddressSpace::open(const std::string& path) {
+Result<CoreAddressSpace> CoreAddressSpace::open(const CorePath& path, const std::string& sysroot) {
   CoreAddressSpace space;
-  auto elf = open_elf(path, "core file", space.core_fd_);
+  space.sysroot_ = sysroot;
+  auto elf = open_elf(path.open, "core file", space.core_fd_, path.shown);
   if (!elf) return elf.error();
   space.core_elf_ = std::move(*elf);
   if (auto loaded = space.load(space.core_elf_.get()); !loaded) {
-    return Error{loaded.error().errnum, path + ": " + loaded.error().message};
+    return Error{loaded.error().errnum, path.shown + ": " + loaded.error().message};
   }
   return space;
 }
@@ -97,7 +99,8 @@ bool CoreAddressSpace::in_core(RemoteAddr addr) const {
 const UniqueFd& CoreAddressSpace::file(const std::string& path, int& open_errno) const {
   auto [it, inserted] = open_files_.try_emplace(path);
   if (inserted) {
-    it->second.fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    const std::string where = sysroot_.empty() || !path.starts_with('/') ? path : sysroot_ + path;
+    it->second.fd = UniqueFd(::open(where.c_str(), O_RDONLY | O_CLOEXEC));
     if (!it->second.fd.valid()) it->second.open_errno = errno;
   }
   open_errno = it->second.open_errno;

@@ -3,9 +3,9 @@
 // a segment with p_filesz < p_memsz, often 0), the bytes of the file NT_FILE says
 // was mapped there, at the mapping's file offset.
 //
-// The mapped files are opened by the paths the core names, on this machine: a file
-// replaced since the core was written gives its new bytes (no path map or build-id
-// check yet).
+// The mapped files are opened by the paths the core names, on this machine or under
+// the sysroot (--sysroot) when one is given: a file replaced since the core was
+// written gives its new bytes (no build-id check yet).
 #pragma once
 
 #include <libelf.h>
@@ -21,6 +21,7 @@
 #include "base/unique_fd.h"
 #include "unwind/address_space.h"
 #include "unwind/core_notes.h"
+#include "unwind/core_path.h"
 
 namespace ukstack::unwind {
 
@@ -28,9 +29,9 @@ class CoreAddressSpace final : public AddressSpace {
  public:
   // Over a core already open (e.g. DwflSession::core_elf()); borrows `core`, which
   // must outlive this object.
-  static Result<CoreAddressSpace> from_elf(Elf* core);
+  static Result<CoreAddressSpace> from_elf(Elf* core, const std::string& sysroot = {});
   // Opens the core file at `path` and owns it.
-  static Result<CoreAddressSpace> open(const std::string& path);
+  static Result<CoreAddressSpace> open(const CorePath& path, const std::string& sysroot = {});
 
   // Core bytes first; then the mapped file where the core has none. Stops where
   // neither has the next byte.
@@ -60,7 +61,8 @@ class CoreAddressSpace final : public AddressSpace {
   // errno saved) when it cannot be opened.
   const UniqueFd& file(const std::string& path, int& open_errno) const;
 
-  UniqueFd core_fd_;  // only when opened by path
+  std::string sysroot_;  // prefixed to the mapped files' paths; empty: this machine's
+  UniqueFd core_fd_;     // only when opened by path
   UniqueElf core_elf_;
   std::vector<Segment> segments_;       // sorted by vaddr
   std::vector<CoreFileMapping> files_;  // sorted by start

@@ -45,16 +45,16 @@ Dwfl_Module* main_module(Dwfl* dwfl, const CoreNotes& notes) {
   return notes.entry ? dwfl_addrmodule(dwfl, *notes.entry) : nullptr;
 }
 
-Error executable_mismatch(const std::string& exe_path, const std::string& core_path,
+Error executable_mismatch(const std::string& exe_path, const CorePath& core_path,
                           const std::string& why) {
-  return Error{0, "executable " + exe_path + " does not match core file " + core_path +
+  return Error{0, "executable " + exe_path + " does not match core file " + core_path.shown +
                       (why.empty() ? "" : " (" + why + ")")};
 }
 
 // With a GNU build-id, libdw rejects an --exe whose build-id differs from the one in
 // the core, and then goes on without it; a user who named the file wants to know.
 Status check_by_build_id(Dwfl_Module* main, const std::string& exe_path,
-                         const std::string& core_path) {
+                         const CorePath& core_path) {
   Dwarf_Addr bias = 0;
   bool loaded = dwfl_module_getelf(main, &bias) != nullptr;
   std::string why = loaded ? "" : libdw_error();
@@ -70,8 +70,8 @@ Status check_by_build_id(Dwfl_Module* main, const std::string& exe_path,
 // static Go binary) this is the only check: libdw found the executable by the core's
 // NT_FILE path, or opens --exe, unchecked.
 Status check_by_core_records(Dwfl_Module* main, Elf* exe, const std::string& exe_path,
-                             const std::string& core_path, const CoreNotes& notes, Elf* core,
-                             bool exe_has_build_id) {
+                             const CorePath& core_path, const CoreNotes& notes, Elf* core,
+                             bool exe_has_build_id, const std::string& sysroot) {
   const unsigned char* bits = nullptr;
   GElf_Addr vaddr = 0;
   if (!exe_has_build_id && dwfl_module_build_id(main, &bits, &vaddr) > 0)
@@ -79,7 +79,7 @@ Status check_by_core_records(Dwfl_Module* main, Elf* exe, const std::string& exe
                                "the core's executable has a GNU build-id, it has none");
   Dwarf_Addr start = 0;
   dwfl_module_info(main, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
-  auto memory = CoreAddressSpace::from_elf(core);
+  auto memory = CoreAddressSpace::from_elf(core, sysroot);
   if (!memory) return memory.error();
   if (auto matches = match_executable_with_core(exe, start, notes, *memory); !matches)
     return executable_mismatch(exe_path, core_path, matches.error().message);
@@ -110,8 +110,8 @@ Status check_by_core_records(Dwfl_Module* main, Elf* exe, const std::string& exe
   return {};
 }
 
-Status check_executable(Dwfl_Module* main, const std::string& exe_path,
-                        const std::string& core_path, const CoreNotes& notes, Elf* core) {
+Status check_executable(Dwfl_Module* main, const std::string& exe_path, const CorePath& core_path,
+                        const CoreNotes& notes, Elf* core, const std::string& sysroot) {
   UniqueFd exe_fd;
   auto exe = open_elf(exe_path, "executable", exe_fd);
   if (!exe) return exe.error();
@@ -119,8 +119,8 @@ Status check_executable(Dwfl_Module* main, const std::string& exe_path,
   // would take even a C binary's build-id on trust.
   const void* bits = nullptr;
   const bool has_build_id = dwelf_elf_gnu_build_id(exe->get(), &bits) > 0;
-  if (auto matches =
-          check_by_core_records(main, exe->get(), exe_path, core_path, notes, core, has_build_id);
+  if (auto matches = check_by_core_records(main, exe->get(), exe_path, core_path, notes, core,
+                                           has_build_id, sysroot);
       !matches || !has_build_id) {
     return matches;
   }
@@ -129,23 +129,32 @@ Status check_executable(Dwfl_Module* main, const std::string& exe_path,
 
 // Why libdw could not find the caller of the last frame, in a user's words when the
 // reason is that the module's file is missing (eu-stack says "Callback returned
-// failure" when a core's libc is not on this machine).
-std::string unwind_error(Dwfl* dwfl, const FrameCollector& collector, std::string libdw_message) {
-  if (collector.pcs().empty()) return libdw_message;
-  const auto& [pc, is_activation] = collector.pcs().back();
-  Dwarf_Addr address = is_activation ? pc : pc - 1;
-  Dwfl_Module* module = dwfl_addrmodule(dwfl, address);
+// failure" when a core's libc is not on this machine). Frames in no module at the
+// end (guessed through rbp past a module without CFI) are passed over: the module
+// they were guessed from is the one to name.
+std::string unwind_error(const DwflSession& session, const FrameCollector& collector,
+                         std::string libdw_message) {
+  Dwfl* dwfl = session.get();
+  Dwfl_Module* module = nullptr;
+  for (auto frame = collector.pcs().rbegin(); frame != collector.pcs().rend() && !module; ++frame) {
+    const auto& [pc, is_activation] = *frame;
+    module = dwfl_addrmodule(dwfl, is_activation ? pc : pc - 1);
+  }
   if (module == nullptr) return libdw_message;
   Dwarf_Addr bias = 0;
   if (dwfl_module_getelf(module, &bias) != nullptr) return libdw_message;
   const char* name =
       dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-  return "no unwind information for " + std::string(name != nullptr ? name : "a module") +
-         " (its file was not found on this machine; libdw: " + libdw_message + ")";
+  std::string where = "its file was not found on this machine";
+  if (name != nullptr) {
+    if (auto problem = session.module_file_problem(name)) where = *problem;
+  }
+  return "no unwind information for " + std::string(name != nullptr ? name : "a module") + " (" +
+         where + "; libdw: " + libdw_message + ")";
 }
 
 struct ThreadWalk {
-  Dwfl* dwfl = nullptr;
+  const DwflSession* session = nullptr;
   Symbolizer* symbolizer = nullptr;
   CfiProvenance* provenance = nullptr;
   const UnwindOptions* options = nullptr;
@@ -167,7 +176,7 @@ int walk_thread(Dwfl_Thread* thread, void* arg) {
   std::optional<std::string> error;
   if (result == -1) {
     std::string message = libdw_error();  // before any other libdw call
-    error = unwind_error(walk->dwfl, collector, std::move(message));
+    error = unwind_error(*walk->session, collector, std::move(message));
   }
   out.stack = collector.stack(error);
   for (const CoreThreadNote& note : walk->notes->threads) {
@@ -181,10 +190,11 @@ int walk_thread(Dwfl_Thread* thread, void* arg) {
 
 }  // namespace
 
-Result<CoreDump> unwind_core(const std::string& core_path, const std::string& exe_path,
+Result<CoreDump> unwind_core(const CorePath& core_path, const std::string& exe_path,
                              const UnwindOptions& options, const std::vector<int>& tids) {
   auto session =
-      DwflSession::open_core(core_path, exe_path, options.debug_dirs, options.debuginfod_budget);
+      DwflSession::open_core(core_path, exe_path, options.debug_dirs, options.debuginfod_budget,
+                             /*attach_threads=*/true, options.sysroot);
   if (!session) return session.error();
   Dwfl* dwfl = (*session)->get();
 
@@ -197,8 +207,8 @@ Result<CoreDump> unwind_core(const std::string& core_path, const std::string& ex
   Dwfl_Module* main = main_module(dwfl, dump.notes);
   if (!exe_path.empty()) {
     if (main != nullptr) {
-      if (auto matches =
-              check_executable(main, exe_path, core_path, dump.notes, (*session)->core_elf());
+      if (auto matches = check_executable(main, exe_path, core_path, dump.notes,
+                                          (*session)->core_elf(), options.sysroot);
           !matches)
         return matches.error();
     }
@@ -211,9 +221,11 @@ Result<CoreDump> unwind_core(const std::string& core_path, const std::string& ex
 
   Symbolizer symbolizer(dwfl, options.inlines);
   CfiProvenance provenance(dwfl);
-  ThreadWalk walk{dwfl, &symbolizer, &provenance, &options, &tids, &dump.notes, &dump.threads};
+  const DwflSession& modules = **session;
+  ThreadWalk walk{&modules, &symbolizer, &provenance, &options, &tids, &dump.notes, &dump.threads};
   if (dwfl_getthreads(dwfl, &walk_thread, &walk) == -1 && dump.threads.empty() && tids.empty()) {
-    return Error{0, "cannot read the threads of core file " + core_path + ": " + libdw_error()};
+    return Error{0,
+                 "cannot read the threads of core file " + core_path.shown + ": " + libdw_error()};
   }
   return dump;
 }

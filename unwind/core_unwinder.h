@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "unwind/core_notes.h"
+#include "unwind/core_path.h"
 #include "unwind/unwinder.h"
 
 namespace ukstack::unwind {
@@ -32,8 +33,9 @@ struct CoreDump {
 
 // An Error when nothing can be read: the core cannot be opened or is not an ELF
 // core, or `exe_path` (may be empty) is not the core's executable. `tids`, when not
-// empty, selects threads. options.backend is not used: cores are read with libdw.
-Result<CoreDump> unwind_core(const std::string& core_path, const std::string& exe_path,
+// empty, selects threads. options.backend is not used: cores are read with libdw;
+// options.sysroot, when set, is where the modules' files are looked up.
+Result<CoreDump> unwind_core(const CorePath& core_path, const std::string& exe_path,
                              const UnwindOptions& options, const std::vector<int>& tids);
 
 }  // namespace ukstack::unwind

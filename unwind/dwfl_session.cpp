@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "unwind/debuginfo_cache.h"
@@ -82,9 +83,9 @@ std::string elf_type_name(GElf_Half type) {
 }  // namespace
 
 Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
-    const std::string& core_path, const std::string& exe_path,
+    const CorePath& core_path, const std::string& exe_path,
     const std::vector<std::string>& debug_dirs, std::chrono::milliseconds debuginfod_budget,
-    bool attach_threads) {
+    bool attach_threads, const std::string& sysroot) {
   std::unique_ptr<DwflSession> session(new DwflSession());
   GElf_Ehdr ehdr;
   if (!exe_path.empty()) {
@@ -98,30 +99,43 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
                           ", not an executable"};
     }
   }
-  auto core = open_elf(core_path, "core file", session->core_fd_);
+  auto core = open_elf(core_path.open, "core file", session->core_fd_, core_path.shown);
   if (!core) return core.error();
   session->core_elf_ = std::move(*core);
   gelf_getehdr(session->core_elf_.get(), &ehdr);
   if (ehdr.e_type != ET_CORE) {
-    return Error{0, core_path + " is not a core file: it is " + elf_type_name(ehdr.e_type)};
+    return Error{0, core_path.shown + " is not a core file: it is " + elf_type_name(ehdr.e_type)};
   }
 
   Dwfl_Callbacks callbacks{};
   callbacks.find_elf = dwfl_build_id_find_elf;
   callbacks.find_debuginfo = find_debuginfo_with_cache;  // unwind/debuginfo_cache.h
   callbacks.section_address = dwfl_offline_section_address;
-  if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  std::vector<std::string> search_dirs = debug_dirs;
+  if (!sysroot.empty()) {
+    session->sysroot_files_ = std::make_unique<SysrootFiles>(sysroot);
+    callbacks.find_elf = &DwflSession::find_core_elf;
+    // The crashed machine's debug info, beside this machine's: begin() searches
+    // --debug-dir, then the sysroot's, then /usr/lib/debug.
+    search_dirs.push_back(session->sysroot_files_->root() + "/usr/lib/debug");
+  }
+  if (auto begun = session->begin(search_dirs, callbacks); !begun) return begun.error();
   session->bound_debuginfod(debuginfod_budget);
   dwfl_report_begin(session->dwfl_);
   if (dwfl_core_file_report(session->dwfl_, session->core_elf_.get(),
                             exe_path.empty() ? nullptr : exe_path.c_str()) < 0) {
-    return Error{0, "cannot read the modules of core file " + core_path + ": " + libdw_error()};
+    return Error{0,
+                 "cannot read the modules of core file " + core_path.shown + ": " + libdw_error()};
   }
   if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
     return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
   }
+  // libdw opens a module's file lazily, at its first symbol or CFI lookup: by then
+  // find_core_elf finds its session here.
+  dwfl_getmodules(session->dwfl_, &DwflSession::set_module_session, session.get(), 0);
   if (attach_threads && dwfl_core_file_attach(session->dwfl_, session->core_elf_.get()) < 0) {
-    return Error{0, "cannot read the threads of core file " + core_path + ": " + libdw_error()};
+    return Error{0,
+                 "cannot read the threads of core file " + core_path.shown + ": " + libdw_error()};
   }
   return session;
 }
@@ -301,6 +315,37 @@ int DwflSession::find_process_elf(Dwfl_Module* module, void** userdata, const ch
   // whose files we cannot reach): no ELF rather than a wrong one.
   errno = ENOENT;
   return -1;
+}
+
+int DwflSession::find_core_elf(Dwfl_Module* module, void** userdata, const char* name,
+                               Dwarf_Addr base, char** file_name, Elf** elf) {
+  const int fd = dwfl_build_id_find_elf(module, userdata, name, base, file_name, elf);
+  auto* session = static_cast<DwflSession*>(*userdata);
+  if (fd >= 0 || *elf != nullptr || session == nullptr || session->sysroot_files_ == nullptr ||
+      name == nullptr) {
+    return fd;
+  }
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  const int length = dwfl_module_build_id(module, &bits, &vaddr);
+  const std::span<const unsigned char> build_id(bits, length > 0 ? length : 0);
+  // libdw would open a file name left here itself, unchecked: leave none.
+  std::free(*file_name);
+  *file_name = nullptr;
+  UniqueFd found = session->sysroot_files_->open_module(name, build_id);
+  if (!found.valid()) {
+    errno = ENOENT;
+    return -1;
+  }
+  // The name as the crashed machine saw it: a debuglink is then looked up under
+  // the debug directories (the sysroot's usr/lib/debug among them) at that path.
+  *file_name = strdup(name);
+  return found.release();
+}
+
+std::optional<std::string> DwflSession::module_file_problem(std::string_view module_name) const {
+  if (sysroot_files_ == nullptr) return std::nullopt;
+  return sysroot_files_->problem(module_name);
 }
 
 Elf* DwflSession::architecture_elf() const {

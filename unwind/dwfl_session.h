@@ -7,13 +7,17 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
 #include "base/unique_elf.h"
 #include "base/unique_fd.h"
+#include "unwind/core_path.h"
 #include "unwind/module_files.h"
+#include "unwind/sysroot_files.h"
 
 namespace ukstack::unwind {
 
@@ -43,12 +47,14 @@ class DwflSession {
   // by build-id or the path the core names), its threads attached for unwinding
   // with dwfl_getthreads. Keeps the core open for the session's life. Without
   // `attach_threads`, only the modules: the caller attaches its own thread state
-  // (to unwind stacks that are no thread's, a goroutine's).
+  // (to unwind stacks that are no thread's, a goroutine's). With a `sysroot`
+  // (--sysroot), the modules' files are looked up under it (SysrootFiles; --exe
+  // still names the executable) and its usr/lib/debug is searched for debug info
+  // before this machine's.
   static Result<std::unique_ptr<DwflSession>> open_core(
-      const std::string& core_path, const std::string& exe_path,
-      const std::vector<std::string>& debug_dirs,
+      const CorePath& core, const std::string& exe_path, const std::vector<std::string>& debug_dirs,
       std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10),
-      bool attach_threads = true);
+      bool attach_threads = true, const std::string& sysroot = {});
   ~DwflSession();
   DwflSession(const DwflSession&) = delete;
   DwflSession& operator=(const DwflSession&) = delete;
@@ -67,6 +73,9 @@ class DwflSession {
   // file that opens, deleted ones included (through map_files or /proc/<pid>/exe,
   // see ModuleFiles); nullptr when none does.
   Elf* architecture_elf() const;
+  // open_core with a sysroot: why the file of this module (its name in the core)
+  // was not taken from the sysroot, when it was not; nullopt otherwise.
+  std::optional<std::string> module_file_problem(std::string_view module_name) const;
 
  private:
   DwflSession() = default;
@@ -87,10 +96,16 @@ class DwflSession {
                                     char** debuginfo_file_name);
   // False once a request could only exceed the budget (or none can be bounded).
   bool debuginfod_allowed() const;
+  // find_elf for a core with a sysroot: --exe and files found by build-id first
+  // (libdw's dwfl_build_id_find_elf), then the module's path under the sysroot.
+  // Never this machine's file at the module's path: that is another machine's.
+  static int find_core_elf(Dwfl_Module* module, void** userdata, const char* name, Dwarf_Addr base,
+                           char** file_name, Elf** elf);
   static int set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr,
                                 void* session);
 
   std::unique_ptr<ModuleFiles> module_files_;
+  std::unique_ptr<SysrootFiles> sysroot_files_;  // open_core with a sysroot
   // The core (open_core): libdw reads its notes and memory as long as the Dwfl lives.
   UniqueFd core_fd_;
   UniqueElf core_elf_;

@@ -8,14 +8,19 @@
 namespace ukstack::unwind {
 
 Result<UniqueElf> open_elf(const std::string& path, const std::string& role, UniqueFd& fd) {
+  return open_elf(path, role, fd, path);
+}
+
+Result<UniqueElf> open_elf(const std::string& path, const std::string& role, UniqueFd& fd,
+                           const std::string& shown_as) {
   fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return Error::from_errno(errno, "cannot open " + role + " " + path);
+  if (!fd.valid()) return Error::from_errno(errno, "cannot open " + role + " " + shown_as);
   elf_version(EV_CURRENT);
   UniqueElf elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
   GElf_Ehdr ehdr;
   if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF ||
       gelf_getehdr(elf.get(), &ehdr) == nullptr) {
-    return Error{0, role + " " + path + " is not an ELF file"};
+    return Error{0, role + " " + shown_as + " is not an ELF file"};
   }
   return elf;
 }

@@ -18,6 +18,10 @@ namespace ukstack::unwind {
 // as the handle lives), or an error naming the file by its `role` ("core file",
 // "executable") when it cannot be opened or is not ELF.
 Result<UniqueElf> open_elf(const std::string& path, const std::string& role, UniqueFd& fd);
+// The same, with the errors naming the file `shown_as` (a core decompressed into a
+// memory file is opened as /proc/self/fd/N but named as the user gave it).
+Result<UniqueElf> open_elf(const std::string& path, const std::string& role, UniqueFd& fd,
+                           const std::string& shown_as);
 
 struct ElfSection {
   std::span<const std::uint8_t> bytes;  // borrowed from the handle: valid while it lives

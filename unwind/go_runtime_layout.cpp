@@ -214,16 +214,17 @@ Result<GoRuntimeLayout> load_go_runtime_layout(const std::string& exe_path,
   return layout;
 }
 
-Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path,
-                                                    const std::string& exe_path) {
+Result<GoRuntimeLayout> load_core_go_runtime_layout(const CorePath& core_path,
+                                                    const std::string& exe_path,
+                                                    const std::string& sysroot) {
   auto session = DwflSession::open_core(core_path, exe_path, {}, std::chrono::milliseconds(0),
-                                        /*attach_threads=*/false);
+                                        /*attach_threads=*/false, sysroot);
   if (!session) return session.error();
   DebugTypes types((*session)->get());
   auto layout = load_go_runtime_layout(types, 0);
   if (!layout) {
-    return Error{layout.error().errnum,
-                 "cannot read the goroutines of " + core_path + ": " + layout.error().message};
+    return Error{layout.error().errnum, "cannot read the goroutines of core file " +
+                                            core_path.shown + ": " + layout.error().message};
   }
   return layout;
 }

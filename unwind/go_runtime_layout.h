@@ -16,6 +16,7 @@
 #include "base/remote_addr.h"
 #include "base/result.h"
 #include "procfs/maps.h"
+#include "unwind/core_path.h"
 #include "unwind/debug_types.h"
 
 namespace ukstack::unwind {
@@ -108,9 +109,11 @@ bool is_go_executable(const std::string& exe_path);
 bool has_debug_info(const std::string& exe_path);
 
 // The layout from a core file's modules (its executable as `exe_path` names it, or
-// as libdw finds it when empty): addresses at the core's run-time places.
-Result<GoRuntimeLayout> load_core_go_runtime_layout(const std::string& core_path,
-                                                    const std::string& exe_path);
+// as libdw finds it when empty, under `sysroot` when one is given): addresses at
+// the core's run-time places.
+Result<GoRuntimeLayout> load_core_go_runtime_layout(const CorePath& core_path,
+                                                    const std::string& exe_path,
+                                                    const std::string& sysroot = {});
 
 // How far the executable at `exe_path` was moved when loaded, from the process's
 // memory map: 0 for a fixed-address (ET_EXEC) file; for a PIE, where its first

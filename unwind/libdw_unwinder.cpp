@@ -180,12 +180,13 @@ Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(LiveProcess process,
   return std::unique_ptr<Unwinder>(std::move(unwinder));
 }
 
-Result<std::unique_ptr<Unwinder>> open_core_stack_unwinder(const std::string& core_path,
+Result<std::unique_ptr<Unwinder>> open_core_stack_unwinder(const CorePath& core_path,
                                                            const std::string& exe_path,
                                                            const AddressSpace& memory,
                                                            const UnwindOptions& options) {
-  auto session = DwflSession::open_core(core_path, exe_path, options.debug_dirs,
-                                        options.debuginfod_budget, /*attach_threads=*/false);
+  auto session =
+      DwflSession::open_core(core_path, exe_path, options.debug_dirs, options.debuginfod_budget,
+                             /*attach_threads=*/false, options.sysroot);
   if (!session) return session.error();
   auto unwinder = std::make_unique<LibdwUnwinder>(std::move(*session), memory, options);
   // The pid is only libdw's label for the thread state: the core's own is not needed.

@@ -17,6 +17,7 @@
 #include "base/result.h"
 #include "procfs/maps.h"
 #include "unwind/address_space.h"
+#include "unwind/core_path.h"
 #include "unwind/live_address_space.h"
 #include "unwind/registers.h"
 #include "unwind/stack_copy.h"
@@ -61,6 +62,9 @@ struct UnwindOptions {
   std::size_t max_frames = 256;
   bool inlines = true;                  // inlined calls as frames of their own
   std::vector<std::string> debug_dirs;  // searched before the standard ones
+  // Core files from another machine (--sysroot): the directory holding that
+  // machine's executable, libraries and debug info; empty: this machine's.
+  std::string sysroot;
   // Total time for debuginfod requests (DEBUGINFOD_URLS), counted from the first.
   std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10);
 };
@@ -98,7 +102,7 @@ Result<std::unique_ptr<Unwinder>> open_libdw_unwinder(LiveProcess process,
 // libdw over a core file's modules and memory (`memory`, a CoreAddressSpace of
 // the same core, kept alive longer than the unwinder), for stacks that are no
 // thread's: a goroutine's, from the registers its runtime saved.
-Result<std::unique_ptr<Unwinder>> open_core_stack_unwinder(const std::string& core_path,
+Result<std::unique_ptr<Unwinder>> open_core_stack_unwinder(const CorePath& core_path,
                                                            const std::string& exe_path,
                                                            const AddressSpace& memory,
                                                            const UnwindOptions& options);

@@ -8,23 +8,26 @@
 #include <sstream>
 
 #include "base/format.h"
+#include "capture/core_input.h"
 #include "capture/goroutines.h"
 #include "capture/thread_builder.h"
 #include "capture/waits.h"
 #include "procfs/syscall_names.h"
 #include "unwind/core_address_space.h"
 #include "unwind/core_unwinder.h"
+#include "unwind/sysroot_files.h"
 
 namespace ukstack {
 
 namespace {
 
 // When the core was written: the file's modification time (a core records no
-// wall-clock time of its own). RFC 3339, UTC.
-std::string written_at(const std::string& path) {
+// wall-clock time of its own; a compressed core's file was written with it). A
+// core read from standard input has no file: the time it was read. RFC 3339, UTC.
+std::string written_at(const CoreInput& core) {
   struct stat info {};
-  std::time_t when = stat(path.c_str(), &info) == 0 ? info.st_mtim.tv_sec : std::time(nullptr);
-  return rfc3339_utc(when);
+  const bool has_file = !core.from_stdin() && stat(core.path().shown.c_str(), &info) == 0;
+  return rfc3339_utc(has_file ? info.st_mtim.tv_sec : std::time(nullptr));
 }
 
 // pr_psargs is the command line joined by spaces (and cut at 80 bytes): its words
@@ -57,10 +60,10 @@ std::optional<SyscallInfo> core_syscall(const std::optional<procfs::SyscallState
 
 // A Go program's goroutines, read from the core's memory by the same code as live
 // and unwound over the core's modules: one instant, the one the core was written.
-void add_core_goroutines(Snapshot& snapshot, const std::string& core_path,
+void add_core_goroutines(Snapshot& snapshot, const unwind::CorePath& core_path,
                          const std::string& exe_path, const unwind::AddressSpace* memory,
                          const CaptureOptions& options) {
-  auto layout = unwind::load_core_go_runtime_layout(core_path, exe_path);
+  auto layout = unwind::load_core_go_runtime_layout(core_path, exe_path, options.unwind.sysroot);
   if (!layout || memory == nullptr) {
     add_goroutine_note(snapshot, GoProgram{std::nullopt, layout ? "the core's memory cannot be read"
                                                                 : layout.error().message});
@@ -75,22 +78,34 @@ void add_core_goroutines(Snapshot& snapshot, const std::string& core_path,
                  GoroutineRead::Core, std::nullopt);
 }
 
+// The executable's file on this machine, to tell whether it is a Go program: --exe,
+// else the core's path for it, under the sysroot when there is one.
+std::string executable_file(const std::string& exe_path, const std::string& core_exe,
+                            const std::string& sysroot) {
+  if (!exe_path.empty() || sysroot.empty()) return exe_path.empty() ? core_exe : exe_path;
+  auto under_sysroot = unwind::SysrootFiles(sysroot).path_for(core_exe);
+  return under_sysroot ? *under_sysroot : core_exe;
+}
+
 }  // namespace
 
-Result<Snapshot> capture_core(const std::string& core_path, const std::string& exe_path,
+Result<Snapshot> capture_core(const std::string& core_name, const std::string& exe_path,
                               const CaptureOptions& options) {
+  auto core = CoreInput::open(core_name);
+  if (!core) return core.error();
+  const unwind::CorePath& core_path = core->path();
   auto dump = unwind::unwind_core(core_path, exe_path, options.unwind, options.tids);
   if (!dump) return dump.error();
   for (int tid : options.tids) {
     if (std::ranges::none_of(dump->threads, [tid](const auto& t) { return t.tid == tid; })) {
-      return Error{ESRCH, "no thread " + std::to_string(tid) + " in core file " + core_path};
+      return Error{ESRCH, "no thread " + std::to_string(tid) + " in core file " + core_path.shown};
     }
   }
 
   Snapshot snapshot;
   snapshot.source = SnapshotSource::Core;
-  snapshot.core_file = core_path;
-  snapshot.captured_at = written_at(core_path);
+  snapshot.core_file = core_name;  // as the user gave it: a path, or "-"
+  snapshot.captured_at = written_at(*core);
   snapshot.arch = dump->arch;  // the kernel's release is not in a core: left empty
   snapshot.process.pid = dump->pid;
   snapshot.process.exe = dump->exe;
@@ -115,9 +130,10 @@ Result<Snapshot> capture_core(const std::string& core_path, const std::string& e
   }
   // Lock owners from the core's memory, read by the same code as live; no /proc.
   // A core whose memory cannot be opened again keeps its stacks without waits.
-  auto memory = unwind::CoreAddressSpace::open(core_path);
+  auto memory = unwind::CoreAddressSpace::open(core_path, options.unwind.sysroot);
   find_waits(snapshot, WaitSources{.proc = nullptr, .memory = memory ? &*memory : nullptr});
-  if (!dump->exe.empty() && unwind::is_go_executable(dump->exe)) {
+  if (!dump->exe.empty() &&
+      unwind::is_go_executable(executable_file(exe_path, dump->exe, options.unwind.sysroot))) {
     add_core_goroutines(snapshot, core_path, exe_path, memory ? &*memory : nullptr, options);
   }
   return snapshot;

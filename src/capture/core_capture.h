@@ -1,4 +1,4 @@
-// A snapshot from a core file (ukstack --core CORE [--exe EXE]): user stacks, and
+// A snapshot from a core file (ukstack --core CORE [--exe EXE] [--sysroot DIR]): user stacks, and
 // the system call each thread was in as its saved registers show it (number, name
 // and arguments; no file descriptors described), with the locks it waits for and
 // their owners read from the core's memory (capture/waits.h, without /proc). A core
@@ -13,10 +13,12 @@
 
 namespace ukstack {
 
-// An Error when nothing could be read (see unwind::unwind_core) or a --tid names a
-// thread the core does not have. Uses options.tids and options.unwind (max frames,
-// inlines, debug dirs, debuginfod budget); the stop options mean nothing here.
-Result<Snapshot> capture_core(const std::string& core_path, const std::string& exe_path,
+// `core_name` is a path or "-" (standard input), compressed or not (CoreInput).
+// An Error when nothing could be read (see CoreInput::open and unwind::unwind_core)
+// or a --tid names a thread the core does not have. Uses options.tids and
+// options.unwind (max frames, inlines, debug dirs, sysroot, debuginfod budget);
+// the stop options mean nothing here.
+Result<Snapshot> capture_core(const std::string& core_name, const std::string& exe_path,
                               const CaptureOptions& options);
 
 }  // namespace ukstack

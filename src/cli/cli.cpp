@@ -27,6 +27,9 @@ constexpr const char* kExamples = R"(Examples:
   ukstack --stop all 4242          stop every thread at once for one consistent moment
   ukstack --core core.4242 --exe /usr/bin/x
                                    postmortem: the user stack of every thread in a core file
+  coredumpctl dump 4242 | ukstack --core - --sysroot /srv/crashed-root
+                                   a core from standard input (zstd, lz4, xz or plain), with
+                                   the crashed machine's files under /srv/crashed-root
   ukstack --input hang.json        show a saved snapshot again (any --format)
   ukstack --samples 5 4242         five captures 100 ms apart: each thread stuck, waking
                                    (same place, but it runs in between) or moving
@@ -102,9 +105,17 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       ->type_name("PID")
       ->allow_extra_args(false);
   app.add_option("--core", options.core_file,
-                 "read the user stacks from this core file instead of a process");
+                 "read the user stacks from this core file instead of a process; it may be "
+                 "compressed (zstd, lz4, xz: as systemd-coredump stores it), - reads it from "
+                 "standard input");
   CLI::Option* exe = app.add_option("--exe", options.exe_file,
                                     "with --core: the executable the core was dumped from");
+  CLI::Option* sysroot =
+      app.add_option("--sysroot", options.capture.unwind.sysroot,
+                     "with --core: the directory holding the crashed machine's files (its "
+                     "/usr/lib/x/libfoo.so is DIR/usr/lib/x/libfoo.so, used only with the "
+                     "core's build-id; debug info under DIR/usr/lib/debug too)")
+          ->check(CLI::ExistingDirectory);
   app.add_option("--input", options.snapshot_file,
                  "render this saved JSON snapshot (-o, --format json)");
   std::string stop_mode = "auto";
@@ -227,6 +238,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   if (options.pids.size() > 1 && app.count("--tid") > 0)
     return usage_error("--tid goes with one PID: a thread belongs to one process");
   if (exe->count() > 0 && app.count("--core") == 0) return usage_error("--exe goes with --core");
+  if (sysroot->count() > 0 && app.count("--core") == 0)
+    return usage_error("--sysroot goes with --core");
+  // A core is binary: a terminal cannot give one (and would wait for it forever).
+  if (app.count("--core") > 0 && options.core_file == "-" && isatty(STDIN_FILENO) == 1)
+    return usage_error("--core - reads the core from standard input, which is a terminal");
   if (app.count("--core") > 0) {
     options.input = InputKind::Core;
     for (const char* option : {"--stop", "--timeout", "--samples", "--interval"}) {
