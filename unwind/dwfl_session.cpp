@@ -8,6 +8,7 @@
 #endif
 
 #include <dwarf.h>
+#include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
 
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "unwind/debuginfo_cache.h"
@@ -224,6 +226,109 @@ int DwflSession::find_process_debuginfo(Dwfl_Module* module, void** userdata, co
   if (session == nullptr || !session->debuginfod_allowed()) hidden.emplace();
   return find_debuginfo_with_cache(module, userdata, name, base, file_name, debuglink_file,
                                    debuglink_crc, debuginfo_file_name);
+}
+
+namespace {
+
+// Each made-up module place spans 64 GiB: more than any module's addresses.
+constexpr std::uint64_t kBuildIdModuleSpan = std::uint64_t{1} << 36;
+
+// The file at `path`, opened for libdw, when it is an ELF file with this build-id.
+UniqueFd open_with_build_id(const std::string& path, std::span<const unsigned char> build_id) {
+  UniqueFd fd;
+  auto elf = open_elf(path, "file", fd);
+  if (!elf) return UniqueFd();
+  const void* bits = nullptr;
+  const ssize_t length = dwelf_elf_gnu_build_id(elf->get(), &bits);
+  if (length <= 0 || static_cast<std::size_t>(length) != build_id.size() ||
+      std::memcmp(bits, build_id.data(), build_id.size()) != 0) {
+    return UniqueFd();
+  }
+  return fd;
+}
+
+// "ab/cdef...": the build-id's path under a .build-id directory, without suffix.
+std::string build_id_path(std::span<const unsigned char> build_id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string path;
+  for (std::size_t i = 0; i < build_id.size(); ++i) {
+    path += kDigits[build_id[i] >> 4];
+    path += kDigits[build_id[i] & 0xf];
+    if (i == 0) path += '/';
+  }
+  return path;
+}
+
+}  // namespace
+
+std::uint64_t DwflSession::build_id_module_base(std::size_t index) {
+  return (static_cast<std::uint64_t>(index) + 1) * kBuildIdModuleSpan;
+}
+
+Result<std::unique_ptr<DwflSession>> DwflSession::open_build_ids(
+    const std::vector<ModuleIdentity>& modules, const std::vector<std::string>& debug_dirs,
+    std::chrono::milliseconds debuginfod_budget) {
+  std::unique_ptr<DwflSession> session(new DwflSession());
+  Dwfl_Callbacks callbacks{};
+  callbacks.find_elf = &DwflSession::find_build_id_elf;
+  callbacks.find_debuginfo = &DwflSession::find_process_debuginfo;
+  if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  session->debug_dirs_ = debug_dirs;
+  session->debug_dirs_.push_back("/usr/lib/debug");
+  session->bound_debuginfod(debuginfod_budget);
+  dwfl_report_begin(session->dwfl_);
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    const std::uint64_t base = build_id_module_base(i);
+    Dwfl_Module* module = dwfl_report_module(session->dwfl_, modules[i].path.c_str(), base,
+                                             base + kBuildIdModuleSpan);
+    if (module == nullptr || dwfl_module_report_build_id(module, modules[i].build_id.data(),
+                                                         modules[i].build_id.size(), 0) != 0) {
+      return Error{0, "libdw: cannot report module " + modules[i].path + ": " + libdw_error()};
+    }
+  }
+  if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
+  }
+  dwfl_getmodules(session->dwfl_, &DwflSession::set_module_session, session.get(), 0);
+  return session;
+}
+
+int DwflSession::find_build_id_elf(Dwfl_Module* module, void** userdata, const char* name,
+                                   Dwarf_Addr base, char** file_name, Elf** elf) {
+  auto* session = static_cast<DwflSession*>(*userdata);
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  const int length = dwfl_module_build_id(module, &bits, &vaddr);
+  if (session == nullptr || length <= 0) {
+    errno = ENOENT;
+    return -1;
+  }
+  const std::span<const unsigned char> build_id(bits, static_cast<std::size_t>(length));
+  {
+    // libdw's own search of the .build-id trees; debuginfod only after the local files.
+    DebuginfodUrlsHidden hidden;
+    const int fd = dwfl_build_id_find_elf(module, userdata, name, base, file_name, elf);
+    if (fd >= 0 || *elf != nullptr) return fd;
+  }
+  auto found = [&](UniqueFd fd, const std::string& path) {
+    std::free(*file_name);
+    *file_name = strdup(path.c_str());
+    return fd.release();
+  };
+  if (name != nullptr && name[0] == '/') {
+    if (UniqueFd fd = open_with_build_id(name, build_id); fd.valid())
+      return found(std::move(fd), name);
+  }
+  for (const auto& dir : session->debug_dirs_) {
+    const std::string path = dir + "/.build-id/" + build_id_path(build_id) + ".debug";
+    if (UniqueFd fd = open_with_build_id(path, build_id); fd.valid())
+      return found(std::move(fd), path);
+  }
+  if (session->debuginfod_allowed()) {
+    return dwfl_build_id_find_elf(module, userdata, name, base, file_name, elf);
+  }
+  errno = ENOENT;
+  return -1;
 }
 
 int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client, long, long) {
