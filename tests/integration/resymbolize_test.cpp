@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "tests/integration/capture_helpers.h"
 #include "tests/model/schema_check.h"
@@ -145,6 +146,61 @@ class Resymbolize : public ::testing::Test {
   fs::path debug_file_;
   fs::path snapshot_file_;
 };
+
+// Where the fixture's file is loaded: the start of its mapping at file offset 0
+// (/proc/PID/maps). Its first segment links at 0 (a position-independent
+// executable), so pc - this is the pc's address in the file.
+std::uint64_t load_base(int pid, const std::string& path) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    std::istringstream fields(line);
+    std::string range, perms, offset, device, inode, name;
+    fields >> range >> perms >> offset >> device >> inode >> name;
+    if (name == path && std::stoull(offset, nullptr, 16) == 0) {
+      return std::stoull(range.substr(0, range.find('-')), nullptr, 16);
+    }
+  }
+  return 0;
+}
+
+// Every capture path records each user frame's build-id and its address in the
+// module: stopped (libdw, libunwind), not stopped (procfs, BPF), and a core.
+TEST_F(Resymbolize, EveryCapturePathRecordsBuildIdAndModuleOffset) {
+  const std::string path = fixture_path("stripped_reader");
+  const std::uint64_t base = load_base(fixture_->pid(), path);
+  ASSERT_NE(base, 0u);
+  const std::string pid = std::to_string(fixture_->pid());
+  std::vector<std::pair<std::string, nlohmann::json>> captures = {
+      {"libdw", json_of({"--stop", "each", pid})},
+      {"libunwind", json_of({"--stop", "each", "--unwinder", "libunwind", pid})},
+      {"nostop", json_of({"--engine", "procfs", "--stop", "none", pid})},
+  };
+  if (!bpf_unavailable()) captures.emplace_back("bpf", json_of({"--engine", "bpf", pid}));
+  TempDir core_dir;
+  if (const Gcore gcore = make_gcore(fixture_->pid(), core_dir.path()); !gcore.path.empty()) {
+    captures.emplace_back("core", json_of({"--core", gcore.path}));
+  }
+  for (const auto& [how, snapshot] : captures) {
+    SCOPED_TRACE(how);
+    const auto* thread = find_thread(snapshot, tid_);
+    ASSERT_NE(thread, nullptr) << snapshot.dump(2);
+    if (how != "core") {
+      EXPECT_EQ((*thread)["user"]["method"], how);
+    }
+    int in_fixture = 0;
+    for (const auto& frame : (*thread)["user"]["frames"]) {
+      if (frame["module"] != path) continue;
+      ++in_fixture;
+      EXPECT_EQ(frame.value("build_id", ""), build_id_) << frame.dump();
+      const std::uint64_t pc = std::stoull(frame["pc"].get<std::string>(), nullptr, 16);
+      ASSERT_TRUE(frame["module_offset"].is_string()) << frame.dump();
+      EXPECT_EQ(std::stoull(frame["module_offset"].get<std::string>(), nullptr, 16), pc - base)
+          << frame.dump();
+    }
+    EXPECT_GE(in_fixture, 3);
+  }
+}
 
 TEST_F(Resymbolize, NamesTheFramesFromTheSeparateDebugFile) {
   const fs::path tree = debug_tree_with(debug_file_);
