@@ -139,6 +139,7 @@ struct DebuginfodFunctions {
   decltype(&debuginfod_set_user_data) set_user_data = nullptr;
   decltype(&debuginfod_get_user_data) get_user_data = nullptr;
   decltype(&debuginfod_set_progressfn) set_progressfn = nullptr;
+  decltype(&debuginfod_find_debuginfo) find_debuginfo = nullptr;  // may stay null
 
   static const DebuginfodFunctions& loaded() {
     static const DebuginfodFunctions functions = [] {
@@ -151,6 +152,8 @@ struct DebuginfodFunctions {
           dlsym(library, "debuginfod_get_user_data"));
       found.set_progressfn = reinterpret_cast<decltype(found.set_progressfn)>(
           dlsym(library, "debuginfod_set_progressfn"));
+      found.find_debuginfo = reinterpret_cast<decltype(found.find_debuginfo)>(
+          dlsym(library, "debuginfod_find_debuginfo"));
       dlclose(library);  // drops our reference only: libdw still holds the library
       return found;
     }();
@@ -324,9 +327,38 @@ int DwflSession::find_build_id_elf(Dwfl_Module* module, void** userdata, const c
     if (UniqueFd fd = open_with_build_id(path, build_id); fd.valid())
       return found(std::move(fd), path);
   }
-  if (session->debuginfod_allowed()) {
-    return dwfl_build_id_find_elf(module, userdata, name, base, file_name, elf);
+  if (!session->debuginfod_allowed()) {
+    errno = ENOENT;
+    return -1;
   }
+  if (int fd = dwfl_build_id_find_elf(module, userdata, name, base, file_name, elf);
+      fd >= 0 || *elf != nullptr) {
+    return fd;
+  }
+  return session->debuginfod_debuginfo(build_id, file_name);
+}
+
+int DwflSession::debuginfod_debuginfo([[maybe_unused]] std::span<const unsigned char> build_id,
+                                      [[maybe_unused]] char** file_name) {
+#ifdef UKSTACK_HAVE_DEBUGINFOD
+  // A server may keep a build's debug file and not its executable: the debug file
+  // then serves as the module's ELF, as a local one does.
+  const auto& debuginfod = DebuginfodFunctions::loaded();
+  debuginfod_client* client = dwfl_get_debuginfod_client(dwfl_);
+  if (client != nullptr && debuginfod.find_debuginfo != nullptr && debuginfod_allowed()) {
+    char* path = nullptr;
+    UniqueFd served(debuginfod.find_debuginfo(client, build_id.data(),
+                                              static_cast<int>(build_id.size()), &path));
+    std::unique_ptr<char, decltype(&std::free)> owned_path(path, &std::free);
+    if (served.valid() && path != nullptr) {
+      if (UniqueFd fd = open_with_build_id(path, build_id); fd.valid()) {
+        std::free(*file_name);
+        *file_name = owned_path.release();
+        return fd.release();
+      }
+    }
+  }
+#endif
   errno = ENOENT;
   return -1;
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -100,13 +101,17 @@ class DwflSession {
                                     Dwarf_Addr base, const char* file_name,
                                     const char* debuglink_file, GElf_Word debuglink_crc,
                                     char** debuginfo_file_name);
-  // find_elf for open_build_ids: the file with the module's build-id, the first of
-  // a .build-id tree's main file (libdw's search), the file at the module's path if
+  // find_elf for open_build_ids: the file with the module's build-id, the first
+  // found of: a .build-id tree's main file (libdw's search), the file at the module's path if
   // it has that build-id, the separate debug file <dir>/.build-id/xx/rest.debug
   // (its symbols and DWARF name addresses without the code), debuginfod's copy of
-  // the executable. A file with another build-id is never taken.
+  // the executable, else of the debug file. A file with another build-id is never
+  // taken.
   static int find_build_id_elf(Dwfl_Module* module, void** userdata, const char* name,
                                Dwarf_Addr base, char** file_name, Elf** elf);
+  // open_build_ids, the last resort: the debug file debuginfod serves for this
+  // build-id, as the module's ELF (an fd, *file_name its path), or -1.
+  int debuginfod_debuginfo(std::span<const unsigned char> build_id, char** file_name);
   // False once a request could only exceed the budget (or none can be bounded).
   bool debuginfod_allowed() const;
   static int set_module_session(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr,
