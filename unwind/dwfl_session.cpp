@@ -11,6 +11,7 @@
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -237,12 +238,17 @@ namespace {
 constexpr std::uint64_t kBuildIdModuleSpan = std::uint64_t{1} << 36;
 
 // The file at `path`, opened for libdw, when it is an ELF file with this build-id.
+// A saved snapshot names the path: O_NONBLOCK so that a FIFO there cannot hang the
+// open, and only a regular file is read.
 UniqueFd open_with_build_id(const std::string& path, std::span<const unsigned char> build_id) {
-  UniqueFd fd;
-  auto elf = open_elf(path, "file", fd);
-  if (!elf) return UniqueFd();
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return UniqueFd();
+  (void)elf_version(EV_CURRENT);
+  UniqueElf elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return UniqueFd();
   const void* bits = nullptr;
-  const ssize_t length = dwelf_elf_gnu_build_id(elf->get(), &bits);
+  const ssize_t length = dwelf_elf_gnu_build_id(elf.get(), &bits);
   if (length <= 0 || static_cast<std::size_t>(length) != build_id.size() ||
       std::memcmp(bits, build_id.data(), build_id.size()) != 0) {
     return UniqueFd();

@@ -5,6 +5,7 @@
 // The names and lines are those the unstripped program shows; a file with another
 // build-id never names a frame.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
@@ -301,6 +302,18 @@ TEST_F(Resymbolize, AModuleFileWithAnotherBuildIdNamesNothing) {
 // snapshot of inline_chain (built -O2 -g) loses its names and lines for the fixture's
 // frames, inlined ones dropped, as a capture without its debug info would have it;
 // re-symbolized from the file, it is the capture again, frame for frame.
+// A snapshot is input like any other: a module path naming a FIFO (nobody writes to
+// it) or a directory is passed over, never waited on.
+TEST_F(Resymbolize, AModulePathThatIsNoFileIsPassedOver) {
+  const fs::path fifo = work_.path() / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const fs::path& module : {fifo, work_.path()}) {
+    SCOPED_TRACE(module.string());
+    expect_bare(
+        json_of({"--input", with_fixture_module(module.string()).string(), "--resymbolize"}));
+  }
+}
+
 TEST(ResymbolizeInlines, APcExpandsIntoItsInlinedCalls) {
   FixtureProcess fixture = FixtureProcess::start({fixture_path("inline_chain")});
   ASSERT_TRUE(wait_for_syscall(fixture.id("tid"), SYS_read, std::chrono::seconds(10)));
