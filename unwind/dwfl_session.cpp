@@ -8,8 +8,10 @@
 #endif
 
 #include <dwarf.h>
+#include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -151,6 +153,7 @@ struct DebuginfodFunctions {
   decltype(&debuginfod_set_user_data) set_user_data = nullptr;
   decltype(&debuginfod_get_user_data) get_user_data = nullptr;
   decltype(&debuginfod_set_progressfn) set_progressfn = nullptr;
+  decltype(&debuginfod_find_debuginfo) find_debuginfo = nullptr;  // may stay null
 
   static const DebuginfodFunctions& loaded() {
     static const DebuginfodFunctions functions = [] {
@@ -163,6 +166,8 @@ struct DebuginfodFunctions {
           dlsym(library, "debuginfod_get_user_data"));
       found.set_progressfn = reinterpret_cast<decltype(found.set_progressfn)>(
           dlsym(library, "debuginfod_set_progressfn"));
+      found.find_debuginfo = reinterpret_cast<decltype(found.find_debuginfo)>(
+          dlsym(library, "debuginfod_find_debuginfo"));
       dlclose(library);  // drops our reference only: libdw still holds the library
       return found;
     }();
@@ -238,6 +243,143 @@ int DwflSession::find_process_debuginfo(Dwfl_Module* module, void** userdata, co
   if (session == nullptr || !session->debuginfod_allowed()) hidden.emplace();
   return find_debuginfo_with_cache(module, userdata, name, base, file_name, debuglink_file,
                                    debuglink_crc, debuginfo_file_name);
+}
+
+namespace {
+
+// Each made-up module place spans 64 GiB: more than any module's addresses.
+constexpr std::uint64_t kBuildIdModuleSpan = std::uint64_t{1} << 36;
+
+// The file at `path`, opened for libdw, when it is an ELF file with this build-id.
+// A saved snapshot names the path: O_NONBLOCK so that a FIFO there cannot hang the
+// open, and only a regular file is read.
+UniqueFd open_with_build_id(const std::string& path, std::span<const unsigned char> build_id) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return UniqueFd();
+  (void)elf_version(EV_CURRENT);
+  UniqueElf elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return UniqueFd();
+  const void* bits = nullptr;
+  const ssize_t length = dwelf_elf_gnu_build_id(elf.get(), &bits);
+  if (length <= 0 || static_cast<std::size_t>(length) != build_id.size() ||
+      std::memcmp(bits, build_id.data(), build_id.size()) != 0) {
+    return UniqueFd();
+  }
+  return fd;
+}
+
+// "ab/cdef...": the build-id's path under a .build-id directory, without suffix.
+std::string build_id_path(std::span<const unsigned char> build_id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string path;
+  for (std::size_t i = 0; i < build_id.size(); ++i) {
+    path += kDigits[build_id[i] >> 4];
+    path += kDigits[build_id[i] & 0xf];
+    if (i == 0) path += '/';
+  }
+  return path;
+}
+
+}  // namespace
+
+std::uint64_t DwflSession::build_id_module_base(std::size_t index) {
+  return (static_cast<std::uint64_t>(index) + 1) * kBuildIdModuleSpan;
+}
+
+Result<std::unique_ptr<DwflSession>> DwflSession::open_build_ids(
+    const std::vector<ModuleIdentity>& modules, const std::vector<std::string>& debug_dirs,
+    std::chrono::milliseconds debuginfod_budget) {
+  std::unique_ptr<DwflSession> session(new DwflSession());
+  Dwfl_Callbacks callbacks{};
+  callbacks.find_elf = &DwflSession::find_build_id_elf;
+  callbacks.find_debuginfo = &DwflSession::find_process_debuginfo;
+  if (auto begun = session->begin(debug_dirs, callbacks); !begun) return begun.error();
+  session->debug_dirs_ = debug_dirs;
+  session->debug_dirs_.push_back("/usr/lib/debug");
+  session->bound_debuginfod(debuginfod_budget);
+  dwfl_report_begin(session->dwfl_);
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    const std::uint64_t base = build_id_module_base(i);
+    Dwfl_Module* module = dwfl_report_module(session->dwfl_, modules[i].path.c_str(), base,
+                                             base + kBuildIdModuleSpan);
+    if (module == nullptr || dwfl_module_report_build_id(module, modules[i].build_id.data(),
+                                                         modules[i].build_id.size(), 0) != 0) {
+      return Error{0, "libdw: cannot report module " + modules[i].path + ": " + libdw_error()};
+    }
+  }
+  if (dwfl_report_end(session->dwfl_, nullptr, nullptr) != 0) {
+    return Error{0, std::string("libdw: cannot finish reporting modules: ") + libdw_error()};
+  }
+  dwfl_getmodules(session->dwfl_, &DwflSession::set_module_session, session.get(), 0);
+  return session;
+}
+
+int DwflSession::find_build_id_elf(Dwfl_Module* module, void** userdata, const char* name,
+                                   Dwarf_Addr base, char** file_name, Elf** elf) {
+  auto* session = static_cast<DwflSession*>(*userdata);
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  const int length = dwfl_module_build_id(module, &bits, &vaddr);
+  if (session == nullptr || length <= 0) {
+    errno = ENOENT;
+    return -1;
+  }
+  const std::span<const unsigned char> build_id(bits, static_cast<std::size_t>(length));
+  {
+    // libdw's own search of the .build-id trees; debuginfod only after the local files.
+    DebuginfodUrlsHidden hidden;
+    const int fd = dwfl_build_id_find_elf(module, userdata, name, base, file_name, elf);
+    if (fd >= 0 || *elf != nullptr) return fd;
+  }
+  auto found = [&](UniqueFd fd, const std::string& path) {
+    std::free(*file_name);
+    *file_name = strdup(path.c_str());
+    return fd.release();
+  };
+  if (name != nullptr && name[0] == '/') {
+    if (UniqueFd fd = open_with_build_id(name, build_id); fd.valid())
+      return found(std::move(fd), name);
+  }
+  for (const auto& dir : session->debug_dirs_) {
+    const std::string path = dir + "/.build-id/" + build_id_path(build_id) + ".debug";
+    if (UniqueFd fd = open_with_build_id(path, build_id); fd.valid())
+      return found(std::move(fd), path);
+  }
+  if (!session->debuginfod_allowed()) {
+    errno = ENOENT;
+    return -1;
+  }
+  if (int fd = dwfl_build_id_find_elf(module, userdata, name, base, file_name, elf);
+      fd >= 0 || *elf != nullptr) {
+    return fd;
+  }
+  return session->debuginfod_debuginfo(build_id, file_name);
+}
+
+int DwflSession::debuginfod_debuginfo([[maybe_unused]] std::span<const unsigned char> build_id,
+                                      [[maybe_unused]] char** file_name) {
+#ifdef UKSTACK_HAVE_DEBUGINFOD
+  // A server may keep a build's debug file and not its executable: the debug file
+  // then serves as the module's ELF, as a local one does.
+  const auto& debuginfod = DebuginfodFunctions::loaded();
+  debuginfod_client* client = dwfl_get_debuginfod_client(dwfl_);
+  if (client != nullptr && debuginfod.find_debuginfo != nullptr && debuginfod_allowed()) {
+    char* path = nullptr;
+    UniqueFd served(debuginfod.find_debuginfo(client, build_id.data(),
+                                              static_cast<int>(build_id.size()), &path));
+    std::unique_ptr<char, decltype(&std::free)> owned_path(path, &std::free);
+    if (served.valid() && path != nullptr) {
+      if (UniqueFd fd = open_with_build_id(path, build_id); fd.valid()) {
+        std::free(*file_name);
+        *file_name = owned_path.release();
+        return fd.release();
+      }
+    }
+  }
+#endif
+  errno = ENOENT;
+  return -1;
 }
 
 int DwflSession::debuginfod_progress([[maybe_unused]] debuginfod_client* client, long, long) {

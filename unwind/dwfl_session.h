@@ -6,8 +6,10 @@
 #include <elfutils/libdwfl.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +57,20 @@ class DwflSession {
       const CorePath& core, const std::string& exe_path, const std::vector<std::string>& debug_dirs,
       std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10),
       bool attach_threads = true, const std::string& sysroot = {});
+  // Modules known only by path and build-id (a saved snapshot's, for
+  // --resymbolize), each reported at its own made-up place: index i at
+  // build_id_module_base(i). Each one's ELF is found on this machine by its build-id
+  // (find_build_id_elf), its debug info as for a process (the debug directories,
+  // /usr/lib/debug, debuginfod within the budget). A module whose ELF is not found
+  // stays without one.
+  struct ModuleIdentity {
+    std::string path;                     // as the capturing machine named it
+    std::vector<unsigned char> build_id;  // the GNU build-id's bytes
+  };
+  static Result<std::unique_ptr<DwflSession>> open_build_ids(
+      const std::vector<ModuleIdentity>& modules, const std::vector<std::string>& debug_dirs,
+      std::chrono::milliseconds debuginfod_budget = std::chrono::seconds(10));
+  static std::uint64_t build_id_module_base(std::size_t index);
   ~DwflSession();
   DwflSession(const DwflSession&) = delete;
   DwflSession& operator=(const DwflSession&) = delete;
@@ -94,6 +110,17 @@ class DwflSession {
                                     Dwarf_Addr base, const char* file_name,
                                     const char* debuglink_file, GElf_Word debuglink_crc,
                                     char** debuginfo_file_name);
+  // find_elf for open_build_ids: the file with the module's build-id, the first
+  // found of: a .build-id tree's main file (libdw's search), the file at the module's path if
+  // it has that build-id, the separate debug file <dir>/.build-id/xx/rest.debug
+  // (its symbols and DWARF name addresses without the code), debuginfod's copy of
+  // the executable, else of the debug file. A file with another build-id is never
+  // taken.
+  static int find_build_id_elf(Dwfl_Module* module, void** userdata, const char* name,
+                               Dwarf_Addr base, char** file_name, Elf** elf);
+  // open_build_ids, the last resort: the debug file debuginfod serves for this
+  // build-id, as the module's ELF (an fd, *file_name its path), or -1.
+  int debuginfod_debuginfo(std::span<const unsigned char> build_id, char** file_name);
   // False once a request could only exceed the budget (or none can be bounded).
   bool debuginfod_allowed() const;
   // find_elf for a core with a sysroot: --exe and files found by build-id first
@@ -106,6 +133,7 @@ class DwflSession {
 
   std::unique_ptr<ModuleFiles> module_files_;
   std::unique_ptr<SysrootFiles> sysroot_files_;  // open_core with a sysroot
+  std::vector<std::string> debug_dirs_;  // open_build_ids: where .debug files are looked for
   // The core (open_core): libdw reads its notes and memory as long as the Dwfl lives.
   UniqueFd core_fd_;
   UniqueElf core_elf_;

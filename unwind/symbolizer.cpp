@@ -51,6 +51,20 @@ std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings,
   return {};
 }
 
+std::string module_build_id(Dwfl_Module* module) {
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  const int length = dwfl_module_build_id(module, &bits, &vaddr);
+  std::string hex;
+  if (length <= 0 || bits == nullptr) return hex;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 0; i < length; ++i) {
+    hex += kDigits[bits[i] >> 4];
+    hex += kDigits[bits[i] & 0xf];
+  }
+  return hex;
+}
+
 const Symbol& Symbolizer::lookup(std::uint64_t pc, bool is_activation) {
   std::uint64_t address = is_activation || pc == 0 ? pc : pc - 1;
   auto it = cache_.find(address);
@@ -69,6 +83,10 @@ Symbol Symbolizer::resolve(std::uint64_t address) {
   const char* module_name =
       dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
   if (module_name != nullptr) symbol.module = module_name;
+  if (GElf_Addr bias = 0; dwfl_module_getelf(module, &bias) != nullptr) {
+    symbol.bias = bias;
+    symbol.build_id = module_build_id(module);
+  }
 
   GElf_Off offset = 0;
   GElf_Sym elf_symbol;
@@ -140,6 +158,10 @@ void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
   frame.is_activation = is_activation;
   frame.found_by = found_by;
   frame.module = symbol.module;
+  if (symbol.bias && !symbol.build_id.empty()) {
+    frame.build_id = symbol.build_id;
+    frame.module_offset = pc - *symbol.bias;
+  }
   for (const InlineFrame& inlined : symbol.inlined) {
     UnwoundFrame inner = frame;
     inner.function = inlined.function;

@@ -34,6 +34,11 @@ struct Symbol {
   std::string file;         // with inlined calls: the call site of the outermost one
   int line = 0;
   std::vector<InlineFrame> inlined;  // innermost first; empty without inline expansion
+  // The module's GNU build-id in lower-case hex ("" when it has none or is not
+  // known) and its load bias (absolute address - address in the ELF file), unset
+  // when the module's ELF could not be had.
+  std::string build_id;
+  std::optional<std::uint64_t> bias;
 };
 
 class Symbolizer {
@@ -79,6 +84,10 @@ void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
 // file that is not an ELF); "" when no mapping covers the address.
 std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings,
                                   std::uint64_t address);
+
+// The module's GNU build-id in lower-case hex, "" when it has none (or libdw cannot
+// read its ELF).
+std::string module_build_id(Dwfl_Module* module);
 
 // "pthread_cond_wait@@GLIBC_2.3.2" -> "pthread_cond_wait".
 std::string without_symbol_version(const char* name);

@@ -35,6 +35,11 @@ struct UnwoundFrame {
   bool inlined = false;
   // Inlined frames share their physical frame's. Empty when the backend cannot say.
   std::optional<FoundBy> found_by;
+  // For naming it elsewhere (--resymbolize): the module's GNU build-id (lower-case
+  // hex, "" when unknown) and pc - the module's load bias (pc in the ELF file's own
+  // addresses). Inlined frames share their physical frame's.
+  std::string build_id;
+  std::optional<std::uint64_t> module_offset;
 };
 
 struct UnwoundStack {

@@ -44,6 +44,8 @@ Frame to_frame(unwind::UnwoundFrame&& uf) {
   if (uf.line > 0) frame.line = uf.line;
   frame.inlined = uf.inlined;
   frame.found_by = uf.found_by;
+  if (!uf.build_id.empty()) frame.build_id = std::move(uf.build_id);
+  frame.module_offset = uf.module_offset;
   return frame;
 }
 

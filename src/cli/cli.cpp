@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,8 @@ constexpr const char* kExamples = R"(Examples:
                                    a core from standard input (zstd, lz4, xz or plain), with
                                    the crashed machine's files under /srv/crashed-root
   ukstack --input hang.json        show a saved snapshot again (any --format)
+  ukstack --input hang.json --resymbolize --debug-dir /srv/debug
+                                   name its frames from debug info on this machine
   ukstack --samples 5 4242         five captures 100 ms apart: each thread stuck, waking
                                    (same place, but it runs in between) or moving
   ukstack --format folded 4242 > x.folded      for a flame graph (npx speedscope x.folded)
@@ -39,7 +43,8 @@ constexpr const char* kExamples = R"(Examples:
 A core has user stacks only: no kernel stacks, no system-call state. With --core,
 --tid selects threads; --stop, --timeout and --unwinder libunwind are usage errors
 (a core is read with libdw, and nothing is stopped). With --input, only --format,
---color and -o apply.
+--color and -o apply, and with --resymbolize also --debug-dir, --debuginfod-timeout
+and --no-inlines.
 
 Exit status: 0 all stacks captured; 1 some half of some thread missing or cut short;
 2 nothing captured (no such process, not permitted, already traced, not a core
@@ -118,6 +123,9 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
           ->check(CLI::ExistingDirectory);
   app.add_option("--input", options.snapshot_file,
                  "render this saved JSON snapshot (-o, --format json)");
+  app.add_flag("--resymbolize", options.resymbolize,
+               "with --input: name the frames from debug info on this machine, found by each "
+               "module's build-id (--debug-dir, /usr/lib/debug, the module's path, debuginfod)");
   std::string stop_mode = "auto";
   app.add_option("--stop", stop_mode,
                  "auto: unwind blocked threads without stopping them where that is complete and "
@@ -252,11 +260,18 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     if (chosen(kBackends, backend) == unwind::Backend::Libunwind)
       return usage_error("core files are read with libdw: drop --unwinder libunwind");
   }
+  if (options.resymbolize && app.count("--input") == 0)
+    return usage_error("--resymbolize goes with --input FILE.json");
   if (app.count("--input") > 0) {
     options.input = InputKind::Snapshot;
     for (const char* option :
          {"--stop", "--timeout", "--tid", "--unwinder", "--inlines", "--no-inlines", "--debug-dir",
           "--debuginfod-timeout", "--samples", "--interval"}) {
+      const bool names_frames = std::string_view(option) == "--inlines" ||
+                                std::string_view(option) == "--no-inlines" ||
+                                std::string_view(option) == "--debug-dir" ||
+                                std::string_view(option) == "--debuginfod-timeout";
+      if (options.resymbolize && names_frames) continue;  // they shape the lookup
       if (app.count(option) > 0) {
         return usage_error(std::string(option) +
                            " changes a capture, not how a saved snapshot is shown");
@@ -275,6 +290,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                          std::to_string(span.count() / 1000) + " s, more than a run's " +
                          std::to_string(options.capture.run_deadline.count() / 1000) + " s bound");
     }
+  }
+  // libdw takes a relative debug directory as one beside each module's file.
+  for (std::string& dir : options.capture.unwind.debug_dirs) {
+    std::error_code ignored;
+    if (auto absolute = std::filesystem::absolute(dir, ignored); !ignored) dir = absolute.string();
   }
   options.capture.timeout = std::chrono::milliseconds(timeout_ms);
   options.capture.unwind.debuginfod_budget = std::chrono::milliseconds(debuginfod_ms);

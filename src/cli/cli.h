@@ -30,6 +30,7 @@ struct CliOptions {
   std::string core_file;      // Core: --core
   std::string exe_file;       // Core: --exe (may be empty)
   std::string snapshot_file;  // Snapshot: --input
+  bool resymbolize = false;   // Snapshot: --resymbolize (with --debug-dir, debuginfod)
   OutputFormat format = OutputFormat::Text;
   ColorChoice color = ColorChoice::Auto;
   Grouping grouping = Grouping::Auto;

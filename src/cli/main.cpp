@@ -13,6 +13,7 @@
 #include "analysis/progress.h"
 #include "capture/bpf_engine.h"
 #include "capture/core_capture.h"
+#include "capture/resymbolize.h"
 #include "capture/sampling.h"
 #include "capture/session.h"
 #include "capture/signal_guard.h"
@@ -81,6 +82,18 @@ void say_engine(int pid, const ukstack::Snapshot& snapshot,
   std::cerr << "\n";
 }
 
+// --resymbolize: the frames named from debug info here; -v says how many.
+ukstack::Status resymbolize_snapshots(std::vector<ukstack::Snapshot>& snapshots,
+                                      const ukstack::CliOptions& options) {
+  auto counts = ukstack::resymbolize(snapshots, options.capture.unwind);
+  if (!counts) return counts.error();
+  if (options.verbose) {
+    std::cerr << "ukstack: --resymbolize: " << counts->improved << " of " << counts->frames
+              << " frames looked up by build-id gained a name or a source line\n";
+  }
+  return {};
+}
+
 // What is to be shown: each process asked for, captured one after another (an error
 // for each that could not be), a core, or the snapshots a saved file holds.
 std::vector<ukstack::Result<ukstack::Snapshot>> acquire(const ukstack::CliOptions& options) {
@@ -109,10 +122,14 @@ std::vector<ukstack::Result<ukstack::Snapshot>> acquire(const ukstack::CliOption
       results.push_back(capture_core(options.core_file, options.exe_file, options.capture));
       break;
     case InputKind::Snapshot:
-      if (auto loaded = load_snapshots_file(options.snapshot_file)) {
-        for (Snapshot& snapshot : *loaded) results.emplace_back(std::move(snapshot));
-      } else {
+      if (auto loaded = load_snapshots_file(options.snapshot_file); !loaded) {
         results.push_back(loaded.error());
+      } else if (auto named =
+                     options.resymbolize ? resymbolize_snapshots(*loaded, options) : Status{};
+                 !named) {
+        results.push_back(named.error());
+      } else {
+        for (Snapshot& snapshot : *loaded) results.emplace_back(std::move(snapshot));
       }
       break;
   }

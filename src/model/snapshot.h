@@ -36,6 +36,13 @@ struct Frame {
   std::optional<int> line;
   bool inlined = false;
   std::optional<FoundBy> found_by;  // user frames; none for kernel frames and older snapshots
+  // User frames in an ELF module, so another machine can name them (--resymbolize):
+  // the module's GNU build-id in lower-case hex, and the pc in the ELF file's own
+  // address space (pc minus the module's load bias: what `eu-addr2line -e MODULE`
+  // takes, for PIE, non-PIE and shared libraries alike). Inlined frames share their
+  // physical frame's. None when the module or its build-id is not known.
+  std::optional<std::string> build_id;
+  std::optional<std::uint64_t> module_offset;
 };
 
 struct Stack {

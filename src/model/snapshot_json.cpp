@@ -74,6 +74,9 @@ Json user_frame_to_json(const Frame& frame) {
   out["line"] = frame.line ? Json(*frame.line) : Json(nullptr);
   out["inlined"] = frame.inlined;
   out["found_by"] = found_by_or_null<Json>(frame.found_by);
+  // Present only when known, so snapshots of frames without them read as before.
+  if (frame.build_id) out["build_id"] = *frame.build_id;
+  if (frame.module_offset) out["module_offset"] = hex(*frame.module_offset);
   return out;
 }
 
@@ -394,6 +397,18 @@ class Reader {
     fail("expected \"context\", \"cfi\" or \"frame_pointer\"");
   }
 
+  // A GNU build-id: whole bytes in lower-case hex (it names files on the reading
+  // machine, .build-id/xx/rest.debug, so nothing else gets through).
+  std::string build_id() const {
+    static constexpr std::string_view kExpected = "expected a build-id in lower-case hex";
+    std::string text = str();
+    if (text.empty() || text.size() % 2 != 0 || text.size() > 128 ||
+        text.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      fail(kExpected);
+    }
+    return text;
+  }
+
   std::optional<std::uint64_t> optional_hex() const {
     return is_null() ? std::nullopt : std::optional(hex());
   }
@@ -419,6 +434,8 @@ Frame frame_from_json(const Reader& r, bool kernel) {
     frame.inlined = r.field("inlined").boolean();
     if (r.has("found_by"))
       frame.found_by = r.field("found_by").found_by();  // absent before it existed
+    if (r.has("build_id")) frame.build_id = r.field("build_id").build_id();
+    if (r.has("module_offset")) frame.module_offset = r.field("module_offset").hex();
   }
   frame.function = r.field("function").str_or_empty();
   frame.offset = r.field("offset").optional_hex().value_or(0);

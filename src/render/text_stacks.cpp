@@ -57,6 +57,9 @@ void write_user_frames(Writer& w, const Stack& stack, std::string_view indent) {
     if (frame.module) {
       w.text(" (");
       w.escaped(*frame.module);
+      // Where an unnamed frame is in its file: what eu-addr2line -e MODULE takes, or
+      // --resymbolize on a machine with the debug info.
+      if (frame.function.empty() && frame.module_offset) w.format("+{:#x}", *frame.module_offset);
       w.text(')');
     }
     if (frame.file) {

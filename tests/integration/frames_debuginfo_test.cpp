@@ -15,6 +15,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/capture_helpers.h"
@@ -239,6 +240,54 @@ TEST_F(StrippedFixture, DebuginfodServesTheDebugFile) {
   expect_symbolized(snapshot, fixture_->id("tid"));
   EXPECT_TRUE(fs::exists(work.path() / "client-cache" / id / "debuginfo"));
   expect_not_disturbed(fixture_->pid());
+}
+
+// --resymbolize elsewhere with only a debuginfod server: a snapshot of the stripped
+// fixture whose file is not on the naming machine (its frames name another path)
+// is named from the debug file the server keeps (there is no executable to fetch).
+TEST_F(StrippedFixture, ResymbolizeFromDebuginfod) {
+  if (run_command({"sh", "-c", "command -v debuginfod"}, std::chrono::seconds(5)).exit_code != 0) {
+    GTEST_SKIP() << "debuginfod (Debian package debuginfod) is not installed";
+  }
+  TempDir work;
+  fs::create_directories(work.path() / "served");
+  fs::copy_file(debug_file_, work.path() / "served" / "stripped_reader.debug");
+  DebuginfodServer server(work.path() / "served", work.path() / "index.sqlite");
+  std::string id = build_id(fixture_path("stripped_reader"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = http_status(server.port(), "/buildid/" + id + "/debuginfo");
+    if (status == 200) break;
+    ASSERT_TRUE(thread_state(server.pid()).has_value()) << "debuginfod exited";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a wait
+  }
+  ASSERT_EQ(status, 200) << "debuginfod never served " << id;
+
+  nlohmann::json snapshot = capture_with_env({}, {std::to_string(fixture_->pid())});
+  expect_bare(snapshot, fixture_->id("tid"));
+  const std::string elsewhere = (work.path() / "not-here" / "stripped_reader").string();
+  for (auto& thread : snapshot["threads"]) {
+    for (auto& frame : thread["user"]["frames"]) {
+      if (frame.value("build_id", "") == id) frame["module"] = elsewhere;
+    }
+  }
+  const fs::path saved = work.path() / "snap.json";
+  std::ofstream(saved) << snapshot.dump();
+  std::string cache = "DEBUGINFOD_CACHE_PATH=" + (work.path() / "client-cache").string();
+  auto resymbolized = [&](std::vector<std::string> env) {
+    env.push_back(cache);
+    env.push_back("UKSTACK_NO_DEBUGINFO_CACHE=1");
+    return capture_with_env(env, {"--input", saved.string(), "--resymbolize"});
+  };
+  auto fixture_names = [&](const nlohmann::json& named) {
+    const auto* thread = find_thread(named, fixture_->id("tid"));
+    return thread != nullptr ? functions(*thread, "user") : std::vector<std::string>{};
+  };
+  EXPECT_FALSE(contains_name(fixture_names(resymbolized({})), "stripped_inner"));
+  const auto names = fixture_names(resymbolized({"DEBUGINFOD_URLS=" + server.url()}));
+  EXPECT_TRUE(in_order(names, {"read", "stripped_inner", "stripped_outer", "main"}))
+      << ::testing::PrintToString(names);
 }
 
 // The shared objects the dynamic linker loaded into one ukstack --format json run on

@@ -107,6 +107,55 @@ TEST(SnapshotJsonV2, EmptyNewFieldsRoundTripAsEmpty) {
   expect_same_v2_fields(*loaded, original);
 }
 
+// What another machine needs to name a frame (--resymbolize): each user frame's
+// module build-id and its address in the module, kept through a round trip, valid
+// against the schema, and absent (not null) where a frame has none.
+TEST(SnapshotJsonV2, BuildIdAndModuleOffsetRoundTripAndValidate) {
+  Snapshot original = sample_snapshot();
+  Frame& named = original.threads[0].user.frames[0];
+  named.build_id = "1e5b7c0d9a3f42e8b6c1d2e3f4a5b6c7d8e9f001";
+  named.module_offset = 0x10b1b;
+  Frame& bare = original.threads[1].user.frames[1];
+  bare.build_id = "00ff";
+  bare.module_offset = 0x401000;  // a fixed-address executable: its own pc
+  const json document = snapshot_to_json(original);
+  EXPECT_EQ(validate_against_schema(document.dump()), "");
+  const json& frame = document["threads"][0]["user"]["frames"][0];
+  EXPECT_EQ(frame["build_id"], "1e5b7c0d9a3f42e8b6c1d2e3f4a5b6c7d8e9f001");
+  EXPECT_EQ(frame["module_offset"], "0x10b1b");  // a hex string, as every address
+  EXPECT_FALSE(document["threads"][0]["user"]["frames"][2].contains("build_id"));
+  EXPECT_FALSE(document["threads"][0]["user"]["frames"][2].contains("module_offset"));
+
+  const Result<Snapshot> loaded = snapshot_from_json(document);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->threads[0].user.frames[0].build_id, named.build_id);
+  EXPECT_EQ(loaded->threads[0].user.frames[0].module_offset, named.module_offset);
+  EXPECT_EQ(loaded->threads[1].user.frames[1].build_id, "00ff");
+  EXPECT_EQ(loaded->threads[1].user.frames[1].module_offset, 0x401000u);
+  EXPECT_FALSE(loaded->threads[0].user.frames[2].build_id.has_value());
+  EXPECT_FALSE(loaded->threads[0].user.frames[2].module_offset.has_value());
+  EXPECT_EQ(snapshot_to_json(*loaded), document);  // nothing lost or changed
+}
+
+// A build-id names files on the reading machine (.build-id/xx/rest.debug): only
+// whole bytes of lower-case hex are taken, by the reader as by the schema.
+TEST(SnapshotJsonV2, BadBuildIdsAndModuleOffsetsNameTheField) {
+  const json good = snapshot_to_json(sample_snapshot());
+  const std::string where = "not a ukstack snapshot: threads[0].user.frames[0].";
+  for (const json& bad : {json("../../etc/passwd"), json("ABCDEF"), json("abc"), json(""),
+                          json(std::string(130, 'a')), json(1234)}) {
+    json broken = good;
+    broken["threads"][0]["user"]["frames"][0]["build_id"] = bad;
+    EXPECT_NE(load_error(broken).find(where + "build_id: expected a"), std::string::npos)
+        << bad.dump();
+    EXPECT_NE(validate_against_schema(broken.dump()), "") << bad.dump();
+  }
+  json broken = good;
+  broken["threads"][0]["user"]["frames"][0]["module_offset"] = 4096;
+  EXPECT_EQ(load_error(broken), where + "module_offset: expected a hex string such as \"0x1f\"");
+  EXPECT_NE(validate_against_schema(broken.dump()), "");
+}
+
 TEST(SnapshotJsonV2, GoroutinesRoundTripAndValidate) {
   const Snapshot original = testing::go_snapshot();
   const json document = snapshot_to_json(original);

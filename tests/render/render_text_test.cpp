@@ -55,6 +55,22 @@ TEST(RenderText, CoreFileHasUserHalvesOnly) {
   EXPECT_EQ(text.substr(text.find("\n\n") + 1), expected);
 }
 
+// An unnamed frame whose module and place in it are known says both, as
+// eu-addr2line -e MODULE ADDR (or --resymbolize elsewhere) takes them; a named
+// frame does not repeat it.
+TEST(RenderText, UnnamedFrameShowsItsPlaceInTheModule) {
+  Snapshot core = testing::core_snapshot();
+  Frame& bare = core.threads[1].user.frames[2];
+  bare.build_id = "0a1b2c";
+  bare.module_offset = 0x21d65;
+  core.threads[1].user.frames[0].build_id = "0d0e0f";
+  core.threads[1].user.frames[0].module_offset = 0x6c8;
+  const std::string text = render_text(core, {});
+  EXPECT_TRUE(contains(text, "    #2  ?? 0x3ab7421d65 (/usr/lib64/libc-2.18.so+0x21d65)\n"))
+      << text;
+  EXPECT_FALSE(contains(text, "+0x6c8")) << text;
+}
+
 TEST(RenderText, ThreadBlockedInAccept) {
   const std::string text = render_text(sample_snapshot(), {});
   const std::string expected =
