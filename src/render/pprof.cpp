@@ -145,6 +145,8 @@ class ProfileBuilder {
     if (physical.module && !physical.module->empty()) {
       in = &mapping(escape_for_terminal(*physical.module));
       in->set_has_inline_frames(in->has_inline_frames() || calls.size() > 1);
+      // The build-id lets a collector (or `pprof -symbolize`) find the module's debug info.
+      if (physical.build_id && in->build_id() == 0) in->set_build_id(string_id(*physical.build_id));
     }
     Lines lines;
     for (const Frame* call : calls) {

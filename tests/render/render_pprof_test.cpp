@@ -139,6 +139,24 @@ TEST(RenderPprof, KernelFramesThenUserFramesInnermostFirst) {
   EXPECT_EQ(tables.location(worker.location_id(1)).address(), 0x7f3a00001000u);
 }
 
+// A user module's build-id goes into its mapping, so a collector can find its debug
+// info; a module without one has none.
+TEST(RenderPprof, MappingsCarryTheModulesBuildId) {
+  Snapshot snapshot = sample_snapshot();
+  for (auto& thread : snapshot.threads) {
+    for (auto& frame : thread.user.frames) {
+      if (frame.module == "/build/fixtures/accept_server") frame.build_id = "5ca1ab1e00c0ffee";
+    }
+  }
+  const ReadBack back = write_and_read(snapshot);
+  const Tables tables(back.profile);
+  std::map<std::string, std::string> build_ids;
+  for (const auto& mapping : back.profile.mapping())
+    build_ids[tables.text(mapping.filename())] = tables.text(mapping.build_id());
+  EXPECT_EQ(build_ids.at("/build/fixtures/accept_server"), "5ca1ab1e00c0ffee");
+  EXPECT_EQ(build_ids.at("[kernel.kallsyms]"), "");
+}
+
 TEST(RenderPprof, LabelsNameTheThreadAndTheProcess) {
   const ReadBack back = write_and_read(sample_snapshot());
   const Tables tables(back.profile);
