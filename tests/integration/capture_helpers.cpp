@@ -1,8 +1,10 @@
 #include "tests/integration/capture_helpers.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,6 +12,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "base/unique_fd.h"
 #include "tests/model/schema_check.h"
 
 namespace ukstack::test {
@@ -34,6 +37,17 @@ nlohmann::json capture_json(std::vector<std::string> args, std::vector<int> allo
   auto json = nlohmann::json::parse(result.out, nullptr, /*allow_exceptions=*/false);
   EXPECT_FALSE(json.is_discarded()) << result.out;
   return json;
+}
+
+std::optional<std::string> pty_unavailable() {
+  UniqueFd controller(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  const char* terminal = nullptr;
+  if (controller.valid() && grantpt(controller.get()) == 0 && unlockpt(controller.get()) == 0)
+    terminal = ptsname(controller.get());
+  if (terminal != nullptr && UniqueFd(open(terminal, O_RDWR | O_NOCTTY | O_CLOEXEC)).valid())
+    return std::nullopt;
+  return std::string("no pseudo-terminal can be opened here (is /dev/pts mounted?): ") +
+         std::strerror(errno);
 }
 
 std::optional<std::string> bpf_unavailable() {

@@ -32,6 +32,10 @@ const nlohmann::json* find_thread(const nlohmann::json& snapshot, int tid);
 // Tests of what only BPF gives skip with this reason.
 std::optional<std::string> bpf_unavailable();
 
+// Why no pseudo-terminal can be had here (a chroot without /dev/pts), nullopt where
+// one can. Tests that give ukstack a terminal skip with this reason.
+std::optional<std::string> pty_unavailable();
+
 // Whether the thread's user half was had without stopping it: from a BPF record
 // ("bpf") or from /proc and live memory ("nostop").
 bool not_stopped(const nlohmann::json& thread);

@@ -130,6 +130,7 @@ TEST_F(CompressedCore, TruncatedCoreIsOneLineAndExit2) {
 
 TEST(CoreFromStandardInput, TerminalIsAUsageError) {
   if (!on_path("python3")) GTEST_SKIP() << "python3 is not installed (it makes the terminal)";
+  if (auto why = pty_unavailable()) GTEST_SKIP() << *why;
   // Standard input a pseudo-terminal: ukstack must not wait for a core typed in.
   CommandResult result =
       run_command({"python3", "-c",

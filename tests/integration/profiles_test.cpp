@@ -314,6 +314,7 @@ TEST(Profiles, InputRendersPprofToo) {
 TEST(Profiles, PprofIsNotWrittenToATerminal) {
   if (!on_path("script"))
     GTEST_SKIP() << "script (util-linux) is needed to give ukstack a terminal";
+  if (auto why = pty_unavailable()) GTEST_SKIP() << *why;
   // script runs ukstack with a pseudo-terminal as its standard output.
   CommandResult result = run_command(
       {"script", "-qec", std::string(UKSTACK_BINARY) + " --format pprof 1", "/dev/null"},
