@@ -1,7 +1,7 @@
 // Postmortem: the user stacks of every thread of a core file, unwound with libdw
-// as eu-stack --core does (dwfl_core_file_report, the threads attached from the
-// core's NT_PRSTATUS notes (CoreThreads), then dwfl_getthreads in their order), symbolized like a
-// live capture.
+// as eu-stack --core does (dwfl_core_file_report; the threads of the core's
+// NT_PRSTATUS notes attached by CoreThreads, then dwfl_getthreads in their order),
+// symbolized like a live capture.
 #pragma once
 
 #include <optional>

@@ -48,9 +48,9 @@ class DwflSession {
   static Result<std::unique_ptr<DwflSession>> open_file(const std::string& path,
                                                         const std::vector<std::string>& debug_dirs);
   // A core file, with the executable it came from (empty: found as libdw finds it,
-  // by build-id or the path the core names), its threads attached for unwinding
-  // with dwfl_getthreads (CoreThreads). Keeps the core open for the session's life. Without
-  // `attach_threads`, only the modules: the caller attaches its own thread state
+  // by build-id or the path the core names), its threads attached (CoreThreads)
+  // for unwinding with dwfl_getthreads. Keeps the core open for the session's
+  // life. Without `attach_threads`, only the modules: the caller attaches its own thread state
   // (to unwind stacks that are no thread's, a goroutine's). With a `sysroot`
   // (--sysroot), the modules' files are looked up under it (SysrootFiles; --exe
   // still names the executable) and its usr/lib/debug is searched for debug info
