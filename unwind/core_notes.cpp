@@ -76,6 +76,12 @@ procfs::SyscallState syscall_state(const elf_gregset_t& saved) {
   return state;
 }
 
+RegisterSet saved_registers(const elf_gregset_t& saved) {
+  user_regs_struct regs;
+  std::memcpy(&regs, &saved, sizeof regs);
+  return registers_from_ptrace(regs);
+}
+
 void read_note(const GElf_Nhdr& header, std::string_view owner, const char* desc,
                CoreNotes& notes) {
   if (owner != "CORE") return;  // "LINUX" notes carry register sets, not needed here
@@ -90,7 +96,8 @@ void read_note(const GElf_Nhdr& header, std::string_view owner, const char* desc
       break;
     case NT_PRSTATUS:
       if (auto status = descriptor_as<prstatus_t>(desc, header.n_descsz)) {
-        notes.threads.push_back({status->pr_pid, status->pr_cursig, syscall_state(status->pr_reg)});
+        notes.threads.push_back({status->pr_pid, status->pr_cursig, syscall_state(status->pr_reg),
+                                 saved_registers(status->pr_reg)});
       }
       break;
     case NT_AUXV:

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "procfs/syscall.h"
+#include "unwind/registers.h"
 
 namespace ukstack::unwind {
 
@@ -20,6 +21,7 @@ struct CoreThreadNote {
   // From the saved registers (pr_reg): in a system call when orig_rax is a number
   // (its arguments in rdi rsi rdx r10 r8 r9), else not; sp and pc either way.
   procfs::SyscallState syscall;
+  RegisterSet registers;  // pr_reg: every register, the thread's innermost frame
 };
 
 // One file-backed mapping of NT_FILE: [start, end) maps the file from file_offset.

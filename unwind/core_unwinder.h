@@ -1,6 +1,7 @@
 // Postmortem: the user stacks of every thread of a core file, unwound with libdw
-// as eu-stack --core does (dwfl_core_file_report, dwfl_core_file_attach, then
-// dwfl_getthreads in the core's NT_PRSTATUS order), symbolized like a live capture.
+// as eu-stack --core does (dwfl_core_file_report; the threads of the core's
+// NT_PRSTATUS notes attached by CoreThreads, then dwfl_getthreads in their order),
+// symbolized like a live capture.
 #pragma once
 
 #include <optional>

@@ -20,6 +20,7 @@
 #include <span>
 #include <string_view>
 
+#include "unwind/core_threads.h"
 #include "unwind/debuginfo_cache.h"
 #include "unwind/debuginfod_gate.h"
 #include "unwind/elf_file.h"
@@ -135,9 +136,16 @@ Result<std::unique_ptr<DwflSession>> DwflSession::open_core(
   // libdw opens a module's file lazily, at its first symbol or CFI lookup: by then
   // find_core_elf finds its session here.
   dwfl_getmodules(session->dwfl_, &DwflSession::set_module_session, session.get(), 0);
-  if (attach_threads && dwfl_core_file_attach(session->dwfl_, session->core_elf_.get()) < 0) {
-    return Error{0,
-                 "cannot read the threads of core file " + core_path.shown + ": " + libdw_error()};
+  if (attach_threads) {
+    // Not dwfl_core_file_attach: see unwind/core_threads.h.
+    auto threads = CoreThreads::read(session->core_elf_.get(), sysroot);
+    Status attached = threads ? (*threads)->attach(session->dwfl_, session->core_elf_.get())
+                              : Status(threads.error());
+    if (!attached) {
+      return Error{0, "cannot read the threads of core file " + core_path.shown + ": " +
+                          attached.error().message};
+    }
+    session->core_threads_ = std::move(*threads);
   }
   return session;
 }

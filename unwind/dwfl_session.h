@@ -23,6 +23,8 @@
 
 namespace ukstack::unwind {
 
+class CoreThreads;
+
 // libdw's message for its last error (dwfl_errmsg(-1)), never null: some calls fail
 // without setting one.
 std::string libdw_error();
@@ -46,9 +48,9 @@ class DwflSession {
   static Result<std::unique_ptr<DwflSession>> open_file(const std::string& path,
                                                         const std::vector<std::string>& debug_dirs);
   // A core file, with the executable it came from (empty: found as libdw finds it,
-  // by build-id or the path the core names), its threads attached for unwinding
-  // with dwfl_getthreads. Keeps the core open for the session's life. Without
-  // `attach_threads`, only the modules: the caller attaches its own thread state
+  // by build-id or the path the core names), its threads attached (CoreThreads)
+  // for unwinding with dwfl_getthreads. Keeps the core open for the session's
+  // life. Without `attach_threads`, only the modules: the caller attaches its own thread state
   // (to unwind stacks that are no thread's, a goroutine's). With a `sysroot`
   // (--sysroot), the modules' files are looked up under it (SysrootFiles; --exe
   // still names the executable) and its usr/lib/debug is searched for debug info
@@ -137,6 +139,7 @@ class DwflSession {
   // The core (open_core): libdw reads its notes and memory as long as the Dwfl lives.
   UniqueFd core_fd_;
   UniqueElf core_elf_;
+  std::unique_ptr<CoreThreads> core_threads_;  // open_core with attach_threads
   static int debuginfod_progress(debuginfod_client* client, long done, long total);
 
   std::chrono::milliseconds debuginfod_budget_{0};
