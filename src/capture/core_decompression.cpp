@@ -192,6 +192,14 @@ class XzDecoder final : public Decoder {
   lzma_stream stream_ = LZMA_STREAM_INIT;
 };
 
+// Data that is not compressed (a plain core on a pipe), copied as it comes.
+class PlainCopy final : public Decoder {
+ public:
+  Status start() { return {}; }
+  Status feed(std::span<const std::byte> in, int out_fd) override { return write_all(out_fd, in); }
+  Status finish(int) override { return {}; }
+};
+
 template <class Format>
 Status decompress_with(std::span<const std::byte> head, int in_fd, int out_fd) {
   Format decoder;
@@ -243,7 +251,7 @@ Status decompress_stream(Compression kind, std::span<const std::byte> head, int 
     case Compression::None:
       break;
   }
-  return Error{EINVAL, "the data is not compressed"};
+  return decompress_with<PlainCopy>(head, in_fd, out_fd);
 }
 
 }  // namespace ukstack

@@ -28,7 +28,8 @@ const char* compression_name(Compression kind);
 // what was read already to detect the format) and writes the plain bytes to
 // `out_fd`. Concatenated frames (streams) are all decompressed. A stream that
 // ends inside a frame, or whose bytes the library rejects, is an Error saying so
-// (its message names no file: the caller adds it). `kind` is not None.
+// (its message names no file: the caller adds it). With `kind` None the bytes
+// are copied as they are (an uncompressed core on a pipe).
 Status decompress_stream(Compression kind, std::span<const std::byte> head, int in_fd, int out_fd);
 
 }  // namespace ukstack

@@ -29,31 +29,6 @@ Result<std::size_t> read_head(int fd, std::span<std::byte> out) {
   return got;
 }
 
-Status write_all(int fd, std::span<const std::byte> bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::from_errno(errno, "cannot keep it in memory");
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
-// An uncompressed core from a pipe: `head` and the rest of `in_fd`, copied as they are.
-Status copy_stream(std::span<const std::byte> head, int in_fd, int out_fd) {
-  if (auto written = write_all(out_fd, head); !written) return written;
-  std::vector<std::byte> chunk(256 * 1024);
-  while (true) {
-    ssize_t n = ::read(in_fd, chunk.data(), chunk.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::from_errno(errno, "cannot read it");
-    if (n == 0) return {};
-    if (auto written = write_all(out_fd, std::span(chunk.data(), static_cast<std::size_t>(n)));
-        !written)
-      return written;
-  }
-}
-
 }  // namespace
 
 Result<CoreInput> CoreInput::open(const std::string& name) {
@@ -88,8 +63,7 @@ Result<CoreInput> CoreInput::open(const std::string& name) {
   if (!memory.valid()) {
     return fail(Error::from_errno(errno, "cannot create a memory file to decompress it into"));
   }
-  Status filled = kind == Compression::None ? copy_stream(head, in_fd, memory.get())
-                                            : decompress_stream(kind, head, in_fd, memory.get());
+  Status filled = decompress_stream(kind, head, in_fd, memory.get());
   if (!filled) return fail(filled.error());
   std::string open_path = "/proc/self/fd/" + std::to_string(memory.get());
   return CoreInput(unwind::CorePath(std::move(open_path), shown), std::move(memory), from_stdin);

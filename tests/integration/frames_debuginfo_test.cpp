@@ -210,17 +210,9 @@ class DebuginfodServer {
   ChildProcess child_;
 };
 
-TEST_F(StrippedFixture, DebuginfodServesTheDebugFile) {
-  if (run_command({"sh", "-c", "command -v debuginfod"}, std::chrono::seconds(5)).exit_code != 0) {
-    GTEST_SKIP() << "debuginfod (Debian package debuginfod) is not installed";
-  }
-  TempDir work;
-  fs::create_directories(work.path() / "served");
-  fs::copy_file(debug_file_, work.path() / "served" / "stripped_reader.debug");
-  DebuginfodServer server(work.path() / "served", work.path() / "index.sqlite");
-
-  // Ready when it serves the file (its first scan has indexed it): a condition poll.
-  std::string id = build_id(fixture_path("stripped_reader"));
+// Returns when `server` serves the debug file of build-id `id` (its first scan has
+// indexed it): a condition poll with a deadline.
+void wait_until_served(const DebuginfodServer& server, const std::string& id) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -230,6 +222,19 @@ TEST_F(StrippedFixture, DebuginfodServesTheDebugFile) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a wait
   }
   ASSERT_EQ(status, 200) << "debuginfod never served " << id;
+}
+
+TEST_F(StrippedFixture, DebuginfodServesTheDebugFile) {
+  if (run_command({"sh", "-c", "command -v debuginfod"}, std::chrono::seconds(5)).exit_code != 0) {
+    GTEST_SKIP() << "debuginfod (Debian package debuginfod) is not installed";
+  }
+  TempDir work;
+  fs::create_directories(work.path() / "served");
+  fs::copy_file(debug_file_, work.path() / "served" / "stripped_reader.debug");
+  DebuginfodServer server(work.path() / "served", work.path() / "index.sqlite");
+
+  std::string id = build_id(fixture_path("stripped_reader"));
+  ASSERT_NO_FATAL_FAILURE(wait_until_served(server, id));
 
   std::string cache = "DEBUGINFOD_CACHE_PATH=" + (work.path() / "client-cache").string();
   // Without DEBUGINFOD_URLS: no server is asked, frames stay bare.
@@ -254,15 +259,7 @@ TEST_F(StrippedFixture, ResymbolizeFromDebuginfod) {
   fs::copy_file(debug_file_, work.path() / "served" / "stripped_reader.debug");
   DebuginfodServer server(work.path() / "served", work.path() / "index.sqlite");
   std::string id = build_id(fixture_path("stripped_reader"));
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    status = http_status(server.port(), "/buildid/" + id + "/debuginfo");
-    if (status == 200) break;
-    ASSERT_TRUE(thread_state(server.pid()).has_value()) << "debuginfod exited";
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a wait
-  }
-  ASSERT_EQ(status, 200) << "debuginfod never served " << id;
+  ASSERT_NO_FATAL_FAILURE(wait_until_served(server, id));
 
   nlohmann::json snapshot = capture_with_env({}, {std::to_string(fixture_->pid())});
   expect_bare(snapshot, fixture_->id("tid"));
