@@ -1,18 +1,20 @@
 #include "procfs/process_names.h"
 
 #include <algorithm>
-#include <charconv>
+#include <cstdint>
 #include <optional>
+
+#include "procfs/text.h"
 
 namespace ukstack::procfs {
 
 namespace {
 
+// A /proc entry that is a pid.
 std::optional<int> pid_of(const std::string& entry) {
-  int pid = 0;
-  const auto [end, error] = std::from_chars(entry.data(), entry.data() + entry.size(), pid);
-  if (error != std::errc() || end != entry.data() + entry.size() || pid <= 0) return std::nullopt;
-  return pid;
+  const auto value = text::parse_u64(entry);
+  if (!value || *value == 0 || *value > INT32_MAX) return std::nullopt;
+  return static_cast<int>(*value);
 }
 
 // argv[0] without its directories: the text before the first NUL, after its last '/'.
