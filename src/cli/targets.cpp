@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+#include <cstdint>
 
 #include "procfs/process_names.h"
+#include "procfs/text.h"
 #include "render/escape.h"
 
 namespace ukstack {
@@ -12,9 +13,8 @@ namespace ukstack {
 ResolvedTarget resolve_target(std::string_view word, const procfs::ProcSource& proc, int self_pid) {
   const std::string shown = "'" + escape_for_terminal(word) + "'";
   if (!word.empty() && std::ranges::all_of(word, [](unsigned char c) { return std::isdigit(c); })) {
-    int pid = 0;
-    const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), pid);
-    if (error == std::errc() && end == word.data() + word.size() && pid > 0) return {pid, {}};
+    const auto pid = procfs::text::parse_u64(word);
+    if (pid && *pid > 0 && *pid <= INT32_MAX) return {static_cast<int>(*pid), {}};
     return {0, shown + " is not a process id"};
   }
   auto named = procfs::processes_named(proc, word);
