@@ -24,12 +24,15 @@ namespace {
 namespace pb = perftools::profiles;
 
 // RFC 3339 in UTC as a capture writes it ("2026-12-02T02:25:07Z"), in nanoseconds
-// since the epoch; 0 (pprof: unknown) for anything else.
+// since the epoch; 0 (pprof: unknown) for anything else, including a time past 2262
+// that nanoseconds cannot hold (a loaded snapshot may say anything).
 std::int64_t epoch_nanos(const std::string& rfc3339) {
   std::tm parts{};
   const char* end = strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts);
   if (end == nullptr || *end != '\0') return 0;
-  return static_cast<std::int64_t>(timegm(&parts)) * 1'000'000'000;
+  std::int64_t nanos = 0;
+  if (__builtin_mul_overflow(static_cast<std::int64_t>(timegm(&parts)), 1'000'000'000, &nanos)) return 0;
+  return nanos;
 }
 
 std::string kernel_mapping_name(const Frame& frame) {
