@@ -20,6 +20,9 @@ void append_stack(std::string& key, const Stack& stack) {
     append_field(key, frame.function);
     append_field(key, frame.module.value_or(""));
     append_field(key, frame.inlined ? "i" : "");
+    // A Python function is its name and file; its line is what an offset is to
+    // native code (the same story, a few lines apart).
+    if (frame.language == FrameLanguage::Python) append_field(key, frame.file.value_or(""));
   }
   append_field(key, stack.error.value_or(""));
   key += '\x1e';

@@ -21,7 +21,13 @@ constexpr std::array<std::pair<StackMethod, std::string_view>, 6> kMethods{{
     {StackMethod::Libunwind, "libunwind"},
 }};
 
-constexpr std::array<std::pair<WaitKind, std::string_view>, 7> kWaitKinds{{
+constexpr std::array<std::pair<FrameLanguage, std::string_view>, 3> kLanguages{{
+    {FrameLanguage::Native, "native"},
+    {FrameLanguage::Python, "python"},
+    {FrameLanguage::Jit, "jit"},
+}};
+
+constexpr std::array<std::pair<WaitKind, std::string_view>, 8> kWaitKinds{{
     {WaitKind::Mutex, "mutex"},
     {WaitKind::Rwlock, "rwlock"},
     {WaitKind::Pipe, "pipe"},
@@ -29,6 +35,7 @@ constexpr std::array<std::pair<WaitKind, std::string_view>, 7> kWaitKinds{{
     {WaitKind::Socket, "socket"},
     {WaitKind::Child, "child"},
     {WaitKind::FileLock, "file_lock"},
+    {WaitKind::Gil, "gil"},
 }};
 
 constexpr std::array<std::pair<Progress, std::string_view>, 3> kProgress{{
@@ -70,6 +77,11 @@ std::optional<SnapshotSource> parse_snapshot_source(std::string_view text) {
 }
 std::optional<StackMethod> parse_stack_method(std::string_view text) {
   return value_of(kMethods, text);
+}
+
+std::string_view to_string(FrameLanguage language) { return name_of(kLanguages, language); }
+std::optional<FrameLanguage> parse_frame_language(std::string_view text) {
+  return value_of(kLanguages, text);
 }
 
 std::string_view to_string(WaitKind kind) { return name_of(kWaitKinds, kind); }

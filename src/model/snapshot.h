@@ -26,6 +26,13 @@ std::string_view to_string(StackMethod method);
 std::optional<SnapshotSource> parse_snapshot_source(std::string_view text);
 std::optional<StackMethod> parse_stack_method(std::string_view text);
 
+// What a user frame is: machine code of a native module, a Python function read
+// from the interpreter's own frames (issue 14), or JIT-compiled code named from
+// the program's perf map.
+enum class FrameLanguage { Native, Python, Jit };
+std::string_view to_string(FrameLanguage language);  // "native", "python", "jit"
+std::optional<FrameLanguage> parse_frame_language(std::string_view text);
+
 struct Frame {
   std::optional<std::uint64_t> pc;    // user frames; kernel frames only when the kernel shows it
   std::string function;               // demangled; empty when unknown
@@ -43,6 +50,10 @@ struct Frame {
   // physical frame's. None when the module or its build-id is not known.
   std::optional<std::string> build_id;
   std::optional<std::uint64_t> module_offset;
+  // Python frames have no pc and no module: function is the code object's
+  // qualified name, file and line its source. JIT frames have a pc and the
+  // perf map's name in function, no module.
+  FrameLanguage language = FrameLanguage::Native;
 };
 
 struct Stack {
@@ -68,9 +79,9 @@ struct SyscallInfo {
 // What a blocked thread waits for (issue 10, part 3), read from the target at
 // capture time: a lock's owner from its memory, the other end of a pipe or socket
 // from /proc, children from /proc, file-lock holders from /proc/locks.
-enum class WaitKind { Mutex, Rwlock, Pipe, Fifo, Socket, Child, FileLock };
-std::string_view to_string(
-    WaitKind kind);  // "mutex", "rwlock", "pipe", "fifo", "socket", "child", "file_lock"
+enum class WaitKind { Mutex, Rwlock, Pipe, Fifo, Socket, Child, FileLock, Gil };
+// "mutex", "rwlock", "pipe", "fifo", "socket", "child", "file_lock", "gil"
+std::string_view to_string(WaitKind kind);
 std::optional<WaitKind> parse_wait_kind(std::string_view text);
 
 // Who holds what a thread waits for: a thread (tid set: a mutex's owner, an rwlock's
@@ -185,6 +196,14 @@ struct SampleInfo {
   int interval_ms = 0;
 };
 
+// A Python program's interpreter (issue 14), as the capture read it.
+struct PythonInfo {
+  std::string version;             // "3.11.2"
+  std::string layouts_from;        // "debug info", "_Py_DebugOffsets", "built-in table"
+  std::optional<int> gil_holder;   // the thread holding the GIL; none when none does
+  std::vector<std::string> notes;  // what could not be read
+};
+
 struct ProcessInfo {
   int pid = 0;
   std::string exe;
@@ -211,6 +230,8 @@ struct Snapshot {
   std::vector<GoroutineGroup> goroutine_groups;  // filled by the analysis
   std::optional<GoroutineRead> goroutines_read;  // set when the goroutines were read
   std::vector<std::string> goroutine_notes;      // why they could not be read, or only in part
+  // Python programs (issue 14): set when the interpreter was found.
+  std::optional<PythonInfo> python;
 };
 
 }  // namespace ukstack

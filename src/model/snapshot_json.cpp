@@ -77,6 +77,7 @@ Json user_frame_to_json(const Frame& frame) {
   // Present only when known, so snapshots of frames without them read as before.
   if (frame.build_id) out["build_id"] = *frame.build_id;
   if (frame.module_offset) out["module_offset"] = hex(*frame.module_offset);
+  out["language"] = std::string(to_string(frame.language));
   return out;
 }
 
@@ -293,6 +294,15 @@ Json to_json(const Snapshot& snapshot, bool with_items = true) {
     out["goroutine_groups"] = goroutine_groups_to_json<Json>(snapshot);
   }
   if (!snapshot.goroutine_notes.empty()) out["goroutine_notes"] = snapshot.goroutine_notes;
+  if (snapshot.python) {
+    Json python = Json::object();
+    python["version"] = snapshot.python->version;
+    python["layouts_from"] = snapshot.python->layouts_from;
+    python["gil_holder"] =
+        snapshot.python->gil_holder ? Json(*snapshot.python->gil_holder) : Json(nullptr);
+    python["notes"] = snapshot.python->notes;
+    out["python"] = std::move(python);
+  }
   out["groups"] = groups_to_json<Json>(snapshot);
   Json deadlocks = Json::array();
   for (const Deadlock& deadlock : snapshot.deadlocks) {
@@ -436,6 +446,12 @@ Frame frame_from_json(const Reader& r, bool kernel) {
       frame.found_by = r.field("found_by").found_by();  // absent before it existed
     if (r.has("build_id")) frame.build_id = r.field("build_id").build_id();
     if (r.has("module_offset")) frame.module_offset = r.field("module_offset").hex();
+    if (r.has("language")) {  // absent before it existed: native
+      const Reader language = r.field("language");
+      auto parsed = parse_frame_language(language.str());
+      if (!parsed) language.fail("unknown frame language \"" + language.str() + "\"");
+      frame.language = *parsed;
+    }
   }
   frame.function = r.field("function").str_or_empty();
   frame.offset = r.field("offset").optional_hex().value_or(0);
@@ -674,6 +690,16 @@ Snapshot snapshot_from_reader(const Reader& r) {
           goroutine_groups_from_json(r.field("goroutine_groups"), snapshot.goroutines);
     }
     if (r.has("goroutine_notes")) snapshot.goroutine_notes = r.field("goroutine_notes").strings();
+    if (r.has("python") && !r.field("python").is_null()) {
+      const Reader python = r.field("python");
+      PythonInfo& info = snapshot.python.emplace();
+      info.version = python.field("version").str();
+      info.layouts_from = python.field("layouts_from").str();
+      if (!python.field("gil_holder").is_null()) {
+        info.gil_holder = python.field("gil_holder").integer<int>();
+      }
+      info.notes = python.field("notes").strings();
+    }
   }
   return snapshot;
 }

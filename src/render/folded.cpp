@@ -32,6 +32,16 @@ std::string_view file_name(std::string_view path) {
 
 std::string user_frame(const Frame& frame) {
   std::string text;
+  if (frame.language == FrameLanguage::Python) {
+    // As py-spy folds them: "function (file.py:line)".
+    text = frame.function.empty() ? std::string("[unknown]") : frame_text(frame.function);
+    if (frame.file) {
+      text += " (" + frame_text(file_name(*frame.file));
+      if (frame.line) text += ":" + std::to_string(*frame.line);
+      text += ")";
+    }
+    return text;
+  }
   if (!frame.function.empty()) {
     text = frame_text(frame.function);
   } else if (frame.module && !frame.module->empty()) {
@@ -40,6 +50,7 @@ std::string user_frame(const Frame& frame) {
     text = "[unknown]";
   }
   if (frame.inlined) text += "_[i]";
+  if (frame.language == FrameLanguage::Jit) text += "_[j]";  // as perf marks JIT code
   return text;
 }
 

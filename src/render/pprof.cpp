@@ -31,7 +31,8 @@ std::int64_t epoch_nanos(const std::string& rfc3339) {
   const char* end = strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts);
   if (end == nullptr || *end != '\0') return 0;
   std::int64_t nanos = 0;
-  if (__builtin_mul_overflow(static_cast<std::int64_t>(timegm(&parts)), 1'000'000'000, &nanos)) return 0;
+  if (__builtin_mul_overflow(static_cast<std::int64_t>(timegm(&parts)), 1'000'000'000, &nanos))
+    return 0;
   return nanos;
 }
 

@@ -48,11 +48,33 @@ void write_kernel(Writer& w, const Stack& stack) {
   write_error(w, stack);
 }
 
+// "py  handle_request (app.py:212)": a Python function has no pc or module.
+static void write_python_frame(Writer& w, const Frame& frame) {
+  w.text("py  ");
+  if (frame.function.empty()) {
+    w.text("??");
+  } else {
+    w.escaped(frame.function);
+  }
+  if (frame.file) {
+    w.text(" (");
+    w.escaped(*frame.file);
+    if (frame.line) w.format(":{}", *frame.line);
+    w.text(')');
+  }
+  w.end_line();
+}
+
 void write_user_frames(Writer& w, const Stack& stack, std::string_view indent) {
   for (std::size_t i = 0; i < stack.frames.size(); ++i) {
     const Frame& frame = stack.frames[i];
     w.text(indent);
     w.format("#{:<2} ", i);
+    if (frame.language == FrameLanguage::Python) {
+      write_python_frame(w, frame);
+      continue;
+    }
+    if (frame.language == FrameLanguage::Jit) w.text("jit ");
     write_function_with_offset(w, frame);
     if (frame.module) {
       w.text(" (");

@@ -54,7 +54,8 @@ TEST(RenderJson, AddressesAreHexStrings) {
                                           {"file", nullptr},
                                           {"line", nullptr},
                                           {"inlined", false},
-                                          {"found_by", "context"}}));
+                                          {"found_by", "context"},
+                                          {"language", "native"}}));
   EXPECT_EQ(t["user"]["frames"][1]["inlined"], true);
   EXPECT_EQ(t["user"]["frames"][1]["line"], 24);
 }
