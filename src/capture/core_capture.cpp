@@ -10,11 +10,13 @@
 #include "base/format.h"
 #include "capture/core_input.h"
 #include "capture/goroutines.h"
+#include "capture/python_threads.h"
 #include "capture/thread_builder.h"
 #include "capture/waits.h"
 #include "procfs/syscall_names.h"
 #include "unwind/core_address_space.h"
 #include "unwind/core_unwinder.h"
+#include "unwind/dwfl_session.h"
 #include "unwind/sysroot_files.h"
 
 namespace ukstack {
@@ -78,6 +80,36 @@ void add_core_goroutines(Snapshot& snapshot, const unwind::CorePath& core_path,
                  GoroutineRead::Core, std::nullopt);
 }
 
+// A Python program's frames, read from the core's memory by the same code as live,
+// its interpreter found through the core's modules (as they were when it was
+// written). Looked for only when the core maps an interpreter's file.
+void add_core_python(Snapshot& snapshot, const unwind::CorePath& core_path,
+                     const std::string& exe_path, const unwind::CoreNotes& notes,
+                     const unwind::AddressSpace* memory, const CaptureOptions& options) {
+  if (std::ranges::none_of(notes.files, [](const unwind::CoreFileMapping& file) {
+        return may_hold_python(file.path);
+      })) {
+    return;
+  }
+  if (memory == nullptr) {
+    add_python_note(snapshot, Error{0, "the core's memory cannot be read"});
+    return;
+  }
+  auto session = unwind::DwflSession::open_core(core_path, exe_path, options.unwind.debug_dirs,
+                                                std::chrono::milliseconds(0),
+                                                /*attach_threads=*/false, options.unwind.sysroot);
+  if (!session) {
+    add_python_note(snapshot, session.error());
+    return;
+  }
+  auto program = unwind::find_python_program((*session)->get(), *memory);
+  if (!program) {
+    add_python_note(snapshot, program.error());
+  } else if (*program) {
+    add_python_frames(snapshot, **program, read_python(*memory, **program, PythonRead::Core));
+  }
+}
+
 // The executable's file on this machine, to tell whether it is a Go program: --exe,
 // else the core's path for it, under the sysroot when there is one.
 std::string executable_file(const std::string& exe_path, const std::string& core_exe,
@@ -131,6 +163,7 @@ Result<Snapshot> capture_core(const std::string& core_name, const std::string& e
   // Lock owners from the core's memory, read by the same code as live; no /proc.
   // A core whose memory cannot be opened again keeps its stacks without waits.
   auto memory = unwind::CoreAddressSpace::open(core_path, options.unwind.sysroot);
+  add_core_python(snapshot, core_path, exe_path, dump->notes, memory ? &*memory : nullptr, options);
   find_waits(snapshot, WaitSources{.proc = nullptr, .memory = memory ? &*memory : nullptr});
   if (!dump->exe.empty() &&
       unwind::is_go_executable(executable_file(exe_path, dump->exe, options.unwind.sysroot))) {

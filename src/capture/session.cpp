@@ -171,6 +171,7 @@ void CaptureSession::report_modules_if_changed() {
   unwinder_.reset();       // before the memory it reads through
   verified_.clear();       // unwound by the unwinder that goes
   go_looked_for_ = false;  // an exec may have brought another program
+  python_looked_for_ = false;
   memory_ = std::make_unique<unwind::LiveAddressSpace>(mm_tid);
   auto unwinder = seams_.open_unwinder(
       unwind::LiveProcess{.pid = mm_tid, .mappings = std::move(*maps), .memory = memory_.get()},
@@ -198,6 +199,26 @@ void CaptureSession::look_for_go() {
     return;
   }
   go_ = find_go_program(exe, *bias);
+}
+
+void CaptureSession::look_for_python() {
+  python_looked_for_ = true;
+  python_.reset();
+  if (kernel_process_ || !memory_) return;
+  if (std::ranges::none_of(module_mappings_, [](const procfs::Mapping& mapping) {
+        return may_hold_python(mapping.path);
+      })) {
+    return;
+  }
+  // The files as the process sees them, whatever its mount namespace.
+  const std::string root = "/proc/" + std::to_string(live_thread_for_memory()) + "/root";
+  auto found =
+      unwind::find_python_program(module_mappings_, root, *memory_, options_.unwind.debug_dirs);
+  if (!found) {
+    python_ = found.error();
+  } else if (*found) {
+    python_ = std::move(**found);
+  }
 }
 
 void CaptureSession::add_go(Snapshot& snapshot, std::optional<GoroutineCapture> while_stopped) {
@@ -262,6 +283,9 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
   const unwind::GoRuntimeLayout* go_layout =
       go_ && go_->layout && memory_ ? &*go_->layout : nullptr;
   std::optional<GoroutineCapture> goroutines_while_stopped;
+  if (!python_looked_for_) look_for_python();
+  const unwind::PythonProgram* python = python_ && *python_ ? &**python_ : nullptr;
+  std::optional<PythonCapture> python_while_stopped;
 
   auto bpf_records = bpf_records_for(reader);
   if (!bpf_records) return bpf_records.error();
@@ -271,6 +295,7 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
   if (options_.stop == StopMode::All) {
     policy.capture_all(raws, fresh_threads, run_deadline, [&] {
       if (go_layout) goroutines_while_stopped = read_goroutine_stacks(*memory_, *go_layout);
+      if (python) python_while_stopped = read_python(*memory_, *python, PythonRead::Stopped);
     });
   } else {
     // Threads that appear during the capture are captured too: rescan until a
@@ -335,6 +360,14 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
             [](const Thread& a, const Thread& b) { return a.tid < b.tid; });
   snapshot.engine = *bpf_records && (*bpf_records)->used() ? "bpf" : "procfs";
   add_go(snapshot, std::move(goroutines_while_stopped));
+  if (python) {
+    add_python_frames(snapshot, *python,
+                      python_while_stopped
+                          ? std::move(*python_while_stopped)
+                          : read_python(*memory_, *python, PythonRead::CheckedNoStop));
+  } else if (python_ && !*python_) {
+    add_python_note(snapshot, python_->error());
+  }
   find_waits(snapshot, WaitSources{.proc = seams_.proc, .memory = memory_.get()});
   return snapshot;
 }

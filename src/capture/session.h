@@ -21,6 +21,7 @@
 #include "capture/bpf_records.h"
 #include "capture/goroutines.h"
 #include "capture/options.h"
+#include "capture/python_threads.h"
 #include "capture/raw_thread.h"
 #include "capture/trace_access.h"
 #include "capture/tracer.h"
@@ -84,6 +85,7 @@ class CaptureSession {
   void report_modules_if_changed();
   int live_thread_for_memory() const;
   void look_for_go();
+  void look_for_python();
   // The goroutines, read during the stop (`while_stopped`) or now, checked.
   void add_go(Snapshot& snapshot, std::optional<GoroutineCapture> while_stopped);
 
@@ -106,6 +108,10 @@ class CaptureSession {
   // program is not Go.
   std::optional<GoProgram> go_;
   bool go_looked_for_ = false;
+  // The Python interpreter (issue 14), looked for once per module report: nullopt
+  // when the program is not Python; an Error when it is but cannot be read.
+  std::optional<Result<unwind::PythonProgram>> python_;
+  bool python_looked_for_ = false;
   int module_reports_ = 0;
   bool use_bpf_ = false;      // the engine is given and the caller may trace the process
   bool just_opened_ = false;  // the first capture need not report modules again

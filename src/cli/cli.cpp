@@ -149,6 +149,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   bool inlines = false, no_inlines = false;
   app.add_flag("--inlines", inlines, "show inlined calls as frames of their own (the default)");
   app.add_flag("--no-inlines", no_inlines, "show an inlined call only as its caller's frame");
+  bool native = false, no_native = false;
+  app.add_flag("--native", native,
+               "Python programs: show native frames between the Python frames (the default)");
+  app.add_flag("--no-native", no_native,
+               "Python programs: show Python frames and the C functions they call, not the "
+               "interpreter's own frames; -o keeps every frame");
   std::string format = "text";
   app.add_option("--format", format,
                  "output format: text, json, folded (folded stacks for flamegraph.pl, inferno, "
@@ -307,6 +313,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   // Not CLI11's excludes(): --help would print "Excludes: ..." beside each.
   if (inlines && no_inlines) return usage_error("--inlines and --no-inlines contradict each other");
   if (group && no_group) return usage_error("--group and --no-group contradict each other");
+  if (native && no_native) return usage_error("--native and --no-native contradict each other");
+  options.native_frames = !no_native;
   options.capture.unwind.inlines = !no_inlines;
   if (group) options.grouping = Grouping::Always;
   if (no_group) options.grouping = Grouping::Never;

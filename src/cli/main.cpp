@@ -10,6 +10,7 @@
 
 #include "analysis/deadlocks.h"
 #include "analysis/groups.h"
+#include "analysis/python_frames.h"
 #include "analysis/progress.h"
 #include "capture/bpf_engine.h"
 #include "capture/core_capture.h"
@@ -179,22 +180,29 @@ int main(int argc, char** argv) {
     }
   }
   fill_deadlocks(snapshots);
+  // --no-native changes what is shown; -o keeps every frame.
+  std::vector<Snapshot> python_only;
+  if (!options.native_frames) {
+    python_only = snapshots;
+    for (Snapshot& snapshot : python_only) hide_native_frames(snapshot);
+  }
+  const std::vector<Snapshot>& shown = options.native_frames ? snapshots : python_only;
   switch (options.format) {
     case OutputFormat::Json:
-      write_json(snapshots, std::cout);
+      write_json(shown, std::cout);
       break;
     case OutputFormat::Folded:
-      std::cout << render_folded(snapshots);
+      std::cout << render_folded(shown);
       break;
     case OutputFormat::Pprof:
-      if (!write_pprof(snapshots, std::cout)) {
+      if (!write_pprof(shown, std::cout)) {
         std::cerr << "ukstack: cannot write the pprof profile to standard output\n";
         status = kExitNothing;  // -o below still keeps the snapshot
       }
       break;
     case OutputFormat::Text: {
       const auto [layout, width] = text_layout(options.layout, terminal());
-      write_text(snapshots,
+      write_text(shown,
                  TextOptions{.color = use_color(options.color),
                              .grouping = options.grouping,
                              .layout = layout,

@@ -201,6 +201,8 @@ struct PythonInfo {
   std::string version;             // "3.11.2"
   std::string layouts_from;        // "debug info", "_Py_DebugOffsets", "built-in table"
   std::optional<int> gil_holder;   // the thread holding the GIL; none when none does
+  // Where the holder is: "zlib_compress_impl, called from compressor (app.py:80)".
+  std::string gil_holder_in;
   std::vector<std::string> notes;  // what could not be read
 };
 

@@ -300,6 +300,7 @@ Json to_json(const Snapshot& snapshot, bool with_items = true) {
     python["layouts_from"] = snapshot.python->layouts_from;
     python["gil_holder"] =
         snapshot.python->gil_holder ? Json(*snapshot.python->gil_holder) : Json(nullptr);
+    python["gil_holder_in"] = nonempty_or_null<Json>(snapshot.python->gil_holder_in);
     python["notes"] = snapshot.python->notes;
     out["python"] = std::move(python);
   }
@@ -698,6 +699,7 @@ Snapshot snapshot_from_reader(const Reader& r) {
       if (!python.field("gil_holder").is_null()) {
         info.gil_holder = python.field("gil_holder").integer<int>();
       }
+      info.gil_holder_in = python.field("gil_holder_in").str_or_empty();
       info.notes = python.field("notes").strings();
     }
   }

@@ -396,6 +396,43 @@ void write_process_line(Writer& out, const Snapshot& snapshot) {
   out.fitted_line(w.take(), kBold);
 }
 
+// "GIL: 30 threads wait for the GIL held by thread 812 "python3", which is in
+// zlib_compress_impl, called from compress_all (app.py:80)", per Python process
+// whose threads wait for it. Returns the lines written.
+std::size_t write_gil_lines(Writer& w, std::span<const Snapshot> snapshots) {
+  std::size_t lines = 0;
+  for (const Snapshot& snapshot : snapshots) {
+    if (!snapshot.python) continue;
+    const auto waiting = std::ranges::count_if(snapshot.threads, [](const Thread& thread) {
+      return std::ranges::any_of(thread.waits_for,
+                                 [](const Wait& wait) { return wait.kind == WaitKind::Gil; });
+    });
+    if (waiting == 0) continue;
+    w.begin_style(kBold);
+    w.text("GIL: ");
+    w.format("{} wait for the GIL", plural(static_cast<std::size_t>(waiting), "thread", "threads"));
+    if (snapshots.size() > 1) w.format(" of process {}", snapshot.process.pid);
+    const PythonInfo& python = *snapshot.python;
+    if (python.gil_holder) {
+      auto holder = std::ranges::find(snapshot.threads, *python.gil_holder, &Thread::tid);
+      w.format(" held by thread {}", *python.gil_holder);
+      if (holder != snapshot.threads.end() && !holder->name.empty()) {
+        w.text(' ');
+        w.quoted(holder->name);
+      }
+      if (!python.gil_holder_in.empty()) {
+        w.text(", which is in ");
+        w.escaped(python.gil_holder_in);
+      }
+    } else {
+      w.text(", which no thread held when it was read");
+    }
+    w.end_styled_line();
+    ++lines;
+  }
+  return lines;
+}
+
 }  // namespace
 
 std::string what_it_waits_in(const Thread& thread, std::size_t program_frames,
@@ -471,6 +508,7 @@ void write_summary(Writer& w, std::span<const Snapshot> snapshots, const WaitInd
     write_stuck(w, snapshots, t);
     ++lines;
   }
+  lines += write_gil_lines(w, snapshots);
 
   const std::vector<RankedGroup> ranked = ranked_groups(snapshots);
   // Goroutine groups count like thread groups, after them, in lines kept for them.

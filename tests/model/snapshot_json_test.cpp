@@ -137,6 +137,55 @@ TEST(SnapshotJsonV2, BuildIdAndModuleOffsetRoundTripAndValidate) {
   EXPECT_EQ(snapshot_to_json(*loaded), document);  // nothing lost or changed
 }
 
+// Issue 14: Python and JIT frames carry their language, and a Python program's
+// interpreter (its version, the GIL's holder) is kept; both survive a round trip.
+TEST(SnapshotJsonV2, FrameLanguagesAndPythonInfoRoundTripAndValidate) {
+  Snapshot original = sample_snapshot();
+  Frame python;
+  python.language = FrameLanguage::Python;
+  python.function = "Handler.handle_request";
+  python.file = "/srv/app.py";
+  python.line = 212;
+  auto& frames = original.threads[0].user.frames;
+  frames.insert(frames.begin() + 1, python);
+  frames[2].language = FrameLanguage::Jit;
+  original.python = PythonInfo{.version = "3.11.2",
+                               .layouts_from = "debug info",
+                               .gil_holder = original.threads[0].tid,
+                               .gil_holder_in = "zlib_compress_impl, called from pack (app.py:80)",
+                               .notes = {"a note"}};
+  Wait gil;
+  gil.kind = WaitKind::Gil;
+  gil.description = "the GIL of process 1";
+  original.threads[1].waits_for.push_back(gil);
+  const json document = snapshot_to_json(original);
+  EXPECT_EQ(validate_against_schema(document.dump()), "");
+  const json& written = document["threads"][0]["user"]["frames"];
+  EXPECT_EQ(written[0]["language"], "native");
+  EXPECT_EQ(written[1]["language"], "python");
+  EXPECT_EQ(written[1]["pc"], nullptr);
+  EXPECT_EQ(written[1]["module"], nullptr);
+  EXPECT_EQ(written[2]["language"], "jit");
+  EXPECT_EQ(document["python"]["gil_holder"], original.threads[0].tid);
+
+  const Result<Snapshot> loaded = snapshot_from_json(document);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->threads[0].user.frames[1].language, FrameLanguage::Python);
+  EXPECT_EQ(loaded->threads[0].user.frames[1].line, 212);
+  EXPECT_EQ(loaded->threads[0].user.frames[2].language, FrameLanguage::Jit);
+  ASSERT_TRUE(loaded->python.has_value());
+  EXPECT_EQ(loaded->python->gil_holder_in, original.python->gil_holder_in);
+  EXPECT_EQ(loaded->threads[1].waits_for.back().kind, WaitKind::Gil);
+  EXPECT_EQ(snapshot_to_json(*loaded), document);  // nothing lost or changed
+
+  json unknown = document;
+  unknown["threads"][0]["user"]["frames"][1]["language"] = "cobol";
+  EXPECT_NE(load_error(unknown).find("frames[1].language: unknown frame language"),
+            std::string::npos)
+      << load_error(unknown);
+  EXPECT_NE(validate_against_schema(unknown.dump()), "");
+}
+
 // A build-id names files on the reading machine (.build-id/xx/rest.debug): only
 // whole bytes of lower-case hex are taken, by the reader as by the schema.
 TEST(SnapshotJsonV2, BadBuildIdsAndModuleOffsetsNameTheField) {

@@ -160,6 +160,32 @@ TEST(Summary, ALongWaitShowsItsHolderAndHowManyWait) {
   EXPECT_EQ(s.deadlocks.size(), 1u);  // the AB/BA pair only
 }
 
+// Issue 14: the GIL's holder and how many wait for it, in one line of the summary;
+// no line for a Python program whose threads do not wait for it.
+TEST(Summary, TheGilLineNamesItsHolderAndWhereItIs) {
+  Snapshot s = testing::server_snapshot();
+  Thread& holder = s.threads[0];
+  s.python = PythonInfo{.version = "3.11.2",
+                        .layouts_from = "debug info",
+                        .gil_holder = holder.tid,
+                        .gil_holder_in = "zlib_compress_impl, called from compressor (app.py:80)",
+                        .notes = {}};
+  EXPECT_FALSE(contains(summary_of(render_text(analysed(s), {})), "GIL"));
+  for (std::size_t i = 1; i <= 3; ++i) {
+    Wait gil;
+    gil.kind = WaitKind::Gil;
+    gil.description = "the GIL of process " + std::to_string(s.process.pid);
+    gil.holders.push_back(WaitHolder{.pid = s.process.pid, .tid = holder.tid, .name = holder.name,
+                                     .state = holder.state, .syscall = std::nullopt});
+    s.threads[i].waits_for = {gil};
+  }
+  const std::string summary = summary_of(render_text(analysed(s), {}));
+  EXPECT_TRUE(contains(summary, "GIL: 3 threads wait for the GIL held by " + quoted(holder) +
+                                    ", which is in zlib_compress_impl, called from compressor "
+                                    "(app.py:80)\n"))
+      << summary;
+}
+
 // 1,000 threads in 200 groups: the summary still fits a 50-line terminal, the
 // groups that did not fit counted in one line, every line one row wide.
 TEST(Summary, AThousandThreadsInTwoHundredGroupsFitFiftyLines) {

@@ -107,6 +107,30 @@ TEST(RenderText, FramesFoundByFramePointerAreMarked) {
   EXPECT_EQ(marks, 1u) << text;
 }
 
+// Issue 14: a Python frame is "py  function (file:line)" in its place among the
+// native frames; a JIT frame is marked; both escaped as everything from the target.
+TEST(RenderText, PythonAndJitFramesInTheirPlace) {
+  Snapshot snapshot = sample_snapshot();
+  auto& frames = snapshot.threads[0].user.frames;
+  Frame python;
+  python.language = FrameLanguage::Python;
+  python.function = "Handler.handle_request";
+  python.file = "/srv/app\x1b.py";
+  python.line = 212;
+  frames.insert(frames.begin() + 1, python);
+  Frame jit;
+  jit.language = FrameLanguage::Jit;
+  jit.pc = 0x7f0000001040;
+  jit.function = "LazyCompile:*outerReader /srv/reader.js:3";
+  jit.offset = 0x40;
+  frames.insert(frames.begin() + 2, jit);
+  const std::string text = render_text(snapshot, {});
+  EXPECT_TRUE(contains(text, "    #0  accept+0x1b (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+                             "    #1  py  Handler.handle_request (/srv/app\\x1b.py:212)\n"
+                             "    #2  jit LazyCompile:*outerReader /srv/reader.js:3+0x40\n"))
+      << text;
+}
+
 TEST(RenderText, ArgumentsShownUpToTheLastFdOrThree) {
   Snapshot s = sample_snapshot();
   const std::string text = render_text(s, {});

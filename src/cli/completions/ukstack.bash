@@ -22,7 +22,7 @@ _ukstack()
 
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-h --help --version -p --pid --core --exe --sysroot --input
-            --resymbolize --stop --engine -v --verbose --unwinder --inlines --no-inlines
+            --resymbolize --stop --engine -v --verbose --unwinder --inlines --no-inlines --native --no-native
             --format --tid --timeout --samples --interval -o --output --debug-dir
             --debuginfod-timeout --layout --group --no-group --all-goroutines --color' -- "$cur"))
         return
