@@ -239,6 +239,9 @@ Result<PythonLayout> python_layout_from_debug_info(const DebugTypes& types,
   constexpr std::string_view tstate = "struct _ts";
   constexpr std::string_view code = "struct PyCodeObject";
   constexpr std::string_view gil = "struct _gil_runtime_state";
+  types.find_types({runtime, interp, tstate, code, gil, "struct _PyCFrame", "struct _frame",
+                    "struct _PyInterpreterFrame", "struct _object", "PyBytesObject",
+                    "PyASCIIObject", "PyCompactUnicodeObject"});
 
   dwarf.get(layout.runtime_interpreters_head, runtime, "interpreters.head");
   if (minor <= 11) {

@@ -264,7 +264,10 @@ int visit_core_module(Dwfl_Module* module, void**, const char* name, Dwarf_Addr,
     }
   }
   if (!executable && !named_like_python(name)) return DWARF_CB_OK;
-  auto candidate = candidate_in(elf, main_file != nullptr ? main_file : "", name);
+  // The file to read the DWARF of: the one libdw opened, else the path the core
+  // names (this machine's file there, as CoreAddressSpace reads it).
+  std::string path = main_file != nullptr ? main_file : name[0] == '/' ? name : "";
+  auto candidate = candidate_in(elf, std::move(path), name);
   if (!candidate) return DWARF_CB_OK;
   candidate->bias = bias;
   modules.found = std::move(candidate);

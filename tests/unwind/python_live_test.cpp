@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "procfs/process_reader.h"
 #include "tests/support/fixture_process.h"
 #include "tests/support/process_control.h"
+#include "unwind/core_address_space.h"
+#include "unwind/dwfl_session.h"
 #include "unwind/live_address_space.h"
 #include "unwind/python_program.h"
 #include "unwind/python_threads.h"
@@ -139,52 +142,19 @@ Dump read_dump(const std::filesystem::path& path) {
   return dump;
 }
 
-TEST(PythonLive, FramesOfBlockedThreadsAreWhatThePythonProgramSaysOfItself) {
-  const std::string python_path = python_under_test();
-  if (!std::filesystem::exists(python_path)) GTEST_SKIP() << python_path << " is not installed";
-  test::TempDir dir;
-  const auto script = dir.path() / "blocked.py";
-  const auto dump_path = dir.path() / "frames.txt";
-  std::ofstream(script) << kScript;
-  auto python = test::FixtureProcess::start({python_path, script.string(), dump_path.string()},
-                                            std::chrono::seconds(20));
-  const Dump dump = read_dump(dump_path);
-  ASSERT_EQ(dump.size(), 3u);
-
-  procfs::RealProcSource proc;
-  auto maps = procfs::ProcessReader(proc, python.pid()).maps();
-  ASSERT_TRUE(maps.ok()) << maps.error().message;
-  LiveAddressSpace memory(python.pid());
-  const std::string root = "/proc/" + std::to_string(python.pid()) + "/root";
-  const auto finding = std::chrono::steady_clock::now();
-  auto program = find_python_program(*maps, root, memory, {});
-  const auto found_in = std::chrono::steady_clock::now() - finding;
-  ASSERT_TRUE(program.ok()) << program.error().message;
-  ASSERT_TRUE(program->has_value()) << "no _PyRuntime found in " << python_path;
-  const PythonProgram& found = **program;
-  if (python_path == "/usr/bin/python3.11") {
-    EXPECT_EQ(found.version.text(), "3.11.2");
-    EXPECT_EQ(found.module, python_path);
-  }
-  std::cout << found.description() << " (" << found.module << "), found in "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(found_in).count() << " ms\n";
-
-  const auto started = std::chrono::steady_clock::now();
-  auto threads = read_python_threads(memory, found);
-  const auto took = std::chrono::steady_clock::now() - started;
-  ASSERT_TRUE(threads.ok()) << threads.error().message;
-  std::cout << "read " << threads->threads.size() << " Python threads in "
-            << std::chrono::duration_cast<std::chrono::microseconds>(took).count() << " us\n";
-  EXPECT_TRUE(threads->notes.empty()) << ::testing::PrintToString(threads->notes);
+// The frames of every thread of the dump, as `threads` has them: names, files and
+// lines in order, complete, the outermost an entry from C; and the GIL free or
+// held by one of them.
+void expect_threads_as_dumped(const PythonThreads& threads, const Dump& dump, int main_tid) {
+  EXPECT_TRUE(threads.notes.empty()) << ::testing::PrintToString(threads.notes);
   // The main thread and the three workers.
-  ASSERT_EQ(threads->threads.size(), 4u);
-
+  ASSERT_EQ(threads.threads.size(), 4u);
   std::map<int, const PythonThreadState*> by_tid;
-  for (const auto& thread : threads->threads) {
+  for (const auto& thread : threads.threads) {
     ASSERT_TRUE(thread.tid.has_value()) << "a thread state without a thread id";
     by_tid[*thread.tid] = &thread;
   }
-  EXPECT_TRUE(by_tid.contains(python.id("main")));
+  EXPECT_TRUE(by_tid.contains(main_tid));
   for (const auto& [tid, expected] : dump) {
     SCOPED_TRACE("thread " + std::to_string(tid));
     ASSERT_TRUE(by_tid.contains(tid)) << "no thread state for this thread";
@@ -199,18 +169,98 @@ TEST(PythonLive, FramesOfBlockedThreadsAreWhatThePythonProgramSaysOfItself) {
     // A thread's outermost Python frame was called from C (the thread's start).
     ASSERT_FALSE(thread.frames.empty());
     EXPECT_TRUE(thread.frames.back().entry);
-    // Not moving: its frame chain's head is the same when read again.
-    auto head = read_current_frame(memory, found, thread.tstate);
-    ASSERT_TRUE(head.ok()) << head.error().message;
-    EXPECT_EQ(*head, thread.current_frame);
   }
   // Every worker blocks without the GIL; the main thread may still be on its way
   // to its own wait: the GIL is free or held by one of the program's threads.
-  if (threads->gil_holder) {
+  if (threads.gil_holder) {
     bool known = false;
-    for (const auto& thread : threads->threads) known |= thread.tstate == *threads->gil_holder;
+    for (const auto& thread : threads.threads) known |= thread.tstate == *threads.gil_holder;
     EXPECT_TRUE(known) << "the GIL's holder is no thread state of the program";
   }
+}
+
+class PythonLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    python_path_ = python_under_test();
+    if (!std::filesystem::exists(python_path_)) {
+      GTEST_SKIP() << python_path_ << " is not installed";
+    }
+    const auto script = dir_.path() / "blocked.py";
+    const auto dump_path = dir_.path() / "frames.txt";
+    std::ofstream(script) << kScript;
+    python_.emplace(test::FixtureProcess::start({python_path_, script.string(), dump_path.string()},
+                                                std::chrono::seconds(20)));
+    dump_ = read_dump(dump_path);
+    ASSERT_EQ(dump_.size(), 3u);
+  }
+
+  std::string python_path_;
+  test::TempDir dir_;
+  std::optional<test::FixtureProcess> python_;  // killed by its pid when the test ends
+  Dump dump_;
+};
+
+TEST_F(PythonLive, FramesOfBlockedThreadsAreWhatThePythonProgramSaysOfItself) {
+  procfs::RealProcSource proc;
+  auto maps = procfs::ProcessReader(proc, python_->pid()).maps();
+  ASSERT_TRUE(maps.ok()) << maps.error().message;
+  LiveAddressSpace memory(python_->pid());
+  const std::string root = "/proc/" + std::to_string(python_->pid()) + "/root";
+  const auto finding = std::chrono::steady_clock::now();
+  auto program = find_python_program(*maps, root, memory, {});
+  const auto found_in = std::chrono::steady_clock::now() - finding;
+  ASSERT_TRUE(program.ok()) << program.error().message;
+  ASSERT_TRUE(program->has_value()) << "no _PyRuntime found in " << python_path_;
+  const PythonProgram& found = **program;
+  if (python_path_ == "/usr/bin/python3.11") {
+    EXPECT_EQ(found.version.text(), "3.11.2");
+    EXPECT_EQ(found.module, python_path_);
+  }
+  std::cout << found.description() << " (" << found.module << "), found in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(found_in).count() << " ms\n";
+
+  const auto started = std::chrono::steady_clock::now();
+  auto threads = read_python_threads(memory, found);
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(threads.ok()) << threads.error().message;
+  std::cout << "read " << threads->threads.size() << " Python threads in "
+            << std::chrono::duration_cast<std::chrono::microseconds>(took).count() << " us\n";
+  expect_threads_as_dumped(*threads, dump_, python_->id("main"));
+  // Not moving: each chain's head is the same when read again.
+  for (const auto& thread : threads->threads) {
+    auto head = read_current_frame(memory, found, thread.tstate);
+    ASSERT_TRUE(head.ok()) << head.error().message;
+    if (thread.tid != python_->id("main")) {
+      EXPECT_EQ(*head, thread.current_frame);
+    }
+  }
+}
+
+TEST_F(PythonLive, TheSameFromACoreOfTheProgram) {
+  if (!std::filesystem::exists("/usr/bin/gcore")) {
+    GTEST_SKIP() << "gcore (gdb) is not installed";
+  }
+  const std::string core_prefix = (dir_.path() / "core").string();
+  test::CommandResult gcore =
+      test::run_command({"/usr/bin/gcore", "-o", core_prefix, std::to_string(python_->pid())},
+                        std::chrono::seconds(120));
+  const std::string core = core_prefix + "." + std::to_string(python_->pid());
+  ASSERT_TRUE(std::filesystem::exists(core)) << gcore.out << gcore.err;
+  python_->kill_and_wait();  // the core alone from here
+
+  auto session = DwflSession::open_core(core, "", {}, std::chrono::milliseconds(0),
+                                        /*attach_threads=*/false);
+  ASSERT_TRUE(session.ok()) << session.error().message;
+  auto memory = CoreAddressSpace::from_elf((*session)->core_elf());
+  ASSERT_TRUE(memory.ok()) << memory.error().message;
+  auto program = find_python_program((*session)->get(), *memory);
+  ASSERT_TRUE(program.ok()) << program.error().message;
+  ASSERT_TRUE(program->has_value()) << "no _PyRuntime found in the core's modules";
+  std::cout << (*program)->description() << " (" << (*program)->module << ")\n";
+  auto threads = read_python_threads(*memory, **program);
+  ASSERT_TRUE(threads.ok()) << threads.error().message;
+  expect_threads_as_dumped(*threads, dump_, python_->id("main"));
 }
 
 }  // namespace
