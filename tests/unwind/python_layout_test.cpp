@@ -152,6 +152,43 @@ TEST(PythonLayout, DebugOffsetsOf313Decode) {
   EXPECT_EQ(layout->compact_size, 56u);
 }
 
+// 3.14's structure: each field word holds its own word index * 8 (a distinct,
+// plausible offset), so each decoded offset says which word it was taken from. The
+// order is that of CPython 3.14's Include/internal/pycore_debug_offsets.h.
+TEST(PythonLayout, DebugOffsetsOf314DecodeFromTheirWords) {
+  std::vector<std::uint64_t> words(100);
+  for (std::size_t i = 0; i < words.size(); ++i) words[i] = (i + 3) * 8;
+  const auto word = [](std::uint64_t index) { return index * 8; };
+  auto layout = python_layout_from_debug_offsets(debug_offsets_bytes(0x030E02F0, 0, words));
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  EXPECT_EQ(layout->runtime_interpreters_head, word(5));
+  EXPECT_EQ(layout->interp_next, word(8));
+  EXPECT_EQ(layout->interp_threads_head, word(9));  // threads_main (10) follows it
+  EXPECT_EQ(layout->interp_gil_pointer, std::optional(word(15)));
+  EXPECT_EQ(layout->gil_locked, word(18) - word(16));
+  EXPECT_EQ(layout->gil_last_holder, word(19) - word(16));
+  EXPECT_EQ(layout->tstate_next, word(24));
+  EXPECT_EQ(layout->tstate_frame, word(26));
+  EXPECT_EQ(layout->tstate_native_thread_id, std::optional(word(28)));
+  EXPECT_EQ(layout->frame_previous, word(32));
+  EXPECT_EQ(layout->frame_code, word(33));
+  EXPECT_EQ(layout->frame_instruction, word(34));
+  EXPECT_EQ(layout->frame_owner, word(36));
+  EXPECT_EQ(layout->code_filename, word(40));
+  EXPECT_EQ(layout->code_qualname, std::optional(word(42)));
+  EXPECT_EQ(layout->code_linetable, word(43));
+  EXPECT_EQ(layout->code_firstlineno, word(44));
+  EXPECT_EQ(layout->code_adaptive, std::optional(word(48)));
+  EXPECT_EQ(layout->object_type, word(51));
+  EXPECT_EQ(layout->bytes_size, word(75));
+  EXPECT_EQ(layout->bytes_data, word(76));
+  EXPECT_EQ(layout->unicode_state, word(78));
+  EXPECT_EQ(layout->unicode_length, word(79));
+  EXPECT_EQ(layout->ascii_size, word(80));
+  EXPECT_EQ(layout->compact_size, word(80) + 16);
+  EXPECT_TRUE(layout->frame_code_tagged);  // f_executable is a _PyStackRef
+}
+
 TEST(PythonLayout, DebugOffsetsOfUnknownVersionsAndBuildsAreErrors) {
   auto newer =
       python_layout_from_debug_offsets(debug_offsets_bytes(0x030F00A1, 0, kDebugOffsets3130));
