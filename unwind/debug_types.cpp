@@ -325,8 +325,40 @@ Result<RemoteAddr> DebugTypes::global_address(std::string_view name) const {
                       "libraries"};
 }
 
-Result<std::uint64_t> DebugTypes::type_size(std::string_view type_name) const {
+Result<Dwarf_Die> DebugTypes::type_die(std::string_view type_name) const {
+  if (auto cached = types_.find(type_name); cached != types_.end()) return cached->second;
   auto type = find_type(dwfl_, type_name);
+  if (type) types_.emplace(std::string(type_name), *type);
+  return type;
+}
+
+void DebugTypes::find_types(const std::vector<std::string_view>& type_names) const {
+  std::vector<std::pair<std::string_view, TypeQuery>> wanted;
+  for (std::string_view name : type_names) {
+    TypeQuery query = parse_type_name(name);
+    // Scoped names ("ns::x") are left to type_die's own search.
+    if (query.scopes.empty() && !types_.contains(name)) wanted.emplace_back(name, query);
+  }
+  Dwarf_Addr bias = 0;
+  for (Dwarf_Die* cu = nullptr;
+       !wanted.empty() && (cu = dwfl_nextcu(dwfl_, cu, &bias)) != nullptr;) {
+    Dwarf_Die child;
+    if (dwarf_child(cu, &child) != 0) continue;
+    do {
+      const char* name = dwarf_diename(&child);
+      if (name == nullptr) continue;
+      for (auto it = wanted.begin(); it != wanted.end(); ++it) {
+        if (it->second.name != name || !is_type(&child, it->second.keyword_tag)) continue;
+        types_.emplace(std::string(it->first), child);
+        wanted.erase(it);
+        break;
+      }
+    } while (!wanted.empty() && dwarf_siblingof(&child, &child) == 0);
+  }
+}
+
+Result<std::uint64_t> DebugTypes::type_size(std::string_view type_name) const {
+  auto type = type_die(type_name);
   if (!type) return type.error();
   Dwarf_Word size = 0;
   if (dwarf_aggregate_size(&*type, &size) != 0) {
@@ -371,7 +403,7 @@ Result<std::int64_t> DebugTypes::constant(std::string_view name) const {
 
 Result<MemberInfo> DebugTypes::member(std::string_view type_name,
                                       std::string_view member_path) const {
-  auto type = find_type(dwfl_, type_name);
+  auto type = type_die(type_name);
   if (!type) return type.error();
   Dwarf_Die current = *type;
   MemberInfo info;
