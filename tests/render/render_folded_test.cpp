@@ -2,6 +2,7 @@
 // that add up over samples, and names that cannot break the format.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -74,6 +75,25 @@ TEST(RenderFolded, UnnamedFrameIsItsModulesFileName) {
   const auto lines = parse_folded(render_folded({&snapshot, 1}));
   EXPECT_EQ(lines.at("crasher;[libc-2.18.so];main;fu(int)"), 1);  // its outermost frame
   EXPECT_EQ(lines.at("crasher;main;fu(int)"), 1);
+}
+
+// Issue 14: Python frames as py-spy folds them, "function (file.py:line)"; JIT
+// frames marked _[j] as perf marks them.
+TEST(RenderFolded, PythonFramesWithTheirFileAndJitFramesMarked) {
+  Snapshot snapshot = sample_snapshot();
+  Thread& poller = *std::ranges::find(snapshot.threads, "poller", &Thread::name);
+  Frame python;
+  python.language = FrameLanguage::Python;
+  python.function = "Loop.run";
+  python.file = "/srv/lib;x/loop.py";
+  python.line = 42;
+  Frame jit;
+  jit.language = FrameLanguage::Jit;
+  jit.pc = 0x7f0000001000;
+  jit.function = "LazyCompile:*tick";
+  poller.user.frames.insert(poller.user.frames.end(), {jit, python});
+  const auto lines = parse_folded(render_folded({&snapshot, 1}));
+  EXPECT_EQ(lines.at("poller;Loop.run (loop.py:42);LazyCompile:*tick_[j];epoll_wait"), 1);
 }
 
 TEST(RenderFolded, ThreadsWithTheSameStackAreOneLine) {
