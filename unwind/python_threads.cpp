@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "unwind/cached_address_space.h"
 #include "unwind/python_line_table.h"
 #include "unwind/python_objects.h"
 
@@ -270,7 +271,8 @@ Result<RemoteAddr> read_current_frame(const AddressSpace& memory, const PythonPr
 
 PythonThreadState read_python_thread(const AddressSpace& memory, const PythonProgram& program,
                                      RemoteAddr tstate) {
-  return ThreadReader(memory, program).read(tstate);
+  const CachedAddressSpace cached(memory);
+  return ThreadReader(cached, program).read(tstate);
 }
 
 Result<PythonThreads> read_python_threads(const AddressSpace& memory,
@@ -283,7 +285,10 @@ Result<PythonThreads> read_python_threads(const AddressSpace& memory,
         "cannot read the interpreter list of Python's _PyRuntime at " + hex(program.runtime)};
   }
   PythonThreads result;
-  ThreadReader reader(memory, program);
+  // Frames lie close together on each thread's data stack, and every thread
+  // shares code objects and names: a page read once serves them all.
+  const CachedAddressSpace cached(memory);
+  ThreadReader reader(cached, program);
   std::unordered_set<std::uint64_t> interpreters_seen;
   std::unordered_set<std::uint64_t> threads_seen;
   if (layout.runtime_gil) {
