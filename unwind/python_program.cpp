@@ -151,29 +151,29 @@ Result<PythonProgram> make_program(const Candidate& candidate, const AddressSpac
   program.version = *version;
   const std::string what = "Python " + version->text() + " (" + candidate.shown_path + ")";
 
-  std::string dwarf_problem;
+  // Why the debug information gave no layout, for the error when nothing else does.
+  std::string without_dwarf = "no debug information";
   if (auto session = DwflSession::open_file(candidate.path, debug_dirs)) {
     DebugTypes types((*session)->get());
-    if (auto layout = python_layout_from_debug_info(types, *version)) {
+    auto layout = python_layout_from_debug_info(types, *version);
+    if (layout) {
       program.layout = std::move(*layout);
       program.layout_source = "debug info";
       return program;
-    } else {
-      dwarf_problem = layout.error().message;
     }
+    without_dwarf = layout.error().message;
   }
   if (offsets_version) {
     auto layout = python_layout_from_debug_offsets(runtime_start);
-    if (!layout) return Error{0, what + ": " + layout.error().message};
+    if (!layout) return Error{0, what + ": " + layout.error().message + " (" + without_dwarf + ")"};
     program.layout = std::move(*layout);
     program.layout_source = "_Py_DebugOffsets";
     return program;
   }
   auto layout = python_layout_from_table(*version);
   if (!layout) {
-    return Error{0,
-                 what + ": " + layout.error().message +
-                     (version->minor >= 13 ? "; and its _PyRuntime has no _Py_DebugOffsets" : "")};
+    return Error{0, what + ": " + layout.error().message + " (" + without_dwarf +
+                        (version->minor >= 13 ? ", and _PyRuntime has no _Py_DebugOffsets)" : ")")};
   }
   program.layout = std::move(*layout);
   program.layout_source =
@@ -244,9 +244,12 @@ int visit_core_module(Dwfl_Module* module, void**, const char* name, Dwarf_Addr,
   if (modules.found || name == nullptr) return DWARF_CB_OK;
   Dwarf_Addr bias = 0;
   Elf* elf = dwfl_module_getelf(module, &bias);
+  // The file to read the DWARF of: the one libdw opened, else the path the core
+  // names (this machine's file there, as CoreAddressSpace reads it).
   const char* main_file = nullptr;
   dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, nullptr);
-  if (named_like_libc(name) && main_file != nullptr) modules.libc = main_file;
+  std::string path = main_file != nullptr ? main_file : name[0] == '/' ? name : "";
+  if (named_like_libc(name)) modules.libc = path;
   if (elf == nullptr) return DWARF_CB_OK;
   // The executable is the module with a program interpreter (PT_INTERP), or a
   // static one (ET_EXEC); libraries only when named like libpython3.
@@ -264,9 +267,6 @@ int visit_core_module(Dwfl_Module* module, void**, const char* name, Dwarf_Addr,
     }
   }
   if (!executable && !named_like_python(name)) return DWARF_CB_OK;
-  // The file to read the DWARF of: the one libdw opened, else the path the core
-  // names (this machine's file there, as CoreAddressSpace reads it).
-  std::string path = main_file != nullptr ? main_file : name[0] == '/' ? name : "";
   auto candidate = candidate_in(elf, std::move(path), name);
   if (!candidate) return DWARF_CB_OK;
   candidate->bias = bias;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "unwind/cached_address_space.h"
 #include "unwind/python_line_table.h"
 #include "unwind/python_objects.h"
 
@@ -148,9 +149,16 @@ std::optional<int> ThreadReader::line(const CodeInfo& info, RemoteAddr code_obje
       // 3.13's instr_ptr.
       const RemoteAddr instruction(load<std::uint64_t>(frame, layout_.frame_instruction));
       const RemoteAddr first = code_object + layout_.code_adaptive.value_or(0);
-      if (instruction + 2 < first) return std::nullopt;  // before the code: not this frame's
-      const auto unit = static_cast<std::int64_t>(instruction.value() - first.value()) / 2;
-      return location_table_line(info.line_table, info.first_line, unit);
+      if (instruction < first) {
+        // Only "one unit before the first" is a real place (a frame not started).
+        return instruction + 2 == first ? location_table_line(info.line_table, info.first_line, -1)
+                                        : std::nullopt;
+      }
+      // Past every unit a table can describe: not this code's instruction.
+      const std::uint64_t distance = instruction - first;
+      if (distance / 2 > kMaxPythonLineTable * 8) return std::nullopt;
+      return location_table_line(info.line_table, info.first_line,
+                                 static_cast<std::int64_t>(distance / 2));
     }
   }
   return std::nullopt;
@@ -270,12 +278,16 @@ Result<RemoteAddr> read_current_frame(const AddressSpace& memory, const PythonPr
 
 PythonThreadState read_python_thread(const AddressSpace& memory, const PythonProgram& program,
                                      RemoteAddr tstate) {
-  return ThreadReader(memory, program).read(tstate);
+  const CachedAddressSpace cached(memory);
+  return ThreadReader(cached, program).read(tstate);
 }
 
-Result<PythonThreads> read_python_threads(const AddressSpace& memory,
+Result<PythonThreads> read_python_threads(const AddressSpace& uncached,
                                           const PythonProgram& program) {
   const PythonLayout& layout = program.layout;
+  // Frames lie close together on each thread's data stack, and every thread
+  // shares code objects and names: a page read once serves them all.
+  const CachedAddressSpace memory(uncached);
   auto first = read_remote_pointer(memory, program.runtime + layout.runtime_interpreters_head);
   if (!first) {
     return Error{

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "procfs/process_reader.h"
+#include "unwind/debug_types.h"
+#include "unwind/dwfl_session.h"
 #include "unwind/live_address_space.h"
 
 namespace ukstack::unwind {
@@ -31,6 +33,21 @@ TEST(PythonProgram, AProcessWithoutCPythonIsNone) {
   auto program = find_python_program(*maps, "", memory, {});
   ASSERT_TRUE(program.ok()) << program.error().message;
   EXPECT_FALSE(program->has_value());
+}
+
+// The fallback for a thread state's OS thread id before 3.11 is glibc x86-64's
+// place of the tid in struct pthread: what this machine's libc's DWARF (libc6-dbg)
+// says it is.
+TEST(PythonProgram, GlibcsPthreadTidOffsetIsWhatLibcsDebugInfoSays) {
+  const char* libc = "/lib/x86_64-linux-gnu/libc.so.6";
+  auto session = DwflSession::open_file(libc, {});
+  ASSERT_TRUE(session.ok()) << session.error().message;
+  auto tid = DebugTypes((*session)->get()).member("struct pthread", "tid");
+  if (!tid.ok()) {
+    GTEST_SKIP() << "no debug information for " << libc << ": " << tid.error().message;
+  }
+  EXPECT_EQ(tid->offset, kGlibcPthreadTidOffset);
+  EXPECT_EQ(tid->size, 4u);
 }
 
 }  // namespace

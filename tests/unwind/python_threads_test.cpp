@@ -529,6 +529,30 @@ TEST(PythonThreads, AnAbsurdLineTableGivesNoLineButTheFrame) {
   EXPECT_NE(a.notes[0].find("no line for big"), std::string::npos) << a.notes[0];
 }
 
+TEST(PythonThreads, AnInstructionPointerOutsideTheCodeGivesNoLine) {
+  FakePython py({3, 11, 2});
+  const RemoteAddr run = py.code(kWorkerRun);
+  const auto& l = py.layout();
+  // prev_instr far before the code, and far beyond it.
+  RemoteAddr previous;
+  for (std::uint64_t instruction : {std::uint64_t{0x10}, ~std::uint64_t{0xf}}) {
+    Blob frame(std::max({l.frame_previous, l.frame_code, l.frame_instruction, l.frame_is_entry}) +
+               8);
+    frame.put(l.frame_previous, previous);
+    frame.put(l.frame_code, run);
+    frame.put<std::uint64_t>(l.frame_instruction, instruction);
+    previous = py.place(frame);
+  }
+  py.thread_state(kThreadA, {}, 4101, previous);
+  py.runtime(kThreadA);
+  auto threads = read_python_threads(py.memory(), py.program());
+  ASSERT_TRUE(threads.ok()) << threads.error().message;
+  const auto& a = threads->threads.at(0);
+  ASSERT_EQ(names(a), (std::vector<std::string>{"Worker.run", "Worker.run"}));
+  EXPECT_EQ(a.frames[0].line, std::nullopt);
+  EXPECT_EQ(a.frames[1].line, std::nullopt);
+}
+
 TEST(PythonThreads, TooManyFramesAreCut) {
   FakePython py({3, 11, 2});
   const RemoteAddr run = py.code(kWorkerRun);
