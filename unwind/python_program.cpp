@@ -84,14 +84,25 @@ PythonSymbols find_python_symbols(Elf* elf) {
   return found;
 }
 
+// The allocated section holding [address, address + size): found by address, not
+// by the symbol's st_shndx, which objcopy leaves stale in .dynsym when it removes a
+// section before it.
+Elf_Scn* section_at(Elf* elf, std::uint64_t address, std::uint64_t size, GElf_Shdr& header) {
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    if (gelf_getshdr(scn, &header) == nullptr || (header.sh_flags & SHF_ALLOC) == 0 ||
+        header.sh_type == SHT_NOBITS) {
+      continue;
+    }
+    if (address >= header.sh_addr && address - header.sh_addr + size <= header.sh_size) return scn;
+  }
+  return nullptr;
+}
+
 // Py_Version's value (PY_VERSION_HEX, an unsigned long in .rodata) from the file.
 std::optional<PythonVersion> version_from_symbol(Elf* elf, const GElf_Sym& symbol) {
-  Elf_Scn* scn = elf_getscn(elf, symbol.st_shndx);
   GElf_Shdr header;
-  if (scn == nullptr || gelf_getshdr(scn, &header) == nullptr || header.sh_type == SHT_NOBITS ||
-      symbol.st_value < header.sh_addr || symbol.st_value + 8 > header.sh_addr + header.sh_size) {
-    return std::nullopt;
-  }
+  Elf_Scn* scn = section_at(elf, symbol.st_value, 8, header);
+  if (scn == nullptr) return std::nullopt;
   Elf_Data* data = elf_getdata(scn, nullptr);
   const std::uint64_t at = symbol.st_value - header.sh_addr;
   if (data == nullptr || data->d_buf == nullptr || at + 8 > data->d_size) return std::nullopt;
