@@ -28,6 +28,7 @@ PACKAGES=(
   zsh bash-completion          # the completion tests load the scripts in both shells
   libzstd-dev liblz4-dev liblzma-dev  # compressed cores (zstd, lz4, xz) as systemd-coredump stores them
   zstd lz4 xz-utils            # compress the test cores with each format's own tool
+  nodejs                       # JIT frames named from perf maps: node --perf-basic-prof in the tests
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 

@@ -21,6 +21,7 @@
 #include "capture/bpf_records.h"
 #include "capture/goroutines.h"
 #include "capture/options.h"
+#include "capture/perf_map_file.h"
 #include "capture/raw_thread.h"
 #include "capture/trace_access.h"
 #include "capture/tracer.h"
@@ -46,6 +47,8 @@ struct CaptureSeams {
   BpfSource* bpf = nullptr;
   // Whether the caller may trace a process; checked before BPF reads it.
   std::function<Status(int pid)> may_trace = &ukstack::may_trace;
+  // Files of the target's own file system (its perf map).
+  TargetFileReader read_target_file = &ukstack::read_target_file;
 };
 
 // From how many threads auto reads a process through one BPF pass before anything
@@ -86,6 +89,9 @@ class CaptureSession {
   void look_for_go();
   // The goroutines, read during the stop (`while_stopped`) or now, checked.
   void add_go(Snapshot& snapshot, std::optional<GoroutineCapture> while_stopped);
+  // Names the thread's frames in JIT code from the perf map, read (what is new of
+  // it) at the first such frame of a capture: `map_read` says whether it was.
+  void name_jit_code(Thread& thread, bool& map_read);
 
   int pid_;
   CaptureOptions options_;
@@ -93,9 +99,14 @@ class CaptureSession {
   procfs::TaskStat leader_;  // read by check_target, at every capture
   bool kernel_process_ = false;
   std::string foreign_tracer_;  // "PID (name)" when another debugger traces the target
+  int ns_pid_ = 0;              // the target's PID in its own PID namespace
 
   // The file-backed mappings the unwinder's modules were reported from.
   std::vector<procfs::Mapping> module_mappings_;
+  // All of the process's mappings, as read at the last capture (JIT code is in
+  // anonymous ones).
+  std::vector<procfs::Mapping> process_maps_;
+  TargetPerfMap perf_map_;
   // Declared before the unwinder, which reads through it: destroyed after it.
   std::unique_ptr<unwind::AddressSpace> memory_;
   std::unique_ptr<unwind::Unwinder> unwinder_;
