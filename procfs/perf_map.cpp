@@ -79,8 +79,11 @@ void PerfMap::insert(std::uint64_t start, std::uint64_t end, std::string_view na
     }
     next = segments_.erase(next);
   }
-  names_.emplace_back(name);
-  segments_.emplace_hint(next, start, Segment{end, start, names_.size() - 1});
+  if (name.size() > UINT32_MAX) name = name.substr(0, UINT32_MAX);
+  const std::size_t offset = names_.size();
+  names_.append(name);
+  segments_.emplace_hint(next, start,
+                         Segment{end, start, offset, static_cast<std::uint32_t>(name.size())});
 }
 
 void PerfMap::give_up() {
@@ -95,7 +98,8 @@ std::optional<PerfMapSymbol> PerfMap::lookup(std::uint64_t address) const {
   if (after == segments_.begin()) return std::nullopt;
   const auto& [start, segment] = *std::prev(after);
   if (address >= segment.end) return std::nullopt;
-  return PerfMapSymbol{names_[segment.name], segment.entry_start};
+  return PerfMapSymbol{std::string_view(names_).substr(segment.name_offset, segment.name_size),
+                       segment.entry_start};
 }
 
 std::string PerfMap::problems() const {

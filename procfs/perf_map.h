@@ -18,7 +18,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace ukstack::procfs {
 
@@ -57,14 +56,17 @@ class PerfMap {
   struct Segment {
     std::uint64_t end = 0;          // exclusive
     std::uint64_t entry_start = 0;  // the entry's own start (a piece may begin later)
-    std::size_t name = 0;           // index in names_
+    std::size_t name_offset = 0;    // the name, in names_
+    std::uint32_t name_size = 0;
   };
   void insert(std::uint64_t start, std::uint64_t end, std::string_view name);
   void give_up();
 
   PerfMapLimits limits_;
   std::map<std::uint64_t, Segment> segments_;  // disjoint, by start
-  std::vector<std::string> names_;
+  // Every name, one after the other: a million names in one allocation, not in a
+  // million strings.
+  std::string names_;
   std::uint64_t bytes_ = 0;
   std::size_t lines_ = 0;
   std::size_t entries_ = 0;

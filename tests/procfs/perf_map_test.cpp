@@ -34,6 +34,17 @@ TEST(PerfMap, NodeMapNamesInterpretedFunctions) {
   EXPECT_EQ(name_at(map, 0x1000), "(none)");
 }
 
+TEST(PerfMap, JvmMapsHave0xAndZeroPadding) {
+  // As `jcmd PID Compiler.perfmap` writes them (JDK 17).
+  PerfMap map;
+  map.add(
+      "0x00007f8e1d0e1a00 0x0000000000000160 Interpreter\n"
+      "0x00007f8e1d4f2c80 0x00000000000001e8 void java.lang.Object.wait(long)\n");
+  EXPECT_EQ(name_at(map, 0x7f8e1d4f2d00), "void java.lang.Object.wait(long)");
+  EXPECT_EQ(name_at(map, 0x7f8e1d0e1a00), "Interpreter");
+  EXPECT_EQ(map.malformed(), 0u);
+}
+
 TEST(PerfMap, EntryCoversStartToStartPlusSize) {
   PerfMap map;
   map.add("1000 10 first\n");
