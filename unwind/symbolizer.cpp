@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 #include <elfutils/libdwfl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string_view>
@@ -52,12 +53,16 @@ std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings,
 }
 
 bool in_anonymous_code(const std::vector<procfs::Mapping>& mappings, std::uint64_t address) {
-  for (const auto& mapping : mappings) {
-    if (address < mapping.start.value() || address >= mapping.end.value()) continue;
-    return mapping.perms.size() > 2 && mapping.perms[2] == 'x' &&
-           (mapping.path.empty() || mapping.path.front() != '/');
-  }
-  return false;
+  // Asked for most addresses, of processes with thousands of mappings (two per
+  // thread stack): by binary search, as /proc/<pid>/maps lists them by address.
+  auto after = std::upper_bound(mappings.begin(), mappings.end(), address,
+                                [](std::uint64_t value, const procfs::Mapping& mapping) {
+                                  return value < mapping.start.value();
+                                });
+  if (after == mappings.begin()) return false;
+  const procfs::Mapping& mapping = *std::prev(after);
+  return address < mapping.end.value() && mapping.perms.size() > 2 && mapping.perms[2] == 'x' &&
+         (mapping.path.empty() || mapping.path.front() != '/');
 }
 
 std::string module_build_id(Dwfl_Module* module) {
