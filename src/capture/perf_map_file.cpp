@@ -37,6 +37,8 @@ Result<FileTail> read_target_file(int pid, const std::string& path, std::uint64_
   if (fstat(file.get(), &st) != 0) return Error::from_errno(errno, "cannot stat it");
   FileTail tail;
   tail.file_size = static_cast<std::uint64_t>(st.st_size);
+  tail.owner = st.st_uid;
+  // Nothing beyond the size and owner when it is too large or not to be read.
   if (tail.file_size > max_size || tail.file_size <= offset) return tail;
   tail.bytes.resize(tail.file_size - offset);
   std::size_t done = 0;
@@ -58,7 +60,7 @@ void TargetPerfMap::start_over() {
   read_problem_.clear();
 }
 
-void TargetPerfMap::refresh(const TargetFileReader& read, int pid, int ns_pid) {
+void TargetPerfMap::refresh(const TargetFileReader& read, int pid, int ns_pid, std::uint32_t uid) {
   const std::string path = "/tmp/perf-" + std::to_string(ns_pid) + ".map";
   if (path != path_) {
     start_over();
@@ -79,6 +81,12 @@ void TargetPerfMap::refresh(const TargetFileReader& read, int pid, int ns_pid) {
       if (tail.error().errnum != ENOENT) read_problem_ = tail.error().message;
       return;
     }
+  }
+  if (tail->owner != uid) {
+    start_over();
+    read_problem_ = "owned by uid " + std::to_string(tail->owner) + ", not by the process's (" +
+                    std::to_string(uid) + "): not read";
+    return;
   }
   if (tail->file_size > limits_.max_bytes) {
     start_over();

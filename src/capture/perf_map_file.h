@@ -3,6 +3,7 @@
 // opened as module files are (inside /proc/<pid>/root, regular files only, so a
 // planted symlink or FIFO neither leads out of the target's root nor blocks us).
 //
+// Only a file of the process's own user is read (see refresh).
 // Read once per capture session, when the first frame needs it; a later capture
 // that needs it again reads only what the program appended since (the file only
 // grows), and the whole file again if it shrank (the program started a new one).
@@ -18,10 +19,12 @@
 
 namespace ukstack {
 
-// What was read of a file: its bytes from an offset on, and the file's size then.
+// What was read of a file: its bytes from an offset on, the file's size then, and
+// its owner.
 struct FileTail {
   std::string bytes;
   std::uint64_t file_size = 0;
+  std::uint32_t owner = 0;  // st_uid
 };
 
 // Reads `path` inside the root of process `pid` (/proc/<pid>/root) from `offset`
@@ -40,8 +43,10 @@ class TargetPerfMap {
   explicit TargetPerfMap(procfs::PerfMapLimits limits = {}) : limits_(limits) {}
 
   // Reads what is new in process `pid`'s map; `ns_pid` is its PID in its own PID
-  // namespace (the name of its file).
-  void refresh(const TargetFileReader& read, int pid, int ns_pid);
+  // namespace (the name of its file), `uid` its effective user. A file that user
+  // does not own is not read: in a process's /tmp anyone may put a symlink at that
+  // name, to a file only we (root) may read, and its lines would be quoted in notes.
+  void refresh(const TargetFileReader& read, int pid, int ns_pid, std::uint32_t uid);
 
   // Null when the process has no map, or none that could be used.
   const procfs::PerfMap* map() const { return map_ ? &*map_ : nullptr; }

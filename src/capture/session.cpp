@@ -83,6 +83,9 @@ Status CaptureSession::check_target() {
   }
   leader_ = *stat;
   ns_pid_ = status && status->ns_tgid > 0 ? status->ns_tgid : pid_;
+  uid_.reset();
+  if (status && status->uid_effective >= 0)
+    uid_ = static_cast<std::uint32_t>(status->uid_effective);
   kernel_process_ = stat->is_kernel_thread();
   foreign_tracer_.clear();
   if (status && status->tracer_pid != 0 && status->tracer_pid != getpid()) {
@@ -226,8 +229,8 @@ void CaptureSession::add_go(Snapshot& snapshot, std::optional<GoroutineCapture> 
 
 void CaptureSession::name_jit_code(Thread& thread, bool& map_read) {
   if (!has_unnamed_jit_code(thread, process_maps_)) return;
-  if (!map_read) {
-    perf_map_.refresh(seams_.read_target_file, live_thread_for_memory(), ns_pid_);
+  if (!map_read && uid_) {  // whose file to trust is not known without the process's user
+    perf_map_.refresh(seams_.read_target_file, live_thread_for_memory(), ns_pid_, *uid_);
     map_read = true;
   }
   name_jit_frames(thread, perf_map_, process_maps_);

@@ -98,8 +98,9 @@ class CaptureSession {
   CaptureSeams seams_;
   procfs::TaskStat leader_;  // read by check_target, at every capture
   bool kernel_process_ = false;
-  std::string foreign_tracer_;  // "PID (name)" when another debugger traces the target
-  int ns_pid_ = 0;              // the target's PID in its own PID namespace
+  std::string foreign_tracer_;        // "PID (name)" when another debugger traces the target
+  int ns_pid_ = 0;                    // the target's PID in its own PID namespace
+  std::optional<std::uint32_t> uid_;  // its effective user, when status shows it
 
   // The file-backed mappings the unwinder's modules were reported from.
   std::vector<procfs::Mapping> module_mappings_;

@@ -19,6 +19,7 @@ struct FakeTargetFile {
     std::uint64_t offset;
   };
   std::string text;
+  std::uint32_t owner = 0;
   int error = 0;  // an errno to fail with instead
   std::vector<Read> reads;
 
@@ -30,6 +31,7 @@ struct FakeTargetFile {
       if (error == EINVAL) return Error{EINVAL, "not a regular file"};
       FileTail tail;
       tail.file_size = text.size();
+      tail.owner = owner;
       if (text.size() <= max_size && offset < text.size()) tail.bytes = text.substr(offset);
       return tail;
     };
@@ -42,7 +44,7 @@ TEST(TargetPerfMap, ReadWholeThenOnlyWhatWasAppended) {
   FakeTargetFile file;
   file.text = "1000 10 one\n2000 10 tw";
   TargetPerfMap map;
-  map.refresh(file.reader(), 4242, 7);
+  map.refresh(file.reader(), 4242, 7, 0);
   ASSERT_EQ(file.reads.size(), 1u);
   EXPECT_EQ(file.reads[0].pid, 4242);
   EXPECT_EQ(file.reads[0].path, "/tmp/perf-7.map");  // its own PID, in its own /tmp
@@ -52,7 +54,7 @@ TEST(TargetPerfMap, ReadWholeThenOnlyWhatWasAppended) {
   EXPECT_FALSE(map.map()->lookup(0x2000));  // still being written
 
   file.text += "o\n";
-  map.refresh(file.reader(), 4242, 7);
+  map.refresh(file.reader(), 4242, 7, 0);
   EXPECT_EQ(file.reads.back().offset, 12u);  // from the half-written line on
   ASSERT_TRUE(map.map()->lookup(0x2000));
   EXPECT_EQ(map.map()->lookup(0x2000)->name, "two");
@@ -63,9 +65,9 @@ TEST(TargetPerfMap, AShorterFileIsANewOneReadWhole) {
   FakeTargetFile file;
   file.text = "1000 10 first-run-with-a-long-name\n";
   TargetPerfMap map;
-  map.refresh(file.reader(), 4242, 7);
+  map.refresh(file.reader(), 4242, 7, 0);
   file.text = "3000 10 new\n";
-  map.refresh(file.reader(), 4242, 7);
+  map.refresh(file.reader(), 4242, 7, 0);
   EXPECT_EQ(file.reads.back().offset, 0u);
   EXPECT_FALSE(map.map()->lookup(0x1000));
   EXPECT_TRUE(map.map()->lookup(0x3000));
@@ -75,7 +77,7 @@ TEST(TargetPerfMap, NoFileIsNoMapAndNoProblem) {
   FakeTargetFile file;
   file.error = ENOENT;
   TargetPerfMap map;
-  map.refresh(file.reader(), 4242, 4242);
+  map.refresh(file.reader(), 4242, 4242, 0);
   EXPECT_EQ(map.map(), nullptr);
   EXPECT_EQ(map.problem(), "");
 }
@@ -84,7 +86,7 @@ TEST(TargetPerfMap, NotARegularFileIsAProblem) {
   FakeTargetFile file;
   file.error = EINVAL;
   TargetPerfMap map;
-  map.refresh(file.reader(), 4242, 4242);
+  map.refresh(file.reader(), 4242, 4242, 0);
   EXPECT_EQ(map.map(), nullptr);
   EXPECT_EQ(map.problem(), "perf map /tmp/perf-4242.map: not a regular file");
 }
@@ -93,16 +95,33 @@ TEST(TargetPerfMap, ALargerFileThanTheLimitIsNotRead) {
   FakeTargetFile file;
   file.text = "1000 10 one\n2000 10 two\n";
   TargetPerfMap map(procfs::PerfMapLimits{.max_bytes = 16, .max_entries = 10});
-  map.refresh(file.reader(), 4242, 4242);
+  map.refresh(file.reader(), 4242, 4242, 0);
   EXPECT_EQ(map.map(), nullptr);
   EXPECT_EQ(map.problem(), "perf map /tmp/perf-4242.map: 24 bytes, more than 16 bytes: not read");
+}
+
+TEST(TargetPerfMap, AFileOfAnotherUserIsNotRead) {
+  // A symlink another user put at the map's name, to a file of root's.
+  FakeTargetFile file;
+  file.text = "1000 10 one\n";
+  file.owner = 0;
+  TargetPerfMap map;
+  map.refresh(file.reader(), 4242, 4242, 1000);
+  EXPECT_EQ(map.map(), nullptr);
+  EXPECT_EQ(map.problem(),
+            "perf map /tmp/perf-4242.map: owned by uid 0, not by the process's (1000): not read");
+  file.owner = 1000;
+  map.refresh(file.reader(), 4242, 4242, 1000);
+  ASSERT_NE(map.map(), nullptr);
+  EXPECT_TRUE(map.map()->lookup(0x1000));
+  EXPECT_EQ(map.problem(), "");
 }
 
 TEST(TargetPerfMap, MalformedLinesAreAProblemTheRestIsUsed) {
   FakeTargetFile file;
   file.text = "1000 10 one\nnot hex\n";
   TargetPerfMap map;
-  map.refresh(file.reader(), 4242, 4242);
+  map.refresh(file.reader(), 4242, 4242, 0);
   ASSERT_NE(map.map(), nullptr);
   EXPECT_TRUE(map.map()->lookup(0x1000));
   EXPECT_EQ(map.problem(),
@@ -138,7 +157,7 @@ TargetPerfMap map_of(const std::string& text) {
   FakeTargetFile file;
   file.text = text;
   TargetPerfMap map;
-  map.refresh(file.reader(), 1, 1);
+  map.refresh(file.reader(), 1, 1, 0);
   return map;
 }
 

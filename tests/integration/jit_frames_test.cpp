@@ -227,6 +227,29 @@ TEST_F(NodeJit, AMapTooLargeIsNotReadAndSaysSo) {
   EXPECT_TRUE(has_note(after, "more than 64 MiB: not read")) << after["notes"];
 }
 
+TEST_F(NodeJit, AMapOfAnotherUserIsNotRead) {
+  if (geteuid() != 0) GTEST_SKIP() << "giving a file to another user needs root";
+  FixtureProcess node = start_node(/*perf_map=*/false);
+  PerfMapPath map(node.pid());
+  const nlohmann::json before = main_thread(node.pid(), {"--stop", "each"});
+  const auto pcs = unnamed_pcs(before["user"]["frames"]);
+  ASSERT_FALSE(pcs.empty()) << describe(before["user"]["frames"]);
+  // A symlink at the map's name to a file of another user than the process's
+  // (root's, here): a good line, and still not read.
+  const std::string other = (dir_.path() / "other.map").string();
+  char line[96];
+  std::snprintf(line, sizeof line, "%llx 20 JS:~notRead\n",
+                static_cast<unsigned long long>(pcs[0] - 0x10));
+  std::ofstream(other) << line;
+  ASSERT_EQ(chown(other.c_str(), 65534, 65534), 0);
+  std::filesystem::create_symlink(other, map.path());
+  const nlohmann::json after = main_thread(node.pid(), {"--stop", "each"});
+  EXPECT_EQ(frame_named(after["user"]["frames"], "notRead"), -1);
+  EXPECT_TRUE(has_note(
+      after, "perf map " + map.path() + ": owned by uid 65534, not by the process's (0): not read"))
+      << after["notes"];
+}
+
 TEST_F(NodeJit, AFifoInTheMapsPlaceIsNotOpened) {
   FixtureProcess node = start_node(/*perf_map=*/false);
   PerfMapPath map(node.pid());
