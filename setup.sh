@@ -29,6 +29,7 @@ PACKAGES=(
   libzstd-dev liblz4-dev liblzma-dev  # compressed cores (zstd, lz4, xz) as systemd-coredump stores them
   zstd lz4 xz-utils            # compress the test cores with each format's own tool
   python3.11 python3.11-dbg    # the Python fixtures, and the debug info of /usr/bin/python3.11 (its layouts, gdb's py-bt)
+  nodejs                       # JIT frames named from perf maps: node --perf-basic-prof in the tests
 )
 PRESET="${UKSTACK_PRESET:-ci}"
 

@@ -89,7 +89,7 @@ Result<TaskStatus> parse_status(std::string_view status_text) {
     const std::string_view line = rest.substr(0, nl);
     rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
     const char first = line.empty() ? '\0' : line[0];
-    if (first != 'T' && first != 'U' && first != 'v' && first != 'n') continue;
+    if (first != 'T' && first != 'U' && first != 'v' && first != 'n' && first != 'N') continue;
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view key = line.substr(0, colon);
@@ -103,6 +103,10 @@ Result<TaskStatus> parse_status(std::string_view status_text) {
     } else if (key == "Tgid") {
       if (!to_int(first_word(value), status.tgid)) return bad();
       seen |= 0x10;
+    } else if (key == "NStgid") {
+      // One PID per namespace level, the outermost first.
+      const auto levels = text::words(value);
+      if (levels.empty() || !to_int(levels.back(), status.ns_tgid)) return bad();
     } else if (key == "voluntary_ctxt_switches" || key == "nonvoluntary_ctxt_switches") {
       auto parsed = text::parse_u64(first_word(value));
       if (!parsed) return bad();

@@ -22,6 +22,9 @@ struct TaskStat {
 
 struct TaskStatus {
   int tgid = 0;  // the process a thread belongs to (its leader's tid)
+  // The process's PID in its own (innermost) PID namespace: NStgid's last field, what
+  // getpid() returns in a container. 0 when the kernel does not show it (before 4.1).
+  int ns_tgid = 0;
   int tracer_pid = 0;
   std::uint64_t voluntary_ctxt_switches = 0;
   std::uint64_t nonvoluntary_ctxt_switches = 0;

@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 #include <elfutils/libdwfl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string_view>
@@ -51,6 +52,19 @@ std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings,
   return {};
 }
 
+bool in_anonymous_code(const std::vector<procfs::Mapping>& mappings, std::uint64_t address) {
+  // Asked for most addresses, of processes with thousands of mappings (two per
+  // thread stack): by binary search, as /proc/<pid>/maps lists them by address.
+  auto after = std::upper_bound(mappings.begin(), mappings.end(), address,
+                                [](std::uint64_t value, const procfs::Mapping& mapping) {
+                                  return value < mapping.start.value();
+                                });
+  if (after == mappings.begin()) return false;
+  const procfs::Mapping& mapping = *std::prev(after);
+  return address < mapping.end.value() && mapping.perms.size() > 2 && mapping.perms[2] == 'x' &&
+         (mapping.path.empty() || mapping.path.front() != '/');
+}
+
 std::string module_build_id(Dwfl_Module* module) {
   const unsigned char* bits = nullptr;
   GElf_Addr vaddr = 0;
@@ -75,6 +89,12 @@ const Symbol& Symbolizer::lookup(std::uint64_t pc, bool is_activation) {
 Symbol Symbolizer::resolve(std::uint64_t address) {
   Symbol symbol;
   Dwfl_Module* module = dwfl_addrmodule(dwfl_, address);
+  // libdwfl gives a module every address from its first mapping to its last: JIT
+  // code in anonymous memory between them (Node.js maps its text far above the
+  // rest of its executable) is not the module's.
+  if (module != nullptr && mappings_ != nullptr && in_anonymous_code(*mappings_, address)) {
+    module = nullptr;
+  }
   if (module == nullptr) {
     if (mappings_ != nullptr) symbol.module = anonymous_module_name(*mappings_, address);
     return symbol;

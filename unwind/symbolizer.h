@@ -85,6 +85,9 @@ void append_frames(const Symbol& symbol, std::uint64_t pc, bool is_activation,
 std::string anonymous_module_name(const std::vector<procfs::Mapping>& mappings,
                                   std::uint64_t address);
 
+// Whether the address is in an executable mapping of no file (JIT code).
+bool in_anonymous_code(const std::vector<procfs::Mapping>& mappings, std::uint64_t address);
+
 // The module's GNU build-id in lower-case hex, "" when it has none (or libdw cannot
 // read its ELF).
 std::string module_build_id(Dwfl_Module* module);

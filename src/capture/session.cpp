@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/format.h"
+#include "capture/jit_frames.h"
 #include "capture/stop_policy.h"
 #include "capture/thread_builder.h"
 #include "capture/waits.h"
@@ -81,6 +82,10 @@ Status CaptureSession::check_target() {
                         "; give the process ID (use --tid to pick threads)"};
   }
   leader_ = *stat;
+  ns_pid_ = status && status->ns_tgid > 0 ? status->ns_tgid : pid_;
+  uid_.reset();
+  if (status && status->uid_effective >= 0)
+    uid_ = static_cast<std::uint32_t>(status->uid_effective);
   kernel_process_ = stat->is_kernel_thread();
   foreign_tracer_.clear();
   if (status && status->tracer_pid != 0 && status->tracer_pid != getpid()) {
@@ -165,6 +170,7 @@ void CaptureSession::report_modules_if_changed() {
     if (!unwinder_) unwinder_error_ = maps.error().message;
     return;  // gone, or not permitted: the capture says which
   }
+  process_maps_ = *maps;
   std::vector<procfs::Mapping> files = file_mappings(*maps);
   if (unwinder_ && files == module_mappings_) return;
 
@@ -240,6 +246,15 @@ void CaptureSession::add_go(Snapshot& snapshot, std::optional<GoroutineCapture> 
     add_goroutines(snapshot, read_goroutines_checked(*memory_, *go_->layout), unwinder_.get(),
                    GoroutineRead::CheckedNoStop, now_ns);
   }
+}
+
+void CaptureSession::name_jit_code(Thread& thread, bool& map_read) {
+  if (!has_unnamed_jit_code(thread, process_maps_)) return;
+  if (!map_read && uid_) {  // whose file to trust is not known without the process's user
+    perf_map_.refresh(seams_.read_target_file, live_thread_for_memory(), ns_pid_, *uid_);
+    map_read = true;
+  }
+  name_jit_frames(thread, perf_map_, process_maps_);
 }
 
 Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_point> deadline) {
@@ -342,8 +357,10 @@ Result<Snapshot> CaptureSession::capture(bool last, std::optional<Clock::time_po
   ThreadBuilder builder(reader, unwinder_.get(), unwinder_error_, method);
   snapshot.threads.reserve(raws.size());
   std::unordered_map<int, VerifiedThread> verified;
+  bool perf_map_read = false;
   for (auto& raw : raws) {
     snapshot.threads.push_back(builder.build(raw));
+    name_jit_code(snapshot.threads.back(), perf_map_read);
     if (!last) remember_if_verified(raw, snapshot.threads.back(), verified);
   }
   verified_ = std::move(verified);  // threads gone since are forgotten

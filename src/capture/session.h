@@ -21,6 +21,7 @@
 #include "capture/bpf_records.h"
 #include "capture/goroutines.h"
 #include "capture/options.h"
+#include "capture/perf_map_file.h"
 #include "capture/python_threads.h"
 #include "capture/raw_thread.h"
 #include "capture/trace_access.h"
@@ -47,6 +48,8 @@ struct CaptureSeams {
   BpfSource* bpf = nullptr;
   // Whether the caller may trace a process; checked before BPF reads it.
   std::function<Status(int pid)> may_trace = &ukstack::may_trace;
+  // Files of the target's own file system (its perf map).
+  TargetFileReader read_target_file = &ukstack::read_target_file;
 };
 
 // From how many threads auto reads a process through one BPF pass before anything
@@ -88,16 +91,25 @@ class CaptureSession {
   void look_for_python();
   // The goroutines, read during the stop (`while_stopped`) or now, checked.
   void add_go(Snapshot& snapshot, std::optional<GoroutineCapture> while_stopped);
+  // Names the thread's frames in JIT code from the perf map, read (what is new of
+  // it) at the first such frame of a capture: `map_read` says whether it was.
+  void name_jit_code(Thread& thread, bool& map_read);
 
   int pid_;
   CaptureOptions options_;
   CaptureSeams seams_;
   procfs::TaskStat leader_;  // read by check_target, at every capture
   bool kernel_process_ = false;
-  std::string foreign_tracer_;  // "PID (name)" when another debugger traces the target
+  std::string foreign_tracer_;        // "PID (name)" when another debugger traces the target
+  int ns_pid_ = 0;                    // the target's PID in its own PID namespace
+  std::optional<std::uint32_t> uid_;  // its effective user, when status shows it
 
   // The file-backed mappings the unwinder's modules were reported from.
   std::vector<procfs::Mapping> module_mappings_;
+  // All of the process's mappings, as read at the last capture (JIT code is in
+  // anonymous ones).
+  std::vector<procfs::Mapping> process_maps_;
+  TargetPerfMap perf_map_;
   // Declared before the unwinder, which reads through it: destroyed after it.
   std::unique_ptr<unwind::AddressSpace> memory_;
   std::unique_ptr<unwind::Unwinder> unwinder_;

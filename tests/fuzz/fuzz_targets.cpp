@@ -1,6 +1,7 @@
 #include "tests/fuzz/fuzz_targets.h"
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "procfs/file_locks.h"
 #include "procfs/kernel_stack.h"
 #include "procfs/maps.h"
+#include "procfs/perf_map.h"
 #include "procfs/syscall.h"
 #include "procfs/task_stat.h"
 #include "procfs/unix_peers.h"
@@ -88,6 +90,44 @@ void wchan(const std::uint8_t* data, std::size_t size) {
 
 void maps(const std::uint8_t* data, std::size_t size) {
   (void)procfs::parse_maps(as_text(data, size));
+}
+
+// The text read in one piece and in two (as appended between captures) gives the
+// same map; every name found covers the address looked up.
+void perf_map(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  const procfs::PerfMapLimits limits{.max_bytes = 4096, .max_entries = 64};
+  procfs::PerfMap whole(limits);
+  (void)whole.add(text);
+  procfs::PerfMap parts(limits);
+  const std::size_t used = parts.add(text.substr(0, size / 2));
+  require(used <= size / 2, "PerfMap::add: used more than it was given");
+  (void)parts.add(text.substr(used));
+  require(whole.entries() == parts.entries() && whole.malformed() == parts.malformed() &&
+              whole.gave_up() == parts.gave_up() && whole.problems() == parts.problems(),
+          "PerfMap: read in two pieces, not the same map");
+  if (whole.gave_up()) require(whole.problems().starts_with("more than"), "gave up silently");
+  std::size_t at = 0;
+  while (at < size) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = size;
+    std::string_view word = text.substr(at, end - at);
+    at = end + 1;
+    word = word.substr(0, word.find_first_of(" \t"));
+    if (word.starts_with("0x")) word.remove_prefix(2);
+    std::uint64_t address = 0;  // the line's start, as far as it is hex
+    (void)std::from_chars(word.data(), word.data() + word.size(), address, 16);
+    for (std::uint64_t probe : {address, address + 1, address - 1}) {
+      auto found = whole.lookup(probe);
+      auto again = parts.lookup(probe);
+      require(found.has_value() == again.has_value(), "PerfMap: pieces name another set");
+      if (!found) continue;
+      require(found->start <= probe, "PerfMap::lookup: an entry that starts after the address");
+      require(!found->name.empty(), "PerfMap::lookup: an empty name");
+      require(found->name == again->name && found->start == again->start,
+              "PerfMap: pieces name an address differently");
+    }
+  }
 }
 
 // Every protocol's parser on the same text, then each socket found described.
@@ -258,7 +298,7 @@ void snapshot_json(const std::uint8_t* data, std::size_t size) {
   }
 }
 
-constexpr std::array<FuzzTarget, 14> kTargets = {{
+constexpr std::array<FuzzTarget, 15> kTargets = {{
     {"kernel_stack", "stack-", kernel_stack},
     {"syscall", "syscall-", syscall},
     {"stat", "stat-", stat},
@@ -273,6 +313,7 @@ constexpr std::array<FuzzTarget, 14> kTargets = {{
     {"unix_diag", "", unix_diag},
     {"snapshot_json", "", snapshot_json},
     {"go_pclntab", "", go_pclntab},
+    {"perf_map", "perfmap-", perf_map},
 }};
 
 }  // namespace

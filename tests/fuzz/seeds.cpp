@@ -166,6 +166,18 @@ std::vector<Seed> go_pclntab_seeds() {
   return seeds;
 }
 
+// Perf maps as the JVM (jcmd Compiler.perfmap: 0x and zero-padded) and CPython 3.12
+// (-X perf: trampolines named py::) write them; Node.js's is a sample in procfs/.
+std::vector<Seed> perf_map_seeds() {
+  return {Seed{"jvm.map",
+               "0x00007f8e1d0e1a00 0x0000000000000160 Interpreter\n"
+               "0x00007f8e1d4f2c80 0x00000000000001e8 void java.lang.Object.wait(long)\n"
+               "0x00007f8e1d4f3000 0x0000000000000400 int java.lang.String.hashCode()\n"},
+          Seed{"cpython-3.12.map",
+               "7f1f5c0a4000 b py::handle_request:/srv/app.py\n"
+               "7f1f5c0a400b b py::<module>:/srv/app.py\n"}};
+}
+
 }  // namespace
 
 std::vector<Seed> generated_seeds(std::string_view target, const std::string& procfs_samples) {
@@ -173,6 +185,7 @@ std::vector<Seed> generated_seeds(std::string_view target, const std::string& pr
   if (target == "snapshot_json") return snapshot_seeds();
   if (target == "unix_diag") return unix_diag_seeds();
   if (target == "go_pclntab") return go_pclntab_seeds();
+  if (target == "perf_map") return perf_map_seeds();
   return {};
 }
 

@@ -74,6 +74,22 @@ TEST(Status, UntracedProcess) {
   EXPECT_EQ(status->voluntary_ctxt_switches, 7u);
 }
 
+TEST(Status, NamespacePidIsTheInnermostLevel) {
+  auto host = parse_status(sample("status-sleep.txt"));
+  ASSERT_TRUE(host.ok()) << host.error().message;
+  EXPECT_EQ(host->ns_tgid, 7756);  // no PID namespace of its own: the host's PID
+
+  // A process in a container: host PID 4242, PID 7 inside.
+  auto contained = parse_status("Tgid:\t4242\nTracerPid:\t0\nNStgid:\t4242\t7\nNSpid:\t4242\t7\n");
+  ASSERT_TRUE(contained.ok()) << contained.error().message;
+  EXPECT_EQ(contained->tgid, 4242);
+  EXPECT_EQ(contained->ns_tgid, 7);
+
+  auto old_kernel = parse_status("Tgid:\t4242\nTracerPid:\t0\n");
+  ASSERT_TRUE(old_kernel.ok());
+  EXPECT_EQ(old_kernel->ns_tgid, 0);
+}
+
 TEST(Status, RealAndEffectiveUidDiffer) {
   auto status = parse_status("Name:\tsu\nUid:\t1000\t0\t0\t0\nTracerPid:\t0\n");
   ASSERT_TRUE(status.ok()) << status.error().message;
@@ -82,8 +98,9 @@ TEST(Status, RealAndEffectiveUidDiffer) {
 }
 
 TEST(Status, MalformedFieldsAreErrors) {
-  for (const char* bad : {"", "Name:\tx\n", "TracerPid:\tx\n", "TracerPid:\n", "Uid:\t1000\n",
-                          "voluntary_ctxt_switches:\t-1\n", "Tgid:\tx\n"}) {
+  for (const char* bad :
+       {"", "Name:\tx\n", "TracerPid:\tx\n", "TracerPid:\n", "Uid:\t1000\n",
+        "voluntary_ctxt_switches:\t-1\n", "Tgid:\tx\n", "NStgid:\t12\tx\n", "NStgid:\n"}) {
     auto status = parse_status(bad);
     EXPECT_FALSE(status.ok()) << "'" << bad << "'";
   }
