@@ -94,6 +94,14 @@ demo() {
     echo "== ukstack $go_pid   (the Go accept server: $(cat "$dir/go.log"))"
     build/src/ukstack "$go_pid" || true
   fi
+  # A Python service: Python frames merged between the native ones, shown here
+  # without the interpreter's own frames (--no-native).
+  local py_pid
+  py_pid="$(start_server "$dir/py.log" /usr/bin/python3.11 fixtures/python/blocking_threads.py "$dir/frames.json")"
+  DEMO_PIDS+=("$py_pid")
+  echo
+  echo "== ukstack --no-native $py_pid   (a Python service with blocked threads: $(cat "$dir/py.log"))"
+  build/src/ukstack --no-native "$py_pid" || true
 }
 
 # Fails, naming the files, when clang-format would change any C or C++ file.
