@@ -30,7 +30,10 @@ std::vector<std::vector<Frame>> runs_of(const std::vector<unwind::PythonFrame>& 
     frame.function = python.function;
     if (!python.file.empty()) frame.file = python.file;
     frame.line = python.line;
-    if (python.entry) runs.push_back(std::move(run)), run.clear();
+    if (python.entry) {
+      runs.push_back(std::move(run));
+      run.clear();
+    }
   }
   if (!run.empty()) runs.push_back(std::move(run));
   return runs;
