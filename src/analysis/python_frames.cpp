@@ -29,10 +29,18 @@ bool is_interpreter_machinery(const Frame& frame) {
   // CPython's call paths (3.9-3.13): the public and private API, the vectorcall
   // trampolines of each kind of callable, the eval loop's helpers. GCC's clones
   // keep their prefix ("cfunction_vectorcall_O.lto_priv.0").
-  static constexpr std::array<std::string_view, 14> kPrefixes{
-      "_Py",          "Py",          "cfunction_", "method_vectorcall", "vectorcall",
-      "object_vacall", "slot_tp_",   "wrapper_call", "wrapperdescr_call", "call_function",
-      "do_call_core", "function_code_fastcall", "_PyObject", "builtin_call"};
+  static constexpr std::array<std::string_view, 12> kPrefixes{"_Py",
+                                                              "Py",
+                                                              "cfunction_",
+                                                              "method_vectorcall",
+                                                              "vectorcall",
+                                                              "object_vacall",
+                                                              "slot_tp_",
+                                                              "wrapper_call",
+                                                              "wrapperdescr_call",
+                                                              "call_function",
+                                                              "do_call_core",
+                                                              "function_code_fastcall"};
   const std::string_view name = frame.function;
   return std::ranges::any_of(kPrefixes,
                              [&](std::string_view prefix) { return name.starts_with(prefix); });
@@ -50,8 +58,8 @@ std::vector<std::string> merge_python_frames(Stack& user,
     if (merged.empty() || !merged.back().inlined) group_start = merged.size();
     if (is_eval_loop_frame(frame) && run < runs.size()) {
       // Inside the eval frame and the calls inlined into it.
-      merged.insert(merged.begin() + static_cast<std::ptrdiff_t>(group_start),
-                    runs[run].begin(), runs[run].end());
+      merged.insert(merged.begin() + static_cast<std::ptrdiff_t>(group_start), runs[run].begin(),
+                    runs[run].end());
       ++run;
     }
     merged.push_back(std::move(frame));

@@ -29,8 +29,7 @@ bool is_interpreter_machinery(const Frame& frame);
 // `user` at its eval-loop frames. Returns what did not fit, for the thread's notes:
 // runs beyond the native stack's eval frames (its unwind was cut short) are put at
 // its end; eval frames without a run are left as they are.
-std::vector<std::string> merge_python_frames(Stack& user,
-                                             std::span<const std::vector<Frame>> runs);
+std::vector<std::string> merge_python_frames(Stack& user, std::span<const std::vector<Frame>> runs);
 
 // The native frame a Python frame called into: walking out from the innermost
 // frame, the last native frame before the first Python frame that is not

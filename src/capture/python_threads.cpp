@@ -64,7 +64,8 @@ bool in_take_gil(const Thread& thread) {
 
 // "zlib_compress_impl, called from compressor (blocking_threads.py:80)".
 std::string where_it_is(const Thread& thread) {
-  const auto python = std::ranges::find(thread.user.frames, FrameLanguage::Python, &Frame::language);
+  const auto python =
+      std::ranges::find(thread.user.frames, FrameLanguage::Python, &Frame::language);
   std::string out;
   if (const Frame* c_function = c_function_called_from_python(thread.user)) {
     out = c_function->function;

@@ -37,8 +37,8 @@ struct CliOptions {
   bool all_goroutines = false;  // --all-goroutines  // --group / --no-group (JSON: groups or none)
   LayoutChoice layout = LayoutChoice::Auto;
   bool native_frames = true;  // --native / --no-native: Python programs' native frames shown
-  std::string output_file;  // -o: the snapshot as JSON, besides what is printed
-  bool verbose = false;     // -v: which engine ran, and why
+  std::string output_file;    // -o: the snapshot as JSON, besides what is printed
+  bool verbose = false;       // -v: which engine ran, and why
   CaptureOptions capture;
   std::optional<Sampling> sampling;  // Live: --samples N --interval MS
 };

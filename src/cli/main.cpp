@@ -10,8 +10,8 @@
 
 #include "analysis/deadlocks.h"
 #include "analysis/groups.h"
-#include "analysis/python_frames.h"
 #include "analysis/progress.h"
+#include "analysis/python_frames.h"
 #include "capture/bpf_engine.h"
 #include "capture/core_capture.h"
 #include "capture/resymbolize.h"

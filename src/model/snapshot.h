@@ -198,9 +198,9 @@ struct SampleInfo {
 
 // A Python program's interpreter (issue 14), as the capture read it.
 struct PythonInfo {
-  std::string version;             // "3.11.2"
-  std::string layouts_from;        // "debug info", "_Py_DebugOffsets", "built-in table"
-  std::optional<int> gil_holder;   // the thread holding the GIL; none when none does
+  std::string version;            // "3.11.2"
+  std::string layouts_from;       // "debug info", "_Py_DebugOffsets", "built-in table"
+  std::optional<int> gil_holder;  // the thread holding the GIL; none when none does
   // Where the holder is: "zlib_compress_impl, called from compressor (app.py:80)".
   std::string gil_holder_in;
   std::vector<std::string> notes;  // what could not be read

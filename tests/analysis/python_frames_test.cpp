@@ -69,17 +69,27 @@ TEST(MergePythonFrames, EachRunGoesInsideItsEvalFrameAndTheCallsInlinedIntoIt) {
   Stack stack = sleeping_thread();
   const auto runs = sleeping_runs();
   EXPECT_TRUE(merge_python_frames(stack, runs).empty());
-  EXPECT_EQ(names(stack),
-            (std::vector<std::string>{"clock_nanosleep", "pysleep", "time_sleep.lto_priv.0",
-                                      "cfunction_vectorcall_O.lto_priv.0",
-                                      "_PyObject_VectorcallTstate", "PyObject_Vectorcall",
-                                      "py nap", "py sleeper", "_PyEval_EvalFrameDefault",
-                                      "_PyEval_EvalFrame", "_PyEval_Vector",
-                                      "_PyFunction_Vectorcall", "py Thread.run",
-                                      "py Thread._bootstrap_inner", "py Thread._bootstrap",
-                                      "do_call_core", "_PyEval_EvalFrameDefault",
-                                      "method_vectorcall.lto_priv.0", "thread_run.lto_priv.0",
-                                      "pythread_wrapper", "start_thread"}));
+  EXPECT_EQ(names(stack), (std::vector<std::string>{"clock_nanosleep",
+                                                    "pysleep",
+                                                    "time_sleep.lto_priv.0",
+                                                    "cfunction_vectorcall_O.lto_priv.0",
+                                                    "_PyObject_VectorcallTstate",
+                                                    "PyObject_Vectorcall",
+                                                    "py nap",
+                                                    "py sleeper",
+                                                    "_PyEval_EvalFrameDefault",
+                                                    "_PyEval_EvalFrame",
+                                                    "_PyEval_Vector",
+                                                    "_PyFunction_Vectorcall",
+                                                    "py Thread.run",
+                                                    "py Thread._bootstrap_inner",
+                                                    "py Thread._bootstrap",
+                                                    "do_call_core",
+                                                    "_PyEval_EvalFrameDefault",
+                                                    "method_vectorcall.lto_priv.0",
+                                                    "thread_run.lto_priv.0",
+                                                    "pythread_wrapper",
+                                                    "start_thread"}));
 }
 
 TEST(MergePythonFrames, RunsBeyondTheNativeStackGoAtItsEndWithANote) {

@@ -175,8 +175,11 @@ TEST(Summary, TheGilLineNamesItsHolderAndWhereItIs) {
     Wait gil;
     gil.kind = WaitKind::Gil;
     gil.description = "the GIL of process " + std::to_string(s.process.pid);
-    gil.holders.push_back(WaitHolder{.pid = s.process.pid, .tid = holder.tid, .name = holder.name,
-                                     .state = holder.state, .syscall = std::nullopt});
+    gil.holders.push_back(WaitHolder{.pid = s.process.pid,
+                                     .tid = holder.tid,
+                                     .name = holder.name,
+                                     .state = holder.state,
+                                     .syscall = std::nullopt});
     s.threads[i].waits_for = {gil};
   }
   const std::string summary = summary_of(render_text(analysed(s), {}));

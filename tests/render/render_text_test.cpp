@@ -125,9 +125,10 @@ TEST(RenderText, PythonAndJitFramesInTheirPlace) {
   jit.offset = 0x40;
   frames.insert(frames.begin() + 2, jit);
   const std::string text = render_text(snapshot, {});
-  EXPECT_TRUE(contains(text, "    #0  accept+0x1b (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
-                             "    #1  py  Handler.handle_request (/srv/app\\x1b.py:212)\n"
-                             "    #2  jit LazyCompile:*outerReader /srv/reader.js:3+0x40\n"))
+  EXPECT_TRUE(contains(text,
+                       "    #0  accept+0x1b (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+                       "    #1  py  Handler.handle_request (/srv/app\\x1b.py:212)\n"
+                       "    #2  jit LazyCompile:*outerReader /srv/reader.js:3+0x40\n"))
       << text;
 }
 
