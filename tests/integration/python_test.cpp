@@ -4,6 +4,7 @@
 // it prints `ready`), live and from a gcore; the Python-only view; and the GIL's
 // holder with the threads waiting for it.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -110,7 +111,12 @@ class PythonProgram : public ::testing::Test {
   FixtureProcess start(const std::vector<std::string>& mode = {}) {
     std::vector<std::string> argv{kPython, script(), dump_path().string()};
     argv.insert(argv.end(), mode.begin(), mode.end());
-    return FixtureProcess::start(argv, std::chrono::seconds(30));
+    FixtureProcess fixture = FixtureProcess::start(argv, std::chrono::seconds(30));
+    // The other threads block before `ready`; the main thread goes on to accept.
+    if (mode.empty()) {
+      EXPECT_TRUE(wait_for_syscall(fixture.pid(), SYS_accept4, std::chrono::seconds(10)));
+    }
+    return fixture;
   }
   fs::path dump_path() const { return dir_.path() / "frames.json"; }
 
