@@ -1,10 +1,11 @@
 #include "unwind/go_runtime.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <span>
 #include <unordered_set>
+
+#include "base/format.h"
 
 namespace ukstack::unwind {
 
@@ -16,12 +17,6 @@ constexpr std::uint64_t kMaxWaitReasons = 1024;
 constexpr std::uint64_t kMaxWaitReasonLength = 256;
 // allgs is read this many pointers at a time: a bounded buffer however long it is.
 constexpr std::uint64_t kPointersPerRead = 4096;
-
-std::string hex(std::uint64_t value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-  return text;
-}
 
 // An unsigned integer of field.size bytes at field.offset in bytes (the caller has
 // checked that it fits), in the target's byte order, which is ours.

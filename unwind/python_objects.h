@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,15 @@ Result<std::vector<std::uint8_t>> read_python_bytes(const AddressSpace& memory,
                                                     const PythonLayout& layout, RemoteAddr object,
                                                     std::size_t max_size,
                                                     std::optional<RemoteAddr> bytes_type = {});
+
+// A T at `offset` in bytes copied from the target (the caller has checked that it
+// fits): a struct member by its layout offset.
+template <class T>
+T load_at(std::span<const std::byte> bytes, std::uint64_t offset) {
+  T value{};
+  std::memcpy(&value, bytes.data() + offset, sizeof value);
+  return value;
+}
 
 // A pointer-sized word at `addr` (x86-64: 8 bytes).
 Result<RemoteAddr> read_remote_pointer(const AddressSpace& memory, RemoteAddr addr);

@@ -1,12 +1,12 @@
 #include "unwind/python_threads.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/format.h"
 #include "unwind/cached_address_space.h"
 #include "unwind/python_line_table.h"
 #include "unwind/python_objects.h"
@@ -14,19 +14,6 @@
 namespace ukstack::unwind {
 
 namespace {
-
-std::string hex(RemoteAddr addr) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(addr.value()));
-  return text;
-}
-
-template <class T>
-T load(std::span<const std::byte> bytes, std::uint64_t offset) {
-  T value{};
-  std::memcpy(&value, bytes.data() + offset, sizeof value);
-  return value;
-}
 
 // Frames owned by the C stack (3.12, 3.13: FRAME_OWNED_BY_CSTACK = 3) or by the
 // interpreter (3.14: FRAME_OWNED_BY_INTERPRETER = 3, FRAME_OWNED_BY_CSTACK = 4)
@@ -71,12 +58,12 @@ class ThreadReader {
 
 std::optional<int> ThreadReader::thread_id(std::span<const std::byte> tstate) {
   if (layout_.tstate_native_thread_id) {
-    const auto tid = load<std::uint64_t>(tstate, *layout_.tstate_native_thread_id);
+    const auto tid = load_at<std::uint64_t>(tstate, *layout_.tstate_native_thread_id);
     if (tid > 0 && tid <= 0x7fffffff) return static_cast<int>(tid);
     return std::nullopt;
   }
   // Before 3.11: thread_id is pthread_self(), its struct pthread's address.
-  const RemoteAddr pthread(load<std::uint64_t>(tstate, layout_.tstate_thread_id));
+  const RemoteAddr pthread(load_at<std::uint64_t>(tstate, layout_.tstate_thread_id));
   if (pthread.is_null()) return std::nullopt;
   auto tid = memory_.read_value<std::int32_t>(pthread + program_.pthread_tid_offset);
   if (!tid || *tid <= 0) return std::nullopt;
@@ -100,30 +87,30 @@ const CodeInfo& ThreadReader::code(RemoteAddr address) {
                layout_.code_qualname.value_or(0) + 8, layout_.code_firstlineno + 4,
                layout_.code_linetable + 8}));
   if (address.is_null() || !memory_.read_exact(address, bytes)) {
-    info.error = "cannot read its code object at " + hex(address);
+    info.error = "cannot read its code object at " + hex(address.value());
     return info;
   }
   if (program_.code_type &&
-      RemoteAddr(load<std::uint64_t>(bytes, layout_.object_type)) != *program_.code_type) {
-    info.error = "its code object at " + hex(address) + " is not a code object";
+      RemoteAddr(load_at<std::uint64_t>(bytes, layout_.object_type)) != *program_.code_type) {
+    info.error = "its code object at " + hex(address.value()) + " is not a code object";
     return info;
   }
-  const RemoteAddr name(load<std::uint64_t>(
+  const RemoteAddr name(load_at<std::uint64_t>(
       bytes, layout_.code_qualname ? *layout_.code_qualname : layout_.code_name));
   auto function = read_python_str(memory_, layout_, name, program_.unicode_type);
   auto file = read_python_str(memory_, layout_,
-                              RemoteAddr(load<std::uint64_t>(bytes, layout_.code_filename)),
+                              RemoteAddr(load_at<std::uint64_t>(bytes, layout_.code_filename)),
                               program_.unicode_type);
   if (!function || !file) {
-    info.error = "the code object at " + hex(address) + " has no readable name: " +
+    info.error = "the code object at " + hex(address.value()) + " has no readable name: " +
                  (!function ? function.error().message : file.error().message);
     return info;
   }
   info.function = std::move(*function);
   info.file = std::move(*file);
-  info.first_line = load<std::int32_t>(bytes, layout_.code_firstlineno);
+  info.first_line = load_at<std::int32_t>(bytes, layout_.code_firstlineno);
   auto table = read_python_bytes(memory_, layout_,
-                                 RemoteAddr(load<std::uint64_t>(bytes, layout_.code_linetable)),
+                                 RemoteAddr(load_at<std::uint64_t>(bytes, layout_.code_linetable)),
                                  kMaxPythonLineTable, program_.bytes_type);
   if (table) {
     info.line_table = std::move(*table);
@@ -139,15 +126,16 @@ std::optional<int> ThreadReader::line(const CodeInfo& info, RemoteAddr code_obje
   switch (layout_.line_table) {
     case PythonLineTableFormat::lnotab:  // f_lasti in bytes
       return lnotab_line(info.line_table, info.first_line,
-                         load<std::int32_t>(frame, layout_.frame_instruction));
+                         load_at<std::int32_t>(frame, layout_.frame_instruction));
     case PythonLineTableFormat::linetable:  // f_lasti in code units, the table in bytes
-      return linetable_line(info.line_table, info.first_line,
-                            std::int64_t{load<std::int32_t>(frame, layout_.frame_instruction)} * 2);
+      return linetable_line(
+          info.line_table, info.first_line,
+          std::int64_t{load_at<std::int32_t>(frame, layout_.frame_instruction)} * 2);
     case PythonLineTableFormat::locations: {
       // A pointer into the code object's own instructions: 3.11/3.12's
       // prev_instr (one unit before the first when the frame has not started),
       // 3.13's instr_ptr.
-      const RemoteAddr instruction(load<std::uint64_t>(frame, layout_.frame_instruction));
+      const RemoteAddr instruction(load_at<std::uint64_t>(frame, layout_.frame_instruction));
       const RemoteAddr first = code_object + layout_.code_adaptive.value_or(0);
       if (instruction < first) {
         // Only "one unit before the first" is a real place (a frame not started).
@@ -179,32 +167,32 @@ void ThreadReader::read_frames(PythonThreadState& thread) {
       return;
     }
     if (!seen.insert(frame.value()).second) {
-      thread.notes.push_back("the Python frame chain loops back to the frame at " + hex(frame) +
-                             ": the rest left out");
+      thread.notes.push_back("the Python frame chain loops back to the frame at " +
+                             hex(frame.value()) + ": the rest left out");
       thread.complete = false;
       return;
     }
     if (!memory_.read_exact(frame, frame_bytes)) {
-      thread.notes.push_back("cannot read the Python frame at " + hex(frame) +
+      thread.notes.push_back("cannot read the Python frame at " + hex(frame.value()) +
                              ": the rest left out");
       thread.complete = false;
       return;
     }
-    const RemoteAddr previous(load<std::uint64_t>(frame_bytes, layout_.frame_previous));
+    const RemoteAddr previous(load_at<std::uint64_t>(frame_bytes, layout_.frame_previous));
     if (layout_.frame_kind == PythonFrameKind::shim_frames &&
-        load<std::int8_t>(frame_bytes, layout_.frame_owner) >= kFirstShimOwner) {
+        load_at<std::int8_t>(frame_bytes, layout_.frame_owner) >= kFirstShimOwner) {
       // The frame just inside this shim is the outermost of its eval call.
       if (!thread.frames.empty()) thread.frames.back().entry = true;
       frame = previous;
       continue;
     }
-    std::uint64_t code_word = load<std::uint64_t>(frame_bytes, layout_.frame_code);
+    std::uint64_t code_word = load_at<std::uint64_t>(frame_bytes, layout_.frame_code);
     if (layout_.frame_code_tagged) code_word &= ~std::uint64_t{3};  // a _PyStackRef's tag bits
     const RemoteAddr code_object(code_word);
     const CodeInfo& info = code(code_object);
     if (!info.error.empty()) {
-      thread.notes.push_back("the Python frame at " + hex(frame) + " is not read: " + info.error +
-                             "; the rest left out");
+      thread.notes.push_back("the Python frame at " + hex(frame.value()) +
+                             " is not read: " + info.error + "; the rest left out");
       thread.complete = false;
       return;
     }
@@ -222,7 +210,7 @@ void ThreadReader::read_frames(PythonThreadState& thread) {
         python_frame.entry = true;
         break;
       case PythonFrameKind::entry_flag:
-        python_frame.entry = load<std::uint8_t>(frame_bytes, layout_.frame_is_entry) != 0;
+        python_frame.entry = load_at<std::uint8_t>(frame_bytes, layout_.frame_is_entry) != 0;
         break;
       case PythonFrameKind::shim_frames:
         break;  // set when the shim under it is met
@@ -239,7 +227,7 @@ PythonThreadState ThreadReader::read(RemoteAddr tstate) {
       span_of({layout_.tstate_next + 8, layout_.tstate_interp + 8, layout_.tstate_thread_id + 8,
                layout_.tstate_native_thread_id.value_or(0) + 8, layout_.tstate_frame + 8}));
   if (!memory_.read_exact(tstate, bytes)) {
-    thread.notes.push_back("cannot read the Python thread state at " + hex(tstate));
+    thread.notes.push_back("cannot read the Python thread state at " + hex(tstate.value()));
     thread.complete = false;
     return thread;
   }
@@ -247,7 +235,7 @@ PythonThreadState ThreadReader::read(RemoteAddr tstate) {
   auto head = current_frame(tstate);
   if (!head) {
     thread.notes.push_back("cannot read the current frame of the Python thread state at " +
-                           hex(tstate));
+                           hex(tstate.value()));
     thread.complete = false;
     return thread;
   }
@@ -262,7 +250,7 @@ std::optional<RemoteAddr> gil_holder(const AddressSpace& memory, const PythonLay
   auto locked = memory.read_value<std::int32_t>(gil + layout.gil_locked);
   auto holder = read_remote_pointer(memory, gil + layout.gil_last_holder);
   if (!locked || !holder) {
-    notes.push_back("cannot read the GIL's state at " + hex(gil));
+    notes.push_back("cannot read the GIL's state at " + hex(gil.value()));
     return std::nullopt;
   }
   if (*locked == 0 || holder->is_null()) return std::nullopt;
@@ -292,7 +280,7 @@ Result<PythonThreads> read_python_threads(const AddressSpace& uncached,
   if (!first) {
     return Error{
         first.error().errnum,
-        "cannot read the interpreter list of Python's _PyRuntime at " + hex(program.runtime)};
+        "cannot read the interpreter list of Python's _PyRuntime at " + hex(program.runtime.value())};
   }
   PythonThreads result;
   ThreadReader reader(memory, program);
@@ -312,7 +300,7 @@ Result<PythonThreads> read_python_threads(const AddressSpace& uncached,
     auto next = read_remote_pointer(memory, interp + layout.interp_next);
     auto threads = read_remote_pointer(memory, interp + layout.interp_threads_head);
     if (!next || !threads) {
-      result.notes.push_back("cannot read the Python interpreter state at " + hex(interp));
+      result.notes.push_back("cannot read the Python interpreter state at " + hex(interp.value()));
       break;
     }
     if (layout.interp_gil_pointer && !result.gil_holder) {
@@ -331,7 +319,8 @@ Result<PythonThreads> read_python_threads(const AddressSpace& uncached,
       result.threads.push_back(reader.read(tstate));
       auto following = read_remote_pointer(memory, tstate + layout.tstate_next);
       if (!following) {
-        result.notes.push_back("the list of Python thread states breaks off at " + hex(tstate));
+        result.notes.push_back("the list of Python thread states breaks off at " +
+                               hex(tstate.value()));
         break;
       }
       tstate = *following;
