@@ -28,12 +28,12 @@ std::optional<PythonVersion> python_version_from_file_name(const std::string& pa
   return PythonVersion{3, std::stoi(match[2].str()), -1};
 }
 
-namespace {
-
-bool named_like_python(std::string_view path) {
+bool may_hold_python(std::string_view path) {
   const std::string_view name = path.substr(path.rfind('/') + 1);
   return name.starts_with("python3") || name.starts_with("libpython3");
 }
+
+namespace {
 
 bool named_like_libc(std::string_view path) {
   const std::string_view name = path.substr(path.rfind('/') + 1);
@@ -218,7 +218,7 @@ Result<std::optional<PythonProgram>> find_python_program(
     const bool executable = std::exchange(first_file, false);
     if (named_like_libc(mapping.path)) libc = mapping.path;
     if (found || !looked_at.insert(mapping.path).second) continue;
-    if (!executable && !named_like_python(mapping.path)) continue;
+    if (!executable && !may_hold_python(mapping.path)) continue;
     UniqueFd fd;
     auto elf = open_elf(file_prefix + mapping.path, "file", fd);
     if (!elf) continue;
@@ -277,7 +277,7 @@ int visit_core_module(Dwfl_Module* module, void**, const char* name, Dwarf_Addr,
       }
     }
   }
-  if (!executable && !named_like_python(name)) return DWARF_CB_OK;
+  if (!executable && !may_hold_python(name)) return DWARF_CB_OK;
   auto candidate = candidate_in(elf, std::move(path), name);
   if (!candidate) return DWARF_CB_OK;
   candidate->bias = bias;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/remote_addr.h"
@@ -58,6 +59,10 @@ Result<std::optional<PythonProgram>> find_python_program(
 // The same from a core's Dwfl (DwflSession::open_core), its modules placed at the
 // addresses they had in the process.
 Result<std::optional<PythonProgram>> find_python_program(Dwfl* dwfl, const AddressSpace& memory);
+
+// Whether a file is named as CPython's interpreter is (python3.X, libpython3.X.so):
+// besides the executable, the only files looked in for _PyRuntime.
+bool may_hold_python(std::string_view path);
 
 // The minor version named by a file name: python3.11, libpython3.9.so.1.0,
 // python3.12d; nullopt for any other name (python3, python).

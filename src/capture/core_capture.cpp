@@ -87,7 +87,7 @@ void add_core_python(Snapshot& snapshot, const unwind::CorePath& core_path,
                      const std::string& exe_path, const unwind::CoreNotes& notes,
                      const unwind::AddressSpace* memory, const CaptureOptions& options) {
   if (std::ranges::none_of(notes.files, [](const unwind::CoreFileMapping& file) {
-        return may_hold_python(file.path);
+        return unwind::may_hold_python(file.path);
       })) {
     return;
   }

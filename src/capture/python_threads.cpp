@@ -108,11 +108,6 @@ void add_gil_waits(Snapshot& snapshot, const std::optional<int>& holder_tid) {
 
 }  // namespace
 
-bool may_hold_python(const std::string& path) {
-  const std::string name = file_name(path);
-  return name.starts_with("python3") || name.starts_with("libpython3");
-}
-
 PythonCapture read_python(const unwind::AddressSpace& memory, const unwind::PythonProgram& program,
                           PythonRead how) {
   PythonCapture capture{.threads = unwind::read_python_threads(memory, program), .how = how};

@@ -15,10 +15,6 @@
 
 namespace ukstack {
 
-// Whether a file a process maps may hold the interpreter (the executable or
-// libpython3.X.so): only then is the interpreter looked for.
-bool may_hold_python(const std::string& path);
-
 // When the Python frames were read.
 enum class PythonRead {
   Stopped,        // while every thread was stopped (--stop all)

@@ -212,7 +212,7 @@ void CaptureSession::look_for_python() {
   python_.reset();
   if (kernel_process_ || !memory_) return;
   if (std::ranges::none_of(module_mappings_, [](const procfs::Mapping& mapping) {
-        return may_hold_python(mapping.path);
+        return unwind::may_hold_python(mapping.path);
       })) {
     return;
   }
