@@ -278,9 +278,9 @@ Result<PythonThreads> read_python_threads(const AddressSpace& uncached,
   const CachedAddressSpace memory(uncached);
   auto first = read_remote_pointer(memory, program.runtime + layout.runtime_interpreters_head);
   if (!first) {
-    return Error{
-        first.error().errnum,
-        "cannot read the interpreter list of Python's _PyRuntime at " + hex(program.runtime.value())};
+    return Error{first.error().errnum,
+                 "cannot read the interpreter list of Python's _PyRuntime at " +
+                     hex(program.runtime.value())};
   }
   PythonThreads result;
   ThreadReader reader(memory, program);
