@@ -213,4 +213,9 @@ Result<BpfPass> BpfEngine::read(int pid, int tid, bool with_stacks) {
   return pass;
 }
 
+std::optional<std::string> BpfEngine::library_version() {
+  return "libbpf " + std::to_string(LIBBPF_MAJOR_VERSION) + "." +
+         std::to_string(LIBBPF_MINOR_VERSION);
+}
+
 }  // namespace ukstack

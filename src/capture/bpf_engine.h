@@ -33,6 +33,10 @@ class BpfEngine final : public BpfSource {
 
   Result<BpfPass> read(int pid, int tid, bool with_stacks) override;
 
+  // "libbpf 1.1", as its headers gave it at build time (for `ukstack --version`);
+  // nothing in a build without the engine.
+  static std::optional<std::string> library_version();
+
   // Records the kernel made twice because the first did not fit its output buffer.
   int reruns() const { return reruns_; }
 

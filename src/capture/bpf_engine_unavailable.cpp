@@ -24,4 +24,6 @@ Result<BpfPass> BpfEngine::read(int /*pid*/, int /*tid*/, bool /*with_stacks*/) 
   return Error{ENOSYS, "this ukstack was built without the BPF engine"};
 }
 
+std::optional<std::string> BpfEngine::library_version() { return std::nullopt; }
+
 }  // namespace ukstack
