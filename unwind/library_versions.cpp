@@ -20,8 +20,7 @@ std::vector<std::string> unwind_library_versions() {
   lines.push_back(std::move(line));
 #ifdef UKSTACK_HAVE_LIBUNWIND
   lines.push_back("libunwind " + std::to_string(UNW_VERSION_MAJOR) + "." +
-                  std::to_string(UNW_VERSION_MINOR) + "." +
-                  std::to_string(UNW_VERSION_EXTRA + 0));
+                  std::to_string(UNW_VERSION_MINOR) + "." + std::to_string(UNW_VERSION_EXTRA + 0));
 #endif
   return lines;
 }

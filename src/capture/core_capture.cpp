@@ -12,7 +12,7 @@
 #include "capture/goroutines.h"
 #include "capture/python_threads.h"
 #include "capture/thread_builder.h"
-#include "capture/waits.h"
+#include "capture/waits/waits.h"
 #include "procfs/syscall_names.h"
 #include "unwind/core_address_space.h"
 #include "unwind/core_unwinder.h"

@@ -1,7 +1,7 @@
 // A snapshot from a core file (ukstack --core CORE [--exe EXE] [--sysroot DIR]): user stacks, and
 // the system call each thread was in as its saved registers show it (number, name
 // and arguments; no file descriptors described), with the locks it waits for and
-// their owners read from the core's memory (capture/waits.h, without /proc). A core
+// their owners read from the core's memory (capture/waits/waits.h, without /proc). A core
 // has no kernel stacks: each thread's kernel half is method "none" without an error.
 #pragma once
 

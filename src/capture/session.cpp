@@ -11,7 +11,7 @@
 #include "capture/jit_frames.h"
 #include "capture/stop_policy.h"
 #include "capture/thread_builder.h"
-#include "capture/waits.h"
+#include "capture/waits/waits.h"
 #include "procfs/process_reader.h"
 #include "unwind/live_address_space.h"
 

@@ -3,7 +3,7 @@
 // through the pthread API, and its bytes are copied into the fake memory, so the
 // layout is checked against what glibc writes, not against the code under test.
 // Corruptions are then made on those bytes.
-#include "capture/lock_waits.h"
+#include "capture/waits/lock_waits.h"
 
 #include <gtest/gtest.h>
 #include <linux/futex.h>

@@ -1,6 +1,6 @@
 // Waits on kernel objects against a fake /proc and a fake sock_diag: the holder
 // found, and the cases where none can be named and a reason says why.
-#include "capture/object_waits.h"
+#include "capture/waits/object_waits.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -2,7 +2,7 @@
 // lock file in a two-process deadlock, a unix socket, a loopback TCP connection and
 // wait4. Each capture goes through the C++ API (capture_live) and each holder is
 // checked against the pids the fixture printed.
-#include "capture/object_waits.h"
+#include "capture/waits/object_waits.h"
 
 #include <gtest/gtest.h>
 #include <sys/syscall.h>

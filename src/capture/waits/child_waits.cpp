@@ -1,4 +1,4 @@
-#include "capture/child_waits.h"
+#include "capture/waits/child_waits.h"
 
 #include <sys/wait.h>
 
@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "capture/wait_holders.h"
+#include "capture/waits/wait_holders.h"
 #include "procfs/fd_info.h"
 #include "procfs/task_stat.h"
 

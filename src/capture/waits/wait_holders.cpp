@@ -1,4 +1,4 @@
-#include "capture/wait_holders.h"
+#include "capture/waits/wait_holders.h"
 
 #include <string>
 

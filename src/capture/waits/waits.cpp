@@ -1,7 +1,7 @@
-#include "capture/waits.h"
+#include "capture/waits/waits.h"
 
-#include "capture/lock_waits.h"
-#include "capture/object_waits.h"
+#include "capture/waits/lock_waits.h"
+#include "capture/waits/object_waits.h"
 
 namespace ukstack {
 

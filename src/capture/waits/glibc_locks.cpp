@@ -1,4 +1,4 @@
-#include "capture/glibc_locks.h"
+#include "capture/waits/glibc_locks.h"
 
 #include <linux/futex.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
-#include "capture/object_waits.h"
+#include "capture/waits/object_waits.h"
 
-#include "capture/child_waits.h"
-#include "capture/file_lock_waits.h"
+#include "capture/waits/child_waits.h"
+#include "capture/waits/file_lock_waits.h"
 
 namespace ukstack {
 

@@ -1,4 +1,4 @@
-#include "capture/lock_frames.h"
+#include "capture/waits/lock_frames.h"
 
 #include <array>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "capture/file_lock_waits.h"
+#include "capture/waits/file_lock_waits.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "capture/wait_holders.h"
+#include "capture/waits/wait_holders.h"
 
 namespace ukstack {
 

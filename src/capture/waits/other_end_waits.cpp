@@ -1,10 +1,10 @@
-#include "capture/other_end_waits.h"
+#include "capture/waits/other_end_waits.h"
 
 #include <algorithm>
 #include <array>
 #include <string_view>
 
-#include "capture/wait_holders.h"
+#include "capture/waits/wait_holders.h"
 #include "procfs/fd_info.h"
 #include "procfs/fd_target.h"
 

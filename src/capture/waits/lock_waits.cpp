@@ -1,4 +1,4 @@
-#include "capture/lock_waits.h"
+#include "capture/waits/lock_waits.h"
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "base/format.h"
-#include "capture/glibc_locks.h"
-#include "capture/lock_frames.h"
+#include "capture/waits/glibc_locks.h"
+#include "capture/waits/lock_frames.h"
 
 namespace ukstack {
 

@@ -3,7 +3,7 @@
 // process), wait4/waitid (the children), flock/fcntl locks (/proc/locks).
 #pragma once
 
-#include "capture/other_end_waits.h"
+#include "capture/waits/other_end_waits.h"
 #include "model/snapshot.h"
 #include "procfs/source.h"
 #include "procfs/unix_peers.h"
