@@ -13,7 +13,7 @@
 #include "analysis/progress.h"
 #include "analysis/python_frames.h"
 #include "capture/bpf_engine.h"
-#include "capture/core_capture.h"
+#include "capture/core/core_capture.h"
 #include "capture/resymbolize.h"
 #include "capture/sampling.h"
 #include "capture/session.h"

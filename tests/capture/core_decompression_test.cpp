@@ -2,7 +2,7 @@
 // back through the same libraries systemd-coredump and the zstd, lz4 and xz tools
 // write with (the data is compressed here through them); a stream cut short or
 // corrupt is an error, at any length, never a crash.
-#include "capture/core_decompression.h"
+#include "capture/core/core_decompression.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "base/unique_fd.h"
-#include "capture/core_input.h"
+#include "capture/core/core_input.h"
 
 namespace ukstack {
 namespace {

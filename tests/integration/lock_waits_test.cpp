@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "base/format.h"
-#include "capture/core_capture.h"
+#include "capture/core/core_capture.h"
 #include "capture/session.h"
 #include "capture/signal_guard.h"
 #include "tests/integration/capture_helpers.h"

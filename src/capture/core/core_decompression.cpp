@@ -1,4 +1,4 @@
-#include "capture/core_decompression.h"
+#include "capture/core/core_decompression.h"
 
 #include <lz4frame.h>
 #include <lzma.h>

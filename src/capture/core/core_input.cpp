@@ -1,4 +1,4 @@
-#include "capture/core_input.h"
+#include "capture/core/core_input.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "capture/core_decompression.h"
+#include "capture/core/core_decompression.h"
 
 namespace ukstack {
 

@@ -1,4 +1,4 @@
-#include "capture/core_capture.h"
+#include "capture/core/core_capture.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "base/format.h"
-#include "capture/core_input.h"
+#include "capture/core/core_input.h"
 #include "capture/goroutines.h"
 #include "capture/python_threads.h"
 #include "capture/thread_builder.h"
