@@ -3,12 +3,18 @@
 #include "capture/session.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "capture/signal_guard.h"
 #include "procfs/source.h"
 #include "tests/integration/capture_helpers.h"
+#include "tests/support/process_control.h"
 
 namespace ukstack::test {
 namespace {
@@ -72,6 +78,67 @@ TEST_P(LiveSession, EveryCaptureSeesTheBlockedChainsAndModulesAreReportedOnce) {
   for (const auto& [key, inner] : chains) {
     EXPECT_NE(thread_state(fixture.id(key)), std::optional<char>('t')) << key;
   }
+}
+
+// The one thread of `pid` other than its main thread, once there is one.
+std::optional<int> second_thread(int pid, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  do {
+    std::error_code error;
+    for (const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+      const int tid = std::stoi(entry.path().filename().string());
+      if (tid != pid) return tid;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  } while (std::chrono::steady_clock::now() < end);
+  return std::nullopt;
+}
+
+// A dlopen between two captures: the second capture reports the modules again and
+// names the frames in the new library, as a fresh ukstack run would.
+TEST_P(LiveSession, ALibraryLoadedBetweenCapturesIsReportedAndItsFramesNamed) {
+  TempDir dir;
+  const std::string fifo = (dir.path() / "go").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  FixtureProcess fixture = FixtureProcess::start(
+      {fixture_path("late_dlopen"), fixture_path("libdeleted_library.so"), fifo});
+
+  FatalSignalGuard signal_guard;
+  ChildSignalBlock child_signal_block;
+  procfs::RealProcSource proc;
+  PtraceTracer tracer;
+  CaptureOptions options;
+  options.stop = GetParam();
+  auto session =
+      CaptureSession::open(fixture.pid(), options, CaptureSeams{.proc = &proc, .tracer = &tracer});
+  ASSERT_TRUE(session) << session.error().message;
+
+  auto before = (*session)->capture();
+  ASSERT_TRUE(before) << before.error().message;
+  EXPECT_EQ((*session)->module_reports(), 1);
+  EXPECT_EQ(before->threads.size(), 1u);
+
+  // The fixture's open of the FIFO returns once a writer comes; one byte lets it load.
+  { std::ofstream(fifo) << 'x'; }
+  const std::optional<int> library_tid = second_thread(fixture.pid(), std::chrono::seconds(10));
+  ASSERT_TRUE(library_tid) << "late_dlopen started no thread";
+  ASSERT_TRUE(wait_for_syscall(*library_tid, SYS_read, std::chrono::seconds(10)));
+
+  auto after = (*session)->capture();
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ((*session)->module_reports(), 2);
+  const Thread* thread = thread_with_tid(*after, *library_tid);
+  ASSERT_NE(thread, nullptr);
+  EXPECT_FALSE(thread->user.error) << *thread->user.error;
+  const auto in_library =
+      std::ranges::find(thread->user.frames, "deleted_library_wait", &Frame::function);
+  ASSERT_NE(in_library, thread->user.frames.end())
+      << "frames: " << testing::PrintToString(user_functions(*thread));
+  ASSERT_TRUE(in_library->module);
+  EXPECT_TRUE(in_library->module->ends_with("/libdeleted_library.so")) << *in_library->module;
+  EXPECT_TRUE(contains_name(user_functions(*thread), "deleted_library_read"));
+  EXPECT_NE(thread_state(*library_tid), std::optional<char>('t'));
 }
 
 std::string mode_name(const ::testing::TestParamInfo<StopMode>& mode) {
