@@ -30,7 +30,21 @@ const Thread* thread_with_tid(const Snapshot& snapshot, int tid) {
   return it == snapshot.threads.end() ? nullptr : &*it;
 }
 
-class LiveSession : public ::testing::TestWithParam<StopMode> {};
+// Holds what main holds for a capture of a live process, for the whole test.
+class LiveSession : public ::testing::TestWithParam<StopMode> {
+ protected:
+  Result<std::unique_ptr<CaptureSession>> open_session(int pid) {
+    CaptureOptions options;
+    options.stop = GetParam();
+    return CaptureSession::open(pid, options, CaptureSeams{.proc = &proc_, .tracer = &tracer_});
+  }
+
+ private:
+  FatalSignalGuard signal_guard_;
+  ChildSignalBlock child_signal_block_;
+  procfs::RealProcSource proc_;
+  PtraceTracer tracer_;
+};
 
 TEST_P(LiveSession, EveryCaptureSeesTheBlockedChainsAndModulesAreReportedOnce) {
   FixtureProcess fixture = FixtureProcess::start({fixture_path("blocking_threads")});
@@ -42,15 +56,7 @@ TEST_P(LiveSession, EveryCaptureSeesTheBlockedChainsAndModulesAreReportedOnce) {
     ASSERT_TRUE(wait_for_state(fixture.id(key), "S", std::chrono::seconds(5))) << key;
   }
 
-  // What main holds for a capture of a live process.
-  FatalSignalGuard signal_guard;
-  ChildSignalBlock child_signal_block;
-  procfs::RealProcSource proc;
-  PtraceTracer tracer;
-  CaptureOptions options;
-  options.stop = GetParam();
-  auto session =
-      CaptureSession::open(fixture.pid(), options, CaptureSeams{.proc = &proc, .tracer = &tracer});
+  auto session = open_session(fixture.pid());
   ASSERT_TRUE(session) << session.error().message;
 
   std::vector<Snapshot> snapshots;
@@ -104,14 +110,7 @@ TEST_P(LiveSession, ALibraryLoadedBetweenCapturesIsReportedAndItsFramesNamed) {
   FixtureProcess fixture = FixtureProcess::start(
       {fixture_path("late_dlopen"), fixture_path("libdeleted_library.so"), fifo});
 
-  FatalSignalGuard signal_guard;
-  ChildSignalBlock child_signal_block;
-  procfs::RealProcSource proc;
-  PtraceTracer tracer;
-  CaptureOptions options;
-  options.stop = GetParam();
-  auto session =
-      CaptureSession::open(fixture.pid(), options, CaptureSeams{.proc = &proc, .tracer = &tracer});
+  auto session = open_session(fixture.pid());
   ASSERT_TRUE(session) << session.error().message;
 
   auto before = (*session)->capture();
